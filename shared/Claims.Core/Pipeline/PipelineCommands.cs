@@ -1,0 +1,84 @@
+using System.Text.Json.Serialization;
+
+namespace Claims.Core.Pipeline;
+
+/// <summary>
+/// An effect the runner performs after it has saved the new state. Every command must be safe to perform twice
+/// (the runner replays its outbox after a crash): see docs/PIPELINE.md for the idempotency key of each.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$command")]
+[JsonDerivedType(typeof(EvaluateRules), "EvaluateRules")]
+[JsonDerivedType(typeof(Submit), "Submit")]
+[JsonDerivedType(typeof(ScheduleRetry), "ScheduleRetry")]
+[JsonDerivedType(typeof(ScheduleEscalation), "ScheduleEscalation")]
+[JsonDerivedType(typeof(RaiseAlert), "RaiseAlert")]
+[JsonDerivedType(typeof(WriteAudit), "WriteAudit")]
+public abstract record PipelineCommand;
+
+/// <summary>Enqueue the claim to the rules engine (<c>claims-intake</c>), e.g. after a reevaluate release.</summary>
+public sealed record EvaluateRules : PipelineCommand;
+
+/// <summary>
+/// Call the submitter for attempt <paramref name="Attempt"/> and feed its result back as
+/// <see cref="SubmitSucceeded"/> or <see cref="SubmitFailed"/> with the same attempt number.
+/// </summary>
+public sealed record Submit(int Attempt) : PipelineCommand;
+
+/// <summary>Enqueue <see cref="RetryDue"/>(<paramref name="Attempt"/>) to <c>claims-pipeline</c> with visibility delay <paramref name="Delay"/>.</summary>
+public sealed record ScheduleRetry(int Attempt, TimeSpan Delay, DateTimeOffset DueAt) : PipelineCommand;
+
+/// <summary>
+/// Enqueue <see cref="HoldEscalationDue"/>(<paramref name="HoldGeneration"/>) to <c>claims-pipeline</c>, visible at
+/// <paramref name="DueAt"/> or after the longest delay a queue allows (7 days), whichever comes first.
+/// </summary>
+public sealed record ScheduleEscalation(DateTimeOffset DueAt, int HoldGeneration) : PipelineCommand;
+
+/// <summary>What an alert is about.</summary>
+public enum PipelineAlertKind
+{
+    /// <summary>A hold waited longer than the escalation delay.</summary>
+    HoldEscalated,
+
+    /// <summary>Submission failed for good (permanent failure or all attempts used).</summary>
+    SubmissionFailed,
+
+    /// <summary>The submitter reported success for a claim that had been cancelled after failing: reconcile by hand.</summary>
+    SubmittedAfterCancel,
+}
+
+/// <summary>Raise an admin alert (GET /alerts). <paramref name="Text"/> names ids and codes only, never PHI.</summary>
+public sealed record RaiseAlert(PipelineAlertKind Kind, string Text) : PipelineCommand;
+
+/// <summary>The result column of an audit row.</summary>
+public enum PipelineAuditResult
+{
+    Success,
+    Failed,
+    Escalated,
+}
+
+/// <summary>
+/// Append a row to the execution log. <paramref name="Details"/> holds ids, codes and numbers only;
+/// <paramref name="Note"/> is the admin's free text from a release or cancel, stored on the audit row and nowhere else.
+/// </summary>
+public sealed record WriteAudit(
+    string Action,
+    PipelineAuditResult Result,
+    string Details,
+    DateTimeOffset At,
+    string Actor,
+    string? Note = null) : PipelineCommand;
+
+/// <summary>The <see cref="WriteAudit.Action"/> values the pipeline writes.</summary>
+public static class PipelineAuditActions
+{
+    public const string EvaluationStarted = "pipeline.evaluation-started";
+    public const string Pass = "pipeline.pass";
+    public const string Hold = "pipeline.hold";
+    public const string HoldEscalated = "pipeline.hold.escalated";
+    public const string ReleaseReevaluate = "pipeline.release.reevaluate";
+    public const string ReleaseOverride = "pipeline.release.override";
+    public const string Cancel = "pipeline.cancel";
+    public const string Submit = "pipeline.submit";
+    public const string SubmitRetry = "pipeline.submit.retry";
+}

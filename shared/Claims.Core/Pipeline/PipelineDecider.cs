@@ -1,0 +1,377 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using static System.FormattableString;
+
+namespace Claims.Core.Pipeline;
+
+/// <summary>
+/// The hold/submit pipeline as a pure function: <c>Decide(state, event) -> decision</c>. No clock, no GUIDs, no I/O:
+/// the event carries its time and actor, the policy carries the numbers, and the same input always gives the same
+/// decision, so the runner can replay an event after a crash or a lost ETag race and get the same answer.
+/// The whole table (every status × every event) is in docs/PIPELINE.md.
+/// </summary>
+public static partial class PipelineDecider
+{
+    /// <summary>Decides with <see cref="PipelinePolicy.Default"/>.</summary>
+    public static Decision Decide(PipelineState state, PipelineEvent @event) =>
+        Decide(state, @event, PipelinePolicy.Default);
+
+    /// <summary>
+    /// Decides what <paramref name="event"/> does to <paramref name="state"/>. Never throws for an event that is
+    /// stale, duplicated or not allowed (those are <see cref="DecisionKind.Duplicate"/> and
+    /// <see cref="DecisionKind.Refused"/>); throws only for null arguments or an invalid <paramref name="policy"/>.
+    /// </summary>
+    public static Decision Decide(PipelineState state, PipelineEvent @event, PipelinePolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(@event);
+        ArgumentNullException.ThrowIfNull(policy);
+        var problems = policy.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("The pipeline policy is invalid: " + string.Join(" ", problems), nameof(policy));
+        }
+
+        if (string.IsNullOrWhiteSpace(@event.Actor))
+        {
+            return Decision.Refused(state, RefusalCode.InvalidEvent, "The event names no actor.");
+        }
+
+        var step = new Step(state, @event, policy);
+        return @event switch
+        {
+            EvaluationStarted => OnEvaluationStarted(step),
+            RulesEvaluated e => OnRulesEvaluated(step, e),
+            Released e => OnReleased(step, e),
+            Cancelled e => OnCancelled(step, e),
+            HoldEscalationDue e => OnHoldEscalationDue(step, e),
+            SubmitSucceeded e => OnSubmitSucceeded(step, e),
+            SubmitFailed e => OnSubmitFailed(step, e),
+            RetryDue e => OnRetryDue(step, e),
+            _ => throw new ArgumentException("Unknown pipeline event type " + @event.GetType().Name + ".", nameof(@event)),
+        };
+    }
+
+    private static Decision OnEvaluationStarted(Step s) => s.State.Status switch
+    {
+        PipelineStatus.Received => s.Transition(
+            s.State with { Status = PipelineStatus.Evaluating },
+            PipelineCauses.EvaluationStarted,
+            null,
+            s.Audit(PipelineAuditActions.EvaluationStarted, PipelineAuditResult.Success, "status Evaluating")),
+
+        // A reevaluate release puts the claim in Evaluating before the rules engine picks it up; the engine
+        // proceeds whenever the resulting status is Evaluating, so this is also how a crashed evaluation resumes.
+        PipelineStatus.Evaluating => Decision.Duplicate(s.State, "The claim is already Evaluating."),
+        _ => Stale(s),
+    };
+
+    private static Decision OnRulesEvaluated(Step s, RulesEvaluated e)
+    {
+        // Received is accepted too: the rules engine may have crashed between EvaluationStarted's save and its
+        // queue message, and the verdict is what matters.
+        if (s.State.Status is not (PipelineStatus.Received or PipelineStatus.Evaluating))
+        {
+            return Stale(s);
+        }
+
+        if (string.IsNullOrWhiteSpace(e.RuleSetVersion))
+        {
+            return Decision.Refused(s.State, RefusalCode.InvalidEvent, "A rules verdict needs its rule-set version.");
+        }
+
+        if (e.Outcome == RulesOutcome.Pass)
+        {
+            return s.Transition(
+                s.State with { Status = PipelineStatus.Submitting, RuleSetVersion = e.RuleSetVersion, Attempts = 1, Retry = null },
+                PipelineCauses.RulesPassed,
+                Invariant($"ruleset {e.RuleSetVersion}"),
+                new Submit(1),
+                s.Audit(PipelineAuditActions.Pass, PipelineAuditResult.Success, Invariant($"ruleset {e.RuleSetVersion}; submit attempt 1")));
+        }
+
+        if (string.IsNullOrWhiteSpace(e.HeldByRuleId))
+        {
+            return Decision.Refused(s.State, RefusalCode.InvalidEvent, "A HOLD verdict needs the id of the rule that held the claim.");
+        }
+
+        var generation = s.State.HoldGenerations + 1;
+        var due = e.At + s.Policy.EscalationDelay;
+        var hold = new HoldInfo(e.HeldByRuleId, e.HoldReason, e.At, generation, due, Escalated: false);
+        return s.Transition(
+            s.State with { Status = PipelineStatus.Held, RuleSetVersion = e.RuleSetVersion, Hold = hold, HoldGenerations = generation },
+            PipelineCauses.RulesHeld,
+            Invariant($"rule {e.HeldByRuleId}; ruleset {e.RuleSetVersion}; hold {generation}"),
+            new ScheduleEscalation(due, generation),
+            s.Audit(
+                PipelineAuditActions.Hold,
+                PipelineAuditResult.Success,
+                Invariant($"rule {e.HeldByRuleId}; ruleset {e.RuleSetVersion}; hold {generation}; escalation due {due:O}")));
+    }
+
+    private static Decision OnReleased(Step s, Released e)
+    {
+        if (s.State.Status != PipelineStatus.Held || s.State.Hold is not { } hold)
+        {
+            return Decision.Refused(
+                s.State,
+                RefusalCode.Conflict,
+                Invariant($"The claim is {s.State.Status}; only a Held claim can be released."));
+        }
+
+        if (e.Mode == ReleaseMode.Override)
+        {
+            return s.Transition(
+                s.State with { Status = PipelineStatus.Submitting, Hold = null, Attempts = 1, Retry = null },
+                PipelineCauses.ReleasedOverride,
+                Invariant($"hold {hold.Generation} by rule {hold.RuleId}"),
+                new Submit(1),
+                s.Audit(
+                    PipelineAuditActions.ReleaseOverride,
+                    PipelineAuditResult.Success,
+                    Invariant($"hold {hold.Generation} by rule {hold.RuleId} overridden without reevaluation; submit attempt 1"),
+                    e.Note));
+        }
+
+        return s.Transition(
+            s.State with { Status = PipelineStatus.Evaluating, Hold = null },
+            PipelineCauses.ReleasedReevaluate,
+            Invariant($"hold {hold.Generation} by rule {hold.RuleId}"),
+            new EvaluateRules(),
+            s.Audit(
+                PipelineAuditActions.ReleaseReevaluate,
+                PipelineAuditResult.Success,
+                Invariant($"hold {hold.Generation} by rule {hold.RuleId} released for reevaluation"),
+                e.Note));
+    }
+
+    private static Decision OnCancelled(Step s, Cancelled e) => s.State.Status switch
+    {
+        PipelineStatus.Received or PipelineStatus.Evaluating or PipelineStatus.Held or PipelineStatus.Failed => s.Transition(
+            s.State with { Status = PipelineStatus.Cancelled, Hold = null, Retry = null },
+            PipelineCauses.Cancelled,
+            Invariant($"from {s.State.Status}"),
+            s.Audit(PipelineAuditActions.Cancel, PipelineAuditResult.Success, Invariant($"cancelled from {s.State.Status}"), e.Note)),
+        PipelineStatus.Cancelled => Decision.Duplicate(s.State, "The claim is already Cancelled."),
+        PipelineStatus.Submitting => Decision.Refused(
+            s.State,
+            RefusalCode.Conflict,
+            "The claim is Submitting: a submission may be in flight, so it cannot be cancelled now."),
+        _ => Decision.Refused(s.State, RefusalCode.Conflict, "The claim is Submitted; a submitted claim cannot be cancelled."),
+    };
+
+    private static Decision OnHoldEscalationDue(Step s, HoldEscalationDue e)
+    {
+        if (s.State.Status != PipelineStatus.Held || s.State.Hold is not { } hold)
+        {
+            return Decision.Duplicate(s.State, Invariant($"Stale escalation timer: the claim is {s.State.Status}."));
+        }
+
+        if (e.HoldGeneration != hold.Generation)
+        {
+            return Decision.Duplicate(
+                s.State,
+                Invariant($"Stale escalation timer for hold {e.HoldGeneration}; the current hold is {hold.Generation}."));
+        }
+
+        if (hold.Escalated)
+        {
+            return Decision.Duplicate(s.State, Invariant($"Hold {hold.Generation} is already escalated."));
+        }
+
+        if (e.At < hold.EscalationDueAt)
+        {
+            // A delayed queue message waits at most 7 days: the timer fires early and is armed again for the rest.
+            return Decision.Deferred(
+                s.State,
+                [new ScheduleEscalation(hold.EscalationDueAt, hold.Generation)],
+                Invariant($"Escalation of hold {hold.Generation} is due at {hold.EscalationDueAt:O}; timer re-armed."));
+        }
+
+        return s.Transition(
+            s.State with { Hold = hold with { Escalated = true } },
+            PipelineCauses.HoldEscalated,
+            Invariant($"hold {hold.Generation} by rule {hold.RuleId}"),
+            new RaiseAlert(
+                PipelineAlertKind.HoldEscalated,
+                Invariant($"Claim {s.State.Claim.Value} has been held by rule {hold.RuleId} since {hold.HeldAt:O}, longer than {s.Policy.EscalationDelay.TotalHours:0.##} h.")),
+            s.Audit(
+                PipelineAuditActions.HoldEscalated,
+                PipelineAuditResult.Escalated,
+                Invariant($"hold {hold.Generation} by rule {hold.RuleId} held since {hold.HeldAt:O}")));
+    }
+
+    private static Decision OnSubmitSucceeded(Step s, SubmitSucceeded e)
+    {
+        var state = s.State;
+        if (state.Status == PipelineStatus.Submitted)
+        {
+            return Decision.Duplicate(state, "The claim is already Submitted.");
+        }
+
+        if (e.Attempt < 1 || e.Attempt > state.Attempts)
+        {
+            return Decision.Refused(
+                state,
+                RefusalCode.InvalidEvent,
+                Invariant($"Submit attempt {e.Attempt} was never started (attempts started: {state.Attempts})."));
+        }
+
+        var submitted = state with { Status = PipelineStatus.Submitted, Retry = null, SubmissionReference = e.SubmissionReference };
+        var detail = Invariant($"attempt {e.Attempt}; reference {e.SubmissionReference ?? "none"}");
+        return state.Status switch
+        {
+            PipelineStatus.Submitting => s.Transition(
+                submitted with { FailureReason = null },
+                PipelineCauses.SubmitSucceeded,
+                detail,
+                s.Audit(PipelineAuditActions.Submit, PipelineAuditResult.Success, detail)),
+
+            // The submitter's word wins over our bookkeeping: a success reported after the claim was marked Failed
+            // (e.g. a retried call that the payer had in fact accepted) makes it Submitted.
+            PipelineStatus.Failed => s.Transition(
+                submitted,
+                PipelineCauses.SubmitSucceeded,
+                detail + "; reported after Failed",
+                s.Audit(PipelineAuditActions.Submit, PipelineAuditResult.Success, detail + "; reported after Failed")),
+
+            // Only reachable as Failed -> Cancelled -> late success: the payer has the claim, so say so and alert.
+            _ => s.Transition(
+                submitted,
+                PipelineCauses.SubmitSucceeded,
+                detail + "; reported after Cancelled",
+                new RaiseAlert(
+                    PipelineAlertKind.SubmittedAfterCancel,
+                    Invariant($"Claim {state.Claim.Value} was cancelled but the submitter reports attempt {e.Attempt} accepted; reconcile with the payer.")),
+                s.Audit(PipelineAuditActions.Submit, PipelineAuditResult.Success, detail + "; reported after Cancelled")),
+        };
+    }
+
+    private static Decision OnSubmitFailed(Step s, SubmitFailed e)
+    {
+        var state = s.State;
+        switch (state.Status)
+        {
+            case PipelineStatus.Submitted or PipelineStatus.Failed or PipelineStatus.Cancelled:
+                return Stale(s);
+            case PipelineStatus.Received or PipelineStatus.Evaluating or PipelineStatus.Held:
+                return Decision.Refused(state, RefusalCode.InvalidEvent, Invariant($"The claim is {state.Status}; no submission was started."));
+        }
+
+        if (e.Attempt < 1 || e.Attempt > state.Attempts)
+        {
+            return Decision.Refused(
+                state,
+                RefusalCode.InvalidEvent,
+                Invariant($"Submit attempt {e.Attempt} was never started (attempts started: {state.Attempts})."));
+        }
+
+        if (e.Attempt < state.Attempts || state.Retry is not null)
+        {
+            return Decision.Duplicate(state, Invariant($"The failure of attempt {e.Attempt} is already handled."));
+        }
+
+        var code = SafeCode(e.ReasonCode);
+        var failure = Invariant($"{e.Kind}:{code}");
+        var max = s.Policy.MaxSubmitAttempts;
+        if (e.Kind == SubmitFailureKind.Permanent || e.Attempt >= max)
+        {
+            var why = e.Kind == SubmitFailureKind.Permanent ? "permanent failure" : "no attempts left";
+            return s.Transition(
+                state with { Status = PipelineStatus.Failed, Retry = null, FailureReason = failure },
+                PipelineCauses.SubmitFailed,
+                Invariant($"attempt {e.Attempt}; {failure}"),
+                new RaiseAlert(
+                    PipelineAlertKind.SubmissionFailed,
+                    Invariant($"Claim {state.Claim.Value} could not be submitted: attempt {e.Attempt} of {max} failed ({failure}, {why}).")),
+                s.Audit(
+                    PipelineAuditActions.Submit,
+                    PipelineAuditResult.Failed,
+                    Invariant($"attempt {e.Attempt} of {max}; {failure}; {why}; status Failed")));
+        }
+
+        var next = e.Attempt + 1;
+        var delay = s.Policy.RetryDelay(state.Claim, e.Attempt);
+        var due = e.At + delay;
+        return s.Transition(
+            state with { Retry = new PendingRetry(next, due), FailureReason = failure },
+            PipelineCauses.SubmitFailedRetrying,
+            Invariant($"attempt {e.Attempt}; {failure}; retry {next} at {due:O}"),
+            new ScheduleRetry(next, delay, due),
+            s.Audit(
+                PipelineAuditActions.Submit,
+                PipelineAuditResult.Failed,
+                Invariant($"attempt {e.Attempt} of {max}; {failure}; retry {next} in {delay.TotalSeconds:0.###} s")));
+    }
+
+    private static Decision OnRetryDue(Step s, RetryDue e)
+    {
+        var state = s.State;
+        switch (state.Status)
+        {
+            case PipelineStatus.Submitted or PipelineStatus.Failed or PipelineStatus.Cancelled:
+                return Stale(s);
+            case PipelineStatus.Received or PipelineStatus.Evaluating or PipelineStatus.Held:
+                return Decision.Refused(state, RefusalCode.InvalidEvent, Invariant($"The claim is {state.Status}; no retry is scheduled."));
+        }
+
+        // An early timer (clock skew between instances) is honoured: retry delays never exceed the 7-day queue limit,
+        // so unlike escalation there is no re-arming to do.
+        if (state.Retry is { } retry && e.Attempt == retry.Attempt)
+        {
+            var max = s.Policy.MaxSubmitAttempts;
+            return s.Transition(
+                state with { Attempts = e.Attempt, Retry = null },
+                PipelineCauses.RetryStarted,
+                Invariant($"attempt {e.Attempt}"),
+                new Submit(e.Attempt),
+                s.Audit(PipelineAuditActions.SubmitRetry, PipelineAuditResult.Success, Invariant($"attempt {e.Attempt} of {max}")));
+        }
+
+        if (e.Attempt >= 1 && e.Attempt <= state.Attempts)
+        {
+            return Decision.Duplicate(state, Invariant($"Attempt {e.Attempt} is already started."));
+        }
+
+        return Decision.Refused(state, RefusalCode.InvalidEvent, Invariant($"No retry is scheduled for attempt {e.Attempt}."));
+    }
+
+    private static Decision Stale(Step s) =>
+        Decision.Duplicate(
+            s.State,
+            Invariant($"{s.Event.GetType().Name} ignored: the claim has moved on and is {s.State.Status}."));
+
+    private static string SafeCode(string? code) =>
+        code is not null && ReasonCodePattern().IsMatch(code) ? code : "unrecognized-code";
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,64}$")]
+    private static partial Regex ReasonCodePattern();
+
+    private sealed record Step(PipelineState State, PipelineEvent Event, PipelinePolicy Policy)
+    {
+        public WriteAudit Audit(string action, PipelineAuditResult result, string details, string? note = null) =>
+            new(action, result, details, Event.At, Event.Actor, note);
+
+        public Decision Transition(PipelineState next, string cause, string? detail, params PipelineCommand[] commands)
+        {
+            var entry = new PipelineHistoryEntry(Event.At, State.Status, next.Status, cause, Event.Actor, detail);
+            var history = State.History.Add(entry);
+            var dropped = State.HistoryDropped;
+            if (history.Length > Policy.MaxHistoryEntries)
+            {
+                var excess = history.Length - Policy.MaxHistoryEntries;
+                history = history.RemoveRange(0, excess);
+                dropped += excess;
+            }
+
+            var saved = next with
+            {
+                Version = State.Version + 1,
+                UpdatedAt = Event.At,
+                History = history,
+                HistoryDropped = dropped,
+            };
+            return Decision.Transition(saved, ImmutableArray.Create(commands));
+        }
+    }
+}

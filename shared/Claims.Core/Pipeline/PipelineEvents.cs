@@ -1,0 +1,63 @@
+using System.Text.Json.Serialization;
+
+namespace Claims.Core.Pipeline;
+
+/// <summary>
+/// Something that happened to a claim's pipeline. Every event carries its own time and actor so that
+/// <see cref="PipelineDecider.Decide(PipelineState, PipelineEvent, PipelinePolicy)"/> never reads a clock.
+/// <paramref name="Actor"/> is an id, never a name or other PHI: <c>system:rules-engine</c>, <c>system:pipeline</c>,
+/// <c>system:submitter</c>, or the admin's key id.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$event")]
+[JsonDerivedType(typeof(EvaluationStarted), "EvaluationStarted")]
+[JsonDerivedType(typeof(RulesEvaluated), "RulesEvaluated")]
+[JsonDerivedType(typeof(Released), "Released")]
+[JsonDerivedType(typeof(Cancelled), "Cancelled")]
+[JsonDerivedType(typeof(HoldEscalationDue), "HoldEscalationDue")]
+[JsonDerivedType(typeof(SubmitSucceeded), "SubmitSucceeded")]
+[JsonDerivedType(typeof(SubmitFailed), "SubmitFailed")]
+[JsonDerivedType(typeof(RetryDue), "RetryDue")]
+public abstract record PipelineEvent(DateTimeOffset At, string Actor);
+
+/// <summary>The rules engine picked the claim up from <c>claims-intake</c>.</summary>
+public sealed record EvaluationStarted(DateTimeOffset At, string Actor) : PipelineEvent(At, Actor);
+
+/// <summary>
+/// The rules engine finished. For <see cref="RulesOutcome.Hold"/>, <paramref name="HeldByRuleId"/> is required and
+/// <paramref name="HoldReason"/> is the rule's (tenant-authored) reason.
+/// </summary>
+public sealed record RulesEvaluated(
+    DateTimeOffset At,
+    string Actor,
+    RulesOutcome Outcome,
+    string RuleSetVersion,
+    string? HeldByRuleId = null,
+    string? HoldReason = null) : PipelineEvent(At, Actor);
+
+/// <summary>An admin released a hold. <paramref name="Note"/> is free text: it goes to the audit row only.</summary>
+public sealed record Released(DateTimeOffset At, string Actor, ReleaseMode Mode, string? Note = null)
+    : PipelineEvent(At, Actor);
+
+/// <summary>An admin cancelled the claim. <paramref name="Note"/> goes to the audit row only.</summary>
+public sealed record Cancelled(DateTimeOffset At, string Actor, string? Note = null) : PipelineEvent(At, Actor);
+
+/// <summary>
+/// The escalation timer armed by <see cref="ScheduleEscalation"/> fired. <paramref name="HoldGeneration"/> is the
+/// hold it was armed for: a timer left over from an earlier hold is ignored. It may fire before the due time (a
+/// delayed queue message is limited to 7 days); the decision then re-arms it.
+/// </summary>
+public sealed record HoldEscalationDue(DateTimeOffset At, string Actor, int HoldGeneration) : PipelineEvent(At, Actor);
+
+/// <summary>The submitter accepted attempt <paramref name="Attempt"/>.</summary>
+public sealed record SubmitSucceeded(DateTimeOffset At, string Actor, int Attempt, string? SubmissionReference)
+    : PipelineEvent(At, Actor);
+
+/// <summary>
+/// Attempt <paramref name="Attempt"/> failed. <paramref name="ReasonCode"/> is a short machine code
+/// (<c>[A-Za-z0-9._:-]{1,64}</c>, no PHI); anything else is recorded as <c>unrecognized-code</c>.
+/// </summary>
+public sealed record SubmitFailed(DateTimeOffset At, string Actor, int Attempt, SubmitFailureKind Kind, string ReasonCode)
+    : PipelineEvent(At, Actor);
+
+/// <summary>The retry timer armed by <see cref="ScheduleRetry"/> for attempt <paramref name="Attempt"/> fired.</summary>
+public sealed record RetryDue(DateTimeOffset At, string Actor, int Attempt) : PipelineEvent(At, Actor);
