@@ -182,9 +182,18 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>The folder holding Claims.Functions.sln, found by walking up from the test binaries.</summary>
+    /// <summary>
+    /// The folder holding Claims.Functions.sln, found by walking up from the test binaries
+    /// (or CLAIMS_REPO_ROOT, for binaries built outside the checkout).
+    /// </summary>
     public static string FindRepoRoot()
     {
+        if (Environment.GetEnvironmentVariable("CLAIMS_REPO_ROOT") is { Length: > 0 } configured
+            && File.Exists(Path.Combine(configured, "Claims.Functions.sln")))
+        {
+            return configured;
+        }
+
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Claims.Functions.sln")))

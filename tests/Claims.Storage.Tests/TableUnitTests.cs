@@ -1,0 +1,65 @@
+using Claims.Storage.Rest;
+
+namespace Claims.Storage.Tests;
+
+public sealed class TableUnitTests
+{
+    [Theory]
+    [InlineData("Name", "O'Brien", "Name eq 'O''Brien'")]
+    [InlineData("PartitionKey", "", "PartitionKey eq ''")]
+    [InlineData("X", "''", "X eq ''''''")]
+    public void Eq_QuotesValue(string property, string value, string expected) =>
+        Assert.Equal(expected, TableFilter.Eq(property, value));
+
+    [Fact]
+    public void And_ParenthesizesParts()
+    {
+        Assert.Equal("(a eq 'x') and (b eq 'y')", TableFilter.And(TableFilter.Eq("a", "x"), TableFilter.Eq("b", "y")));
+        Assert.Equal("a eq 'x'", TableFilter.And(TableFilter.Eq("a", "x")));
+    }
+
+    [Fact]
+    public void RowKeyRange_IsHalfOpen() =>
+        Assert.Equal("RowKey ge 'a' and RowKey lt 'b'", TableFilter.RowKeyRange("a", "b"));
+
+    [Theory]
+    [InlineData("1!8!cGsx", "1!8!cmsx")]
+    [InlineData("1!8!cGsx", null)]
+    [InlineData("ünï", "a.b")]
+    public void ContinuationToken_RoundTrips(string pk, string? rk)
+    {
+        var token = TableClient.EncodeToken(pk, rk);
+
+        Assert.Equal((pk, rk), TableClient.DecodeToken(token));
+    }
+
+    [Theory]
+    [InlineData("PartitionKey")]
+    [InlineData("Timestamp")]
+    [InlineData("odata.etag")]
+    [InlineData("a@b")]
+    public void Indexer_ReservedName_Throws(string name) =>
+        Assert.Throws<ArgumentException>(() => new TableEntity("p", "r")[name] = "x");
+
+    [Fact]
+    public void Indexer_UnsupportedType_Throws() =>
+        Assert.Throws<ArgumentException>(() => new TableEntity("p", "r")["D"] = 1.5m);
+
+    [Fact]
+    public void Indexer_Null_RemovesProperty()
+    {
+        var e = new TableEntity("p", "r") { ["A"] = "x" };
+
+        e["A"] = null;
+
+        Assert.Empty(e.Properties);
+    }
+
+    [Fact]
+    public void Getter_WrongType_ThrowsInvalidCast()
+    {
+        var e = new TableEntity("p", "r") { ["A"] = "x" };
+
+        Assert.Throws<InvalidCastException>(() => e.GetInt64("A"));
+    }
+}
