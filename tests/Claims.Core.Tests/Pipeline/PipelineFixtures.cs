@@ -9,7 +9,7 @@ internal static class PipelineFixtures
     public const string Intake = "system:intake";
     public const string RulesEngine = "system:rules-engine";
     public const string Submitter = "system:submitter";
-    public const string Timer = "system:pipeline";
+    public const string PipelineTimer = "system:pipeline";
     public const string Admin = "key:admin-7f3a";
 
     public static readonly ClaimId Claim = ClaimId.From(Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"));
@@ -56,10 +56,10 @@ internal static class PipelineFixtures
         "ReleasedOverride" => new Released(Later, Admin, ReleaseMode.Override, "payer confirmed by phone"),
         "ReleasedReevaluate" => new Released(Later, Admin, ReleaseMode.Reevaluate, "authorization added"),
         "Cancelled" => new Cancelled(Later, Admin, "entered twice"),
-        "HoldEscalationDue" => new HoldEscalationDue(Later, Timer, 1),
+        "HoldEscalationDue" => new HoldEscalationDue(Later, PipelineTimer, 1),
         "SubmitSucceeded" => new SubmitSucceeded(Later, Submitter, 1, "CH-200"),
         "SubmitFailed" => new SubmitFailed(Later, Submitter, 1, SubmitFailureKind.Transient, "timeout"),
-        "RetryDue" => new RetryDue(Later, Timer, 2),
+        "RetryDue" => new RetryDue(Later, PipelineTimer, 2),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown fixture event."),
     };
 
