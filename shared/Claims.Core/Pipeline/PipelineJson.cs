@@ -86,7 +86,6 @@ public sealed class ClaimIdJsonConverter : JsonConverter<ClaimId>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UseStringEnumConverter = true,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     RespectRequiredConstructorParameters = true,
     AllowOutOfOrderMetadataProperties = true,
     Converters = [typeof(ClaimIdJsonConverter)])]
