@@ -62,4 +62,35 @@ public sealed class TableUnitTests
 
         Assert.Throws<InvalidCastException>(() => e.GetInt64("A"));
     }
+
+    [Theory]
+    [InlineData("has-dash")]
+    [InlineData("1digit")]
+    [InlineData("with space")]
+    public void Validate_PropertyNameNotIdentifier_Throws(string name) =>
+        Assert.Throws<ArgumentException>(() => TableJson.Validate(new TableEntity("p", "r") { [name] = "x" }));
+
+    [Fact]
+    public void Validate_EntityOver1MiB_Throws()
+    {
+        var entity = new TableEntity("p", "r");
+        for (var i = 0; i < 17; i++)
+        {
+            entity[$"P{i}"] = new string('x', 32 * 1024);
+        }
+
+        var ex = Assert.Throws<ArgumentException>(() => TableJson.Validate(entity));
+
+        Assert.Contains("1 MiB", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_LargeButWithinLimits_Passes()
+    {
+        var entity = new TableEntity("p", "r") { ["_Ok1"] = new string('x', 32 * 1024), ["Bytes"] = new byte[64 * 1024] };
+
+        TableJson.Validate(entity);
+
+        Assert.Equal(2, entity.Properties.Count);
+    }
 }

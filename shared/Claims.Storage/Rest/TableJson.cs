@@ -11,6 +11,7 @@ internal static class TableJson
     private const int MaxStringChars = 32 * 1024; // string properties are at most 64 KiB of UTF-16
     private const int MaxBinaryBytes = 64 * 1024;
     private const int MaxProperties = 252; // 255 including PartitionKey, RowKey and Timestamp
+    private const int MaxEntityBytes = 1024 * 1024;
 
     /// <summary>Refuses what the service would refuse, before any request (Azurite is more lenient).</summary>
     public static void Validate(TableEntity entity)
@@ -23,12 +24,24 @@ internal static class TableJson
             throw new ArgumentException($"An entity has at most {MaxProperties} properties besides the keys.", nameof(entity));
         }
 
+        // Size as the service counts it ("Understanding the Table service data model": UTF-16 strings, 8 bytes per property name overhead).
+        long size = 4 + (entity.PartitionKey.Length * 2L) + (entity.RowKey.Length * 2L);
         foreach (var (name, value) in entity.Properties)
         {
-            if (name.Length > 255)
+            if (name.Length > 255 || !IsIdentifier(name))
             {
-                throw new ArgumentException("A property name is longer than 255 characters.", nameof(entity));
+                throw new ArgumentException($"Property names are C#-style identifiers of at most 255 characters; '{(name.Length > 40 ? name[..40] : name)}' is not.", nameof(entity));
             }
+
+            size += 8 + (name.Length * 2L) + value switch
+            {
+                string text => 4 + (text.Length * 2L),
+                byte[] bytes => 4 + bytes.Length,
+                bool => 1,
+                int => 4,
+                Guid => 16,
+                _ => 8,
+            };
 
             if (value is string s && s.Length > MaxStringChars)
             {
@@ -40,7 +53,17 @@ internal static class TableJson
                 throw new ArgumentException($"Property '{name}' is larger than 64 KiB; store it in a blob.", nameof(entity));
             }
         }
+
+        if (size > MaxEntityBytes)
+        {
+            throw new ArgumentException("The entity is larger than 1 MiB; store large values in a blob.", nameof(entity));
+        }
     }
+
+    private static bool IsIdentifier(string name) =>
+        name.Length > 0
+        && (char.IsLetter(name[0]) || name[0] == '_')
+        && name.All(c => char.IsLetterOrDigit(c) || c == '_');
 
     public static void ValidateKey(string key, string which)
     {
