@@ -250,6 +250,6 @@ internal static class FieldCatalog
         },
         HasAny = w => w.Items.Any(i => get(i).HasValue),
         Values = w => w.Items.Select(i => get(i)).Where(v => v.HasValue)
-            .Select(v => v!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            .Select(v => v!.Value.ToString("0.##########", System.Globalization.CultureInfo.InvariantCulture)),
     };
 }
