@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Claims.Core.Fhir;
+
+/// <summary>
+/// Lexical rules of the FHIR R4 primitive types (http://hl7.org/fhir/R4/datatypes.html) and the billing code
+/// formats the intake checks. Every method is a pure predicate.
+/// </summary>
+public static partial class FhirFormats
+{
+    public const string NpiSystem = "http://hl7.org/fhir/sid/us-npi";
+    public const string CptSystem = "http://www.ama-assn.org/go/cpt";
+    public const string Icd10CmSystem = "http://hl7.org/fhir/sid/icd-10-cm";
+    public const string Icd10System = "http://hl7.org/fhir/sid/icd-10";
+
+    /// <summary>HCPCS Level II code systems seen in practice (CMS and the terminology.hl7.org/THO URIs).</summary>
+    public static readonly IReadOnlySet<string> HcpcsSystems = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+        "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+        "urn:oid:2.16.840.1.113883.6.285",
+        "http://terminology.hl7.org/CodeSystem/HCPCS",
+        "https://hcpcs.codes",
+    };
+
+    /// <summary>R4 id: [A-Za-z0-9\-\.]{1,64}.</summary>
+    public static bool IsId(string value) => value.Length is >= 1 and <= 64 && IdPattern().IsMatch(value);
+
+    /// <summary>R4 date: YYYY, YYYY-MM or YYYY-MM-DD, a real calendar date.</summary>
+    public static bool IsDate(string value) => DatePattern().IsMatch(value) && CalendarValid(value);
+
+    /// <summary>R4 dateTime: a partial or full date, or a date and time with seconds and a time zone.</summary>
+    public static bool IsDateTime(string value) => DateTimePattern().IsMatch(value) && CalendarValid(value);
+
+    /// <summary>R4 instant: a full date and time with seconds and a time zone.</summary>
+    public static bool IsInstant(string value) => InstantPattern().IsMatch(value) && CalendarValid(value);
+
+    public static bool IsTime(string value) => TimePattern().IsMatch(value);
+
+    /// <summary>R4 code: no leading or trailing whitespace, only single spaces inside.</summary>
+    public static bool IsCode(string value)
+    {
+        if (value.Length == 0 || char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1]))
+        {
+            return false;
+        }
+
+        for (var i = 1; i < value.Length; i++)
+        {
+            if (char.IsWhiteSpace(value[i]) && (value[i] != ' ' || value[i - 1] == ' '))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static bool IsUri(string value) => value.Length > 0 && !value.Any(char.IsWhiteSpace);
+
+    public static bool IsOid(string value) => OidPattern().IsMatch(value);
+
+    public static bool IsUuid(string value) => UuidPattern().IsMatch(value);
+
+    public static bool IsBase64(string value)
+    {
+        var buffer = new byte[(value.Length * 3 / 4) + 3];
+        return Convert.TryFromBase64String(value, buffer, out _);
+    }
+
+    /// <summary>NPI check digit: Luhn over "80840" followed by the first nine digits (CMS NPI standard).</summary>
+    public static bool IsNpi(string value)
+    {
+        if (value.Length != 10 || !value.All(char.IsAsciiDigit))
+        {
+            return false;
+        }
+
+        // Luhn from the right over "80840" + 9 digits; the check digit is the tenth.
+        var digits = "80840" + value[..9];
+        var sum = 0;
+        for (var i = digits.Length - 1; i >= 0; i--)
+        {
+            var d = digits[i] - '0';
+            if ((digits.Length - 1 - i) % 2 == 0)
+            {
+                d *= 2;
+                if (d > 9)
+                {
+                    d -= 9;
+                }
+            }
+
+            sum += d;
+        }
+
+        var check = (10 - (sum % 10)) % 10;
+        return check == value[9] - '0';
+    }
+
+    /// <summary>CPT: four digits then a digit or letter (category II/III codes end in F/T).</summary>
+    public static bool IsCpt(string code) => CptPattern().IsMatch(code);
+
+    /// <summary>HCPCS Level II: a letter A-V then four digits.</summary>
+    public static bool IsHcpcs(string code) => HcpcsPattern().IsMatch(code);
+
+    /// <summary>ICD-10(-CM): [A-TV-Z][0-9][0-9AB] then an optional dot and up to four characters.</summary>
+    public static bool IsIcd10(string code) => Icd10Pattern().IsMatch(code);
+
+    /// <summary>The date part of a FHIR date or dateTime when it is a full date; null for partial dates.</summary>
+    public static DateOnly? DatePart(string? value) =>
+        value is { Length: >= 10 } && DateOnly.TryParseExact(value.AsSpan(0, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+            ? date
+            : null;
+
+    private static bool CalendarValid(string value) =>
+        value.Length < 10 || DatePart(value) is not null;
+
+    [GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,64}$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex(@"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?$")]
+    private static partial Regex DatePattern();
+
+    [GeneratedRegex(@"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$")]
+    private static partial Regex DateTimePattern();
+
+    [GeneratedRegex(@"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$")]
+    private static partial Regex InstantPattern();
+
+    [GeneratedRegex(@"^([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?$")]
+    private static partial Regex TimePattern();
+
+    [GeneratedRegex(@"^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$")]
+    private static partial Regex OidPattern();
+
+    [GeneratedRegex(@"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    private static partial Regex UuidPattern();
+
+    [GeneratedRegex(@"^[0-9]{4}[0-9A-Z]$")]
+    private static partial Regex CptPattern();
+
+    [GeneratedRegex(@"^[A-V][0-9]{4}$")]
+    private static partial Regex HcpcsPattern();
+
+    [GeneratedRegex(@"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$")]
+    private static partial Regex Icd10Pattern();
+}

@@ -1,0 +1,247 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Claims.Core.Fhir;
+
+/// <summary>
+/// Reads FHIR R4 claim payloads (a posted Claim, or a Bundle of Claims and the resources they reference), validates
+/// them and reports every problem at once in an OperationOutcome. Expected failures are values, never exceptions.
+/// </summary>
+public static class FhirIntake
+{
+    private static readonly HashSet<string> AcceptedBundleTypes = new(StringComparer.Ordinal) { "transaction", "batch", "collection" };
+    private static readonly HashSet<string> FollowedTypes = new(StringComparer.Ordinal)
+    {
+        "Patient", "Coverage", "Organization", "Practitioner", "PractitionerRole", "Location",
+    };
+
+    /// <summary>Reads the body of POST /fhir/Claim: one Claim (contained resources allowed).</summary>
+    public static ClaimIntake ReadClaim(ReadOnlySpan<byte> utf8Json, DateOnly today, IntakeOptions? options = null)
+    {
+        options ??= IntakeOptions.Default;
+        if (!TryParse(utf8Json, options, out var root, out var malformed))
+        {
+            return new ClaimIntake(IntakeStatus.Malformed, malformed, null);
+        }
+
+        var issues = new List<OutcomeIssue>();
+        var node = new StructureWalker().ReadTopLevel(root, null, null, -1, issues);
+        if (node is null)
+        {
+            return new ClaimIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null);
+        }
+
+        if (node.Type != "Claim")
+        {
+            issues.Add(OutcomeIssue.Error("structure", $"Expected a Claim, got a {node.Type}.", node.Type));
+            issues.AddRange(node.Issues);
+            _ = ClaimRules.CheckReferences(node, new ReferenceResolver([node]), issues).ToList();
+            return new ClaimIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null);
+        }
+
+        return EvaluateClaim(node, new ReferenceResolver([node]), today, options);
+    }
+
+    /// <summary>
+    /// Reads the body of POST /fhir: a transaction, batch or collection Bundle. Each Claim entry is validated on its
+    /// own, with references resolved across the whole Bundle.
+    /// </summary>
+    public static BundleIntake ReadBundle(ReadOnlySpan<byte> utf8Json, DateOnly today, IntakeOptions? options = null)
+    {
+        options ??= IntakeOptions.Default;
+        if (!TryParse(utf8Json, options, out var root, out var malformed))
+        {
+            return new BundleIntake(IntakeStatus.Malformed, malformed, null, []);
+        }
+
+        var issues = new List<OutcomeIssue>();
+        if (root.ValueKind == JsonValueKind.Object && root.Str("resourceType") is { } rootType && rootType != "Bundle")
+        {
+            issues.Add(OutcomeIssue.Error("structure", $"Expected a Bundle, got a {rootType}.", rootType));
+            return new BundleIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null, []);
+        }
+
+        if (root.Prop("entry") is { ValueKind: JsonValueKind.Array } entryArray && entryArray.GetArrayLength() > options.MaxBundleEntries)
+        {
+            issues.Add(OutcomeIssue.Error("too-costly", $"A Bundle may have at most {options.MaxBundleEntries} entries.", "Bundle.entry"));
+            return new BundleIntake(IntakeStatus.Invalid, new OperationOutcome(issues), root.Str("type"), []);
+        }
+
+        var walker = new StructureWalker();
+        var bundle = walker.ReadTopLevel(root, null, null, -1, issues);
+        if (bundle is null)
+        {
+            return new BundleIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null, []);
+        }
+
+        issues.AddRange(bundle.Issues);
+        var bundleType = root.Str("type");
+        if (bundleType is not null && !AcceptedBundleTypes.Contains(bundleType))
+        {
+            issues.Add(OutcomeIssue.Error("not-supported", "Only transaction, batch and collection Bundles are accepted.", "Bundle.type"));
+        }
+
+        var entries = root.Arr("entry").ToList();
+        var nodes = new List<ResourceNode>();
+        foreach (var (index, resource) in walker.EntryResources)
+        {
+            var fullUrl = entries[index].Str("fullUrl");
+            if (fullUrl is not null && !fullUrl.Contains(':', StringComparison.Ordinal))
+            {
+                issues.Add(OutcomeIssue.Error("value", "Bundle.entry.fullUrl must be an absolute URL (or urn:uuid).", $"Bundle.entry[{Index(index)}].fullUrl"));
+            }
+
+            var node = new StructureWalker().ReadTopLevel(resource, $"Bundle.entry[{Index(index)}].resource", fullUrl, index, issues);
+            if (node is not null)
+            {
+                nodes.Add(node);
+            }
+        }
+
+        var claims = nodes.Where(n => n.Type == "Claim").ToList();
+        if (claims.Count == 0)
+        {
+            issues.Add(OutcomeIssue.Error("required", "The Bundle holds no Claim.", "Bundle.entry"));
+        }
+
+        if (issues.Any(i => i.Severity is IssueSeverity.Error or IssueSeverity.Fatal))
+        {
+            return new BundleIntake(IntakeStatus.Invalid, new OperationOutcome(issues), bundleType, []);
+        }
+
+        var resolver = new ReferenceResolver(nodes);
+        var used = new HashSet<ResourceNode>();
+        var results = new List<BundleClaimEntry>();
+        foreach (var claim in claims)
+        {
+            var intake = EvaluateClaim(claim, resolver, today, options, used);
+            results.Add(new BundleClaimEntry(claim.EntryIndex, claim.FullUrl, intake));
+        }
+
+        // Problems in entries no Claim uses do not stop the Claims: they are reported as warnings.
+        foreach (var node in nodes.Where(n => n.Type != "Claim" && !used.Contains(n)))
+        {
+            issues.AddRange(node.Issues.Select(i => i with { Severity = IssueSeverity.Warning }));
+            var referenceIssues = new List<OutcomeIssue>();
+            _ = ClaimRules.CheckReferences(node, resolver, referenceIssues).ToList();
+            issues.AddRange(referenceIssues.Select(i => i with { Severity = IssueSeverity.Warning }));
+        }
+
+        return new BundleIntake(IntakeStatus.Accepted, new OperationOutcome(issues), bundleType, results);
+    }
+
+    /// <summary>Reads back what <see cref="ClaimDocument.ToBundleJson"/> wrote (trusted: no validation).</summary>
+    /// <exception cref="FormatException">The data is not such a Bundle.</exception>
+    public static ClaimDocument ReadDocument(ReadOnlySpan<byte> bundleJson)
+    {
+        JsonElement root;
+        try
+        {
+            using var parsed = JsonDocument.Parse(bundleJson.ToArray());
+            root = parsed.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException("The stored claim document is not valid JSON.", ex);
+        }
+
+        if (root.ValueKind != JsonValueKind.Object || root.Str("resourceType") != "Bundle")
+        {
+            throw new FormatException("The stored claim document is not a Bundle.");
+        }
+
+        var entries = root.Arr("entry").ToList();
+        if (entries.Count == 0 || entries[0].Prop("resource") is not { } claimJson || claimJson.Str("resourceType") != "Claim")
+        {
+            throw new FormatException("The stored claim document does not start with a Claim.");
+        }
+
+        var claim = ClaimDocument.Node(claimJson, entries[0].Str("fullUrl"), "Claim", 0);
+        var included = new List<ResourceNode>();
+        for (var i = 1; i < entries.Count; i++)
+        {
+            if (entries[i].Prop("resource") is not { ValueKind: JsonValueKind.Object } resource)
+            {
+                throw new FormatException("A stored claim document entry has no resource.");
+            }
+
+            included.Add(ClaimDocument.Node(resource, entries[i].Str("fullUrl"), $"Bundle.entry[{Index(i)}].resource", i));
+        }
+
+        return new ClaimDocument(claim, included);
+    }
+
+    private static ClaimIntake EvaluateClaim(ResourceNode claim, ReferenceResolver resolver, DateOnly today, IntakeOptions options, HashSet<ResourceNode>? used = null)
+    {
+        var issues = new List<OutcomeIssue>(claim.Issues);
+        ClaimRules.Check(claim, resolver, today, options, issues);
+        ClaimRules.CheckNpis(claim.Json, claim.Path, issues);
+
+        // The Claim plus every resource it reaches (following references of the modelled types further).
+        var included = new List<ResourceNode>();
+        var queue = new Queue<ResourceNode>([claim]);
+        var seen = new HashSet<ResourceNode> { claim };
+        while (queue.Count > 0)
+        {
+            var node = queue.Dequeue();
+            foreach (var target in ClaimRules.CheckReferences(node, resolver, issues))
+            {
+                if (target.Type == "Claim" || !seen.Add(target))
+                {
+                    continue;
+                }
+
+                included.Add(target);
+                used?.Add(target);
+                issues.AddRange(target.Issues);
+                ClaimRules.CheckNpis(target.Json, target.Path, issues);
+                if (FollowedTypes.Contains(target.Type))
+                {
+                    queue.Enqueue(target);
+                }
+            }
+        }
+
+        var outcome = new OperationOutcome(issues);
+        return outcome.HasErrors
+            ? new ClaimIntake(IntakeStatus.Invalid, outcome, null)
+            : new ClaimIntake(IntakeStatus.Accepted, outcome, new ClaimDocument(claim, included));
+    }
+
+    private static bool TryParse(ReadOnlySpan<byte> utf8Json, IntakeOptions options, out JsonElement root, out OperationOutcome malformed)
+    {
+        root = default;
+        malformed = null!;
+        try
+        {
+            using var document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions
+            {
+                MaxDepth = options.MaxDepth,
+                AllowTrailingCommas = false,
+                CommentHandling = JsonCommentHandling.Disallow,
+                AllowDuplicateProperties = false,
+            });
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            // Position only: the parser's message may quote the payload.
+            var where = ex.LineNumber is { } line
+                ? $" at line {(line + 1).ToString(CultureInfo.InvariantCulture)}, byte {((ex.BytePositionInLine ?? 0) + 1).ToString(CultureInfo.InvariantCulture)}"
+                : string.Empty;
+            malformed = new OperationOutcome([new OutcomeIssue(IssueSeverity.Fatal, "structure",
+                $"The body is not well-formed JSON (or nests deeper than {options.MaxDepth.ToString(CultureInfo.InvariantCulture)} levels, or repeats a property){where}.")]);
+            return false;
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            malformed = OperationOutcome.Single("structure", "The body must be a JSON object (a FHIR resource).");
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string Index(int index) => index.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,553 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Claims.Core.Fhir.Schema;
+
+namespace Claims.Core.Fhir;
+
+/// <summary>
+/// Walks one top-level resource and checks the R4 JSON format rules (http://hl7.org/fhir/R4/json.html): known
+/// elements (exact for the modelled types), arrays exactly where the cardinality is 0..*, no empty or null values,
+/// primitive formats, one element per choice group, required elements. It also collects the contained resources
+/// and every Reference, for the resolution step. Issues carry FHIRPath expressions; diagnostics never echo values.
+/// </summary>
+internal sealed class StructureWalker
+{
+    private readonly StringBuilder path = new(256);
+    private ResourceNode top = null!;
+
+    /// <summary>Bundle.entry.resource elements met while walking a Bundle (they are read as top-level resources).</summary>
+    public List<(int Index, JsonElement Resource)> EntryResources { get; } = [];
+
+    /// <summary>
+    /// Reads one top-level resource. <paramref name="basePath"/> is its FHIRPath location, or null for a posted
+    /// resource (the location is then its type). Returns null when it is not a resource at all; the reason goes to
+    /// <paramref name="failures"/>.
+    /// </summary>
+    public ResourceNode? ReadTopLevel(JsonElement json, string? basePath, string? fullUrl, int entryIndex, List<OutcomeIssue> failures)
+    {
+        var type = ResourceTypeOf(json, out var problem);
+        var nodePath = basePath ?? type ?? "Resource";
+        if (type is null)
+        {
+            failures.Add(OutcomeIssue.Error(problem.Code, problem.Diagnostics, nodePath));
+            return null;
+        }
+
+        path.Clear().Append(nodePath);
+        top = new ResourceNode(json, type, json.Str("id"), fullUrl, nodePath, entryIndex, null);
+        WalkResourceBody(json, type, top);
+        return top;
+    }
+
+    /// <summary>The resourceType of a resource object, or null with the reason.</summary>
+    public static string? ResourceTypeOf(JsonElement json, out (string Code, string Diagnostics) problem)
+    {
+        problem = default;
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            problem = ("structure", "A resource must be a JSON object.");
+            return null;
+        }
+
+        if (!json.TryGetProperty("resourceType", out var rt) || rt.ValueKind != JsonValueKind.String)
+        {
+            problem = ("structure", "The resourceType property is missing or not a string.");
+            return null;
+        }
+
+        var type = rt.GetString()!;
+        if (!FhirSchema.ResourceTypes.Contains(type))
+        {
+            problem = ("structure", "The resourceType is not an R4 resource type.");
+            return null;
+        }
+
+        return type;
+    }
+
+    private void WalkResourceBody(JsonElement json, string type, ResourceNode node)
+    {
+        if (FhirSchema.ModelledResources.Contains(type))
+        {
+            WalkObject(json, FhirSchema.Resource(type), node);
+        }
+        else
+        {
+            WalkGenericObject(json, node);
+        }
+    }
+
+    private void Error(string code, string diagnostics) =>
+        top.Issues.Add(OutcomeIssue.Error(code, diagnostics, path.ToString()));
+
+    private int Push(string name)
+    {
+        var mark = path.Length;
+        path.Append('.').Append(name);
+        return mark;
+    }
+
+    private int PushIndex(int index)
+    {
+        var mark = path.Length;
+        path.Append('[').Append(index.ToString(CultureInfo.InvariantCulture)).Append(']');
+        return mark;
+    }
+
+    // resource is non-null when obj is the resource itself (resourceType, contained allowed there)
+    private void WalkObject(JsonElement obj, TypeDef type, ResourceNode? resource)
+    {
+        if (obj.ValueKind != JsonValueKind.Object)
+        {
+            Error("structure", $"{Display(type)} must be a JSON object.");
+            return;
+        }
+
+        var count = 0;
+        List<string>? choices = null;
+        foreach (var property in obj.EnumerateObject())
+        {
+            count++;
+            var name = property.Name;
+            if (resource is not null && name == "resourceType")
+            {
+                continue;
+            }
+
+            var mark = Push(name);
+            if (name.Length > 1 && name[0] == '_')
+            {
+                var baseDef = type.Find(name[1..]);
+                if (baseDef is null || baseDef.Primitive == PrimitiveKind.None)
+                {
+                    Error("structure", $"Unknown element '{name}' for {Display(type)}.");
+                }
+                else
+                {
+                    WalkPrimitiveExtension(property.Value, baseDef.IsArray);
+                }
+            }
+            else if (type.Find(name) is not { } def)
+            {
+                Error("structure", $"Unknown element '{name}' for {Display(type)}.");
+            }
+            else
+            {
+                if (def.ChoiceBase is { } choice)
+                {
+                    choices ??= [];
+                    if (choices.Contains(choice))
+                    {
+                        Error("structure", $"Only one {choice}[x] element is allowed.");
+                    }
+                    else
+                    {
+                        choices.Add(choice);
+                    }
+                }
+
+                WalkElement(obj, property.Value, def, resource);
+            }
+
+            path.Length = mark;
+        }
+
+        if (count == 0)
+        {
+            Error("invalid", "An object must not be empty: leave the property out instead.");
+            return;
+        }
+
+        foreach (var required in type.RequiredElements)
+        {
+            if (!obj.TryGetProperty(required.Name, out _) && (required.Primitive == PrimitiveKind.None || !obj.TryGetProperty("_" + required.Name, out _)))
+            {
+                var mark = Push(required.Name);
+                Error("required", $"{Display(type)}.{required.Name} is required.");
+                path.Length = mark;
+            }
+        }
+    }
+
+    private void WalkElement(JsonElement parent, JsonElement value, ElementDef def, ResourceNode? resource)
+    {
+        if (!def.IsArray)
+        {
+            if (value.ValueKind == JsonValueKind.Array)
+            {
+                Error("structure", $"'{def.Name}' has cardinality 0..1 and must not be a JSON array.");
+                return;
+            }
+
+            WalkSingle(value, def, resource);
+            return;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            Error("structure", $"'{def.Name}' has cardinality 0..* and must be a JSON array.");
+            return;
+        }
+
+        if (value.GetArrayLength() == 0)
+        {
+            Error("invalid", "An array must not be empty: leave the property out instead.");
+            return;
+        }
+
+        var nullsAllowed = def.Primitive != PrimitiveKind.None && parent.TryGetProperty("_" + def.Name, out _);
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var mark = PushIndex(index++);
+            if (item.ValueKind == JsonValueKind.Null && nullsAllowed)
+            {
+                path.Length = mark;
+                continue;
+            }
+
+            WalkSingle(item, def, resource);
+            path.Length = mark;
+        }
+    }
+
+    private void WalkSingle(JsonElement value, ElementDef def, ResourceNode? resource)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            Error("invalid", "null is not allowed: leave the property out instead.");
+            return;
+        }
+
+        if (def.IsResource)
+        {
+            WalkNestedResource(value, def, resource);
+        }
+        else if (def.Primitive != PrimitiveKind.None)
+        {
+            CheckPrimitive(value, def);
+        }
+        else
+        {
+            WalkObject(value, def.Complex!, null);
+            if (def.Complex!.Name == "Reference" && value.ValueKind == JsonValueKind.Object)
+            {
+                top.References.Add(new ReferenceSite(path.ToString(), value));
+            }
+        }
+    }
+
+    private void WalkNestedResource(JsonElement value, ElementDef def, ResourceNode? resource)
+    {
+        if (def.Name == "resource" && top.Type == "Bundle")
+        {
+            // Bundle.entry.resource: read as a top-level resource of its own by the Bundle reader.
+            EntryResources.Add((CurrentEntryIndex(), value));
+            return;
+        }
+
+        var type = ResourceTypeOf(value, out var problem);
+        if (type is null)
+        {
+            Error(problem.Code, problem.Diagnostics);
+            return;
+        }
+
+        if (def.Name == "contained" && resource is not null)
+        {
+            if (resource.Container is not null)
+            {
+                Error("structure", "A contained resource must not contain resources.");
+                return;
+            }
+
+            var node = new ResourceNode(value, type, value.Str("id"), null, path.ToString(), -1, resource);
+            resource.Contained.Add(node);
+            WalkResourceBody(value, type, node);
+            if (node.Id is null)
+            {
+                Error("required", "A contained resource must have an id.");
+            }
+
+            return;
+        }
+
+        WalkResourceBody(value, type, new ResourceNode(value, type, value.Str("id"), null, path.ToString(), -1, resource));
+    }
+
+    private int CurrentEntryIndex()
+    {
+        // path is "Bundle.entry[i].resource"
+        var text = path.ToString();
+        var open = text.IndexOf('[', StringComparison.Ordinal);
+        var close = text.IndexOf(']', StringComparison.Ordinal);
+        return int.Parse(text.AsSpan(open + 1, close - open - 1), CultureInfo.InvariantCulture);
+    }
+
+    private void WalkPrimitiveExtension(JsonElement value, bool isArray)
+    {
+        if (!isArray)
+        {
+            WalkElementExtension(value);
+            return;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            Error("structure", "A primitive extension of a repeating element must be a JSON array.");
+            return;
+        }
+
+        if (value.GetArrayLength() == 0)
+        {
+            Error("invalid", "An array must not be empty: leave the property out instead.");
+            return;
+        }
+
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var mark = PushIndex(index++);
+            if (item.ValueKind != JsonValueKind.Null)
+            {
+                WalkElementExtension(item);
+            }
+
+            path.Length = mark;
+        }
+    }
+
+    // The _element object of a primitive: only id and extension (http://hl7.org/fhir/R4/json.html#primitive).
+    private void WalkElementExtension(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            Error("structure", "A primitive extension must be a JSON object.");
+            return;
+        }
+
+        var count = 0;
+        foreach (var property in value.EnumerateObject())
+        {
+            count++;
+            var mark = Push(property.Name);
+            switch (property.Name)
+            {
+                case "id":
+                    CheckPrimitive(property.Value, ElementIdDef);
+                    break;
+                case "extension":
+                    WalkElement(value, property.Value, ExtensionDef, null);
+                    break;
+                default:
+                    Error("structure", $"Unknown element '{property.Name}': a primitive extension holds only id and extension.");
+                    break;
+            }
+
+            path.Length = mark;
+        }
+
+        if (count == 0)
+        {
+            Error("invalid", "An object must not be empty: leave the property out instead.");
+        }
+    }
+
+    private static readonly ElementDef ElementIdDef = FhirSchema.Resource("Extension").Find("id")!;
+    private static readonly ElementDef ExtensionDef = FhirSchema.Resource("Extension").Find("extension")!;
+
+    private void CheckPrimitive(JsonElement value, ElementDef def)
+    {
+        var kind = def.Primitive;
+        switch (kind)
+        {
+            case PrimitiveKind.Boolean:
+                if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                {
+                    Error("structure", $"'{def.Name}' is a boolean and must be JSON true or false.");
+                }
+
+                return;
+            case PrimitiveKind.Integer or PrimitiveKind.PositiveInt or PrimitiveKind.UnsignedInt:
+                if (value.ValueKind != JsonValueKind.Number)
+                {
+                    Error("structure", $"'{def.Name}' is an integer and must be a JSON number.");
+                }
+                else if (!value.TryGetInt32(out var i) || (kind == PrimitiveKind.PositiveInt && i < 1) || (kind == PrimitiveKind.UnsignedInt && i < 0))
+                {
+                    Error("value", $"'{def.Name}' is not a valid {TypeLabel(kind)}.");
+                }
+
+                return;
+            case PrimitiveKind.Decimal:
+                if (value.ValueKind != JsonValueKind.Number)
+                {
+                    Error("structure", $"'{def.Name}' is a decimal and must be a JSON number.");
+                }
+                else if (!value.TryGetDecimal(out _))
+                {
+                    Error("value", $"'{def.Name}' is out of the decimal range.");
+                }
+
+                return;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            Error("structure", $"'{def.Name}' is a {TypeLabel(kind)} and must be a JSON string.");
+            return;
+        }
+
+        var text = value.GetString()!;
+        if (text.Length == 0)
+        {
+            Error("invalid", "A string must not be empty: leave the property out instead.");
+            return;
+        }
+
+        var valid = kind switch
+        {
+            PrimitiveKind.Code => FhirFormats.IsCode(text),
+            PrimitiveKind.Id => FhirFormats.IsId(text),
+            PrimitiveKind.Uri => FhirFormats.IsUri(text),
+            PrimitiveKind.Oid => FhirFormats.IsOid(text),
+            PrimitiveKind.Uuid => FhirFormats.IsUuid(text),
+            PrimitiveKind.Base64Binary => FhirFormats.IsBase64(text),
+            PrimitiveKind.Date => FhirFormats.IsDate(text),
+            PrimitiveKind.DateTime => FhirFormats.IsDateTime(text),
+            PrimitiveKind.Instant => FhirFormats.IsInstant(text),
+            PrimitiveKind.Time => FhirFormats.IsTime(text),
+            _ => true,
+        };
+        if (!valid)
+        {
+            Error("value", $"'{def.Name}' is not a valid FHIR {TypeLabel(kind)}.");
+        }
+        else if (def.Codes is { } codes && !codes.Contains(text))
+        {
+            Error("code-invalid", $"'{def.Name}' is not one of the codes of its required value set.");
+        }
+    }
+
+    private static string TypeLabel(PrimitiveKind kind) => kind switch
+    {
+        PrimitiveKind.PositiveInt => "positiveInt",
+        PrimitiveKind.UnsignedInt => "unsignedInt",
+        PrimitiveKind.DateTime => "dateTime",
+        PrimitiveKind.Base64Binary => "base64Binary",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+
+    private static string Display(TypeDef type) => type.Name.Replace('_', '.');
+
+    // Resources of types we do not model: only the type-independent JSON rules apply.
+    private void WalkGenericObject(JsonElement obj, ResourceNode? resource)
+    {
+        var count = 0;
+        foreach (var property in obj.EnumerateObject())
+        {
+            count++;
+            var name = property.Name;
+            var value = property.Value;
+            if (resource is not null && name == "resourceType")
+            {
+                continue;
+            }
+
+            var mark = Push(name);
+            if (name.Length > 1 && name[0] == '_')
+            {
+                WalkPrimitiveExtension(value, value.ValueKind == JsonValueKind.Array);
+            }
+            else if (resource is not null && name == "id")
+            {
+                if (value.ValueKind != JsonValueKind.String || !FhirFormats.IsId(value.GetString()!))
+                {
+                    Error("value", "'id' is not a valid FHIR id.");
+                }
+            }
+            else if (resource is not null && name == "contained" && value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0)
+            {
+                var index = 0;
+                foreach (var item in value.EnumerateArray())
+                {
+                    var itemMark = PushIndex(index++);
+                    WalkNestedResource(item, ContainedDef, resource);
+                    path.Length = itemMark;
+                }
+            }
+            else
+            {
+                if (name == "reference" && value.ValueKind == JsonValueKind.String)
+                {
+                    top.References.Add(new ReferenceSite(path.ToString(0, mark), obj));
+                }
+
+                WalkGenericValue(obj, name, value);
+            }
+
+            path.Length = mark;
+        }
+
+        if (count == 0)
+        {
+            Error("invalid", "An object must not be empty: leave the property out instead.");
+        }
+    }
+
+    private static readonly ElementDef ContainedDef = FhirSchema.Resource("Patient").Find("contained")!;
+
+    private void WalkGenericValue(JsonElement parent, string name, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Null:
+                Error("invalid", "null is not allowed: leave the property out instead.");
+                break;
+            case JsonValueKind.String when value.ValueEquals(string.Empty):
+                Error("invalid", "A string must not be empty: leave the property out instead.");
+                break;
+            case JsonValueKind.Object:
+                if (value.TryGetProperty("resourceType", out _))
+                {
+                    var type = ResourceTypeOf(value, out var problem);
+                    if (type is null)
+                    {
+                        Error(problem.Code, problem.Diagnostics);
+                    }
+                    else
+                    {
+                        WalkResourceBody(value, type, new ResourceNode(value, type, value.Str("id"), null, path.ToString(), -1, null));
+                    }
+                }
+                else
+                {
+                    WalkGenericObject(value, null);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                if (value.GetArrayLength() == 0)
+                {
+                    Error("invalid", "An array must not be empty: leave the property out instead.");
+                    break;
+                }
+
+                var nullsAllowed = parent.TryGetProperty("_" + name, out _);
+                var index = 0;
+                foreach (var item in value.EnumerateArray())
+                {
+                    var mark = PushIndex(index++);
+                    if (item.ValueKind != JsonValueKind.Null || !nullsAllowed)
+                    {
+                        WalkGenericValue(parent, name, item);
+                    }
+
+                    path.Length = mark;
+                }
+
+                break;
+        }
+    }
+}
