@@ -15,8 +15,11 @@ namespace Claims.Core.Pipeline;
 [JsonDerivedType(typeof(WriteAudit), "WriteAudit")]
 public abstract record PipelineCommand;
 
-/// <summary>Enqueue the claim to the rules engine (<c>claims-intake</c>), e.g. after a reevaluate release.</summary>
-public sealed record EvaluateRules : PipelineCommand;
+/// <summary>
+/// Enqueue the claim to the rules engine (<c>claims-intake</c>) after a reevaluate release. The message carries
+/// <paramref name="Round"/> and the engine echoes it in <see cref="RulesEvaluated.Round"/>.
+/// </summary>
+public sealed record EvaluateRules(int Round) : PipelineCommand;
 
 /// <summary>
 /// Call the submitter for attempt <paramref name="Attempt"/> and feed its result back as

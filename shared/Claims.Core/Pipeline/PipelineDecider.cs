@@ -75,6 +75,13 @@ public static partial class PipelineDecider
             return Stale(s);
         }
 
+        if (e.Round != s.State.EvaluationRound)
+        {
+            return Decision.Duplicate(
+                s.State,
+                Invariant($"Stale verdict from evaluation round {e.Round}; the current round is {s.State.EvaluationRound}."));
+        }
+
         if (string.IsNullOrWhiteSpace(e.RuleSetVersion))
         {
             return Decision.Refused(s.State, RefusalCode.InvalidEvent, "A rules verdict needs its rule-set version.");
@@ -133,11 +140,12 @@ public static partial class PipelineDecider
                     e.Note));
         }
 
+        var round = s.State.EvaluationRound + 1;
         return s.Transition(
-            s.State with { Status = PipelineStatus.Evaluating, Hold = null },
+            s.State with { Status = PipelineStatus.Evaluating, Hold = null, EvaluationRound = round },
             PipelineCauses.ReleasedReevaluate,
-            Invariant($"hold {hold.Generation} by rule {hold.RuleId}"),
-            new EvaluateRules(),
+            Invariant($"hold {hold.Generation} by rule {hold.RuleId}; evaluation round {round}"),
+            new EvaluateRules(round),
             s.Audit(
                 PipelineAuditActions.ReleaseReevaluate,
                 PipelineAuditResult.Success,

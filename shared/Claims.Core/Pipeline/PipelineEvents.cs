@@ -24,7 +24,9 @@ public sealed record EvaluationStarted(DateTimeOffset At, string Actor) : Pipeli
 
 /// <summary>
 /// The rules engine finished. For <see cref="RulesOutcome.Hold"/>, <paramref name="HeldByRuleId"/> is required and
-/// <paramref name="HoldReason"/> is the rule's (tenant-authored) reason.
+/// <paramref name="HoldReason"/> is the rule's (tenant-authored) reason. <paramref name="Round"/> echoes
+/// <see cref="EvaluateRules.Round"/> (1 for the evaluation intake queued), so a verdict redelivered after a reevaluate
+/// release is recognised as stale.
 /// </summary>
 public sealed record RulesEvaluated(
     DateTimeOffset At,
@@ -32,7 +34,8 @@ public sealed record RulesEvaluated(
     RulesOutcome Outcome,
     string RuleSetVersion,
     string? HeldByRuleId = null,
-    string? HoldReason = null) : PipelineEvent(At, Actor);
+    string? HoldReason = null,
+    int Round = 1) : PipelineEvent(At, Actor);
 
 /// <summary>An admin released a hold. <paramref name="Note"/> is free text: it goes to the audit row only.</summary>
 public sealed record Released(DateTimeOffset At, string Actor, ReleaseMode Mode, string? Note = null)

@@ -32,6 +32,9 @@ public sealed record PipelineState
     /// <summary>How many holds this claim has had; the next hold gets this plus one as its generation.</summary>
     public int HoldGenerations { get; init; }
 
+    /// <summary>Which evaluation a verdict must belong to: 1 for intake's, +1 per reevaluate release.</summary>
+    public int EvaluationRound { get; init; } = 1;
+
     /// <summary>The rule-set version of the last evaluation.</summary>
     public string? RuleSetVersion { get; init; }
 
@@ -71,6 +74,7 @@ public sealed record PipelineState
         && Retry == other.Retry
         && Hold == other.Hold
         && HoldGenerations == other.HoldGenerations
+        && EvaluationRound == other.EvaluationRound
         && RuleSetVersion == other.RuleSetVersion
         && SubmissionReference == other.SubmissionReference
         && FailureReason == other.FailureReason

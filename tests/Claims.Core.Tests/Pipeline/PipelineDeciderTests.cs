@@ -113,7 +113,7 @@ public sealed class PipelineDeciderTests
     public void Decide_EscalationTimerFromEarlierHold_IgnoredAndCurrentHoldEscalates()
     {
         var reevaluating = Apply(State("Held"), new Released(T0.AddHours(1), Admin, ReleaseMode.Reevaluate));
-        var heldAgain = Apply(reevaluating, HoldVerdict(T0.AddHours(2), "npi-check"));
+        var heldAgain = Apply(reevaluating, HoldVerdict(T0.AddHours(2), "npi-check", round: 2));
 
         var stale = PipelineDecider.Decide(heldAgain, new HoldEscalationDue(T0.AddDays(5), PipelineTimer, 1));
         var current = PipelineDecider.Decide(heldAgain, new HoldEscalationDue(T0.AddDays(5), PipelineTimer, 2));
@@ -178,8 +178,22 @@ public sealed class PipelineDeciderTests
         var decision = PipelineDecider.Decide(State("Held"), new Released(Later, Admin, ReleaseMode.Reevaluate, "fixed NPI"));
 
         Assert.Equal(PipelineStatus.Evaluating, decision.State.Status);
-        Assert.Equal(new EvaluateRules(), decision.Commands[0]);
+        Assert.Equal(new EvaluateRules(2), decision.Commands[0]);
+        Assert.Equal(2, decision.State.EvaluationRound);
         Assert.Equal(PipelineAuditActions.ReleaseReevaluate, Assert.Single(decision.Commands.OfType<WriteAudit>()).Action);
+    }
+
+    [Fact]
+    public void Decide_VerdictFromRoundBeforeReevaluateRelease_IgnoredAndCurrentRoundAccepted()
+    {
+        var reevaluating = Apply(State("Held"), new Released(T0.AddHours(1), Admin, ReleaseMode.Reevaluate));
+
+        var redelivered = PipelineDecider.Decide(reevaluating, HoldVerdict(T0.AddHours(1).AddSeconds(5)));
+        var fresh = PipelineDecider.Decide(reevaluating, PassVerdict(T0.AddHours(1).AddSeconds(9)) with { Round = 2 });
+
+        Assert.Equal((DecisionKind.Duplicate, 0), (redelivered.Kind, redelivered.Commands.Length));
+        Assert.Equal(reevaluating, redelivered.State);
+        Assert.Equal((DecisionKind.Transition, PipelineStatus.Submitting), (fresh.Kind, fresh.State.Status));
     }
 
     public static TheoryData<string, string> RedeliverableSteps() => new()
@@ -305,7 +319,7 @@ public sealed class PipelineDeciderTests
         var state = Apply(Received(), new EvaluationStarted(T0.AddSeconds(1), RulesEngine), policy);
         for (var i = 0; i < 3; i++)
         {
-            state = Apply(state, HoldVerdict(T0.AddMinutes(i * 2)), policy);
+            state = Apply(state, HoldVerdict(T0.AddMinutes(i * 2), round: i + 1), policy);
             state = Apply(state, new Released(T0.AddMinutes((i * 2) + 1), Admin, ReleaseMode.Reevaluate), policy);
         }
 

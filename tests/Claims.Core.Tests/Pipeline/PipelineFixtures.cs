@@ -65,8 +65,8 @@ internal static class PipelineFixtures
 
     public static RulesEvaluated PassVerdict(DateTimeOffset at) => new(at, RulesEngine, RulesOutcome.Pass, "3");
 
-    public static RulesEvaluated HoldVerdict(DateTimeOffset at, string ruleId = "auth-required") =>
-        new(at, RulesEngine, RulesOutcome.Hold, "3", ruleId, "Missing authorization for 97153");
+    public static RulesEvaluated HoldVerdict(DateTimeOffset at, string ruleId = "auth-required", int round = 1) =>
+        new(at, RulesEngine, RulesOutcome.Hold, "3", ruleId, "Missing authorization for 97153", round);
 
     /// <summary>Applies an event that must be a transition and returns the new state.</summary>
     public static PipelineState Apply(PipelineState state, PipelineEvent @event, PipelinePolicy? policy = null)

@@ -115,7 +115,7 @@ public sealed class PipelineJsonTests
     {
         ImmutableArray<PipelineCommand> commands =
         [
-            new EvaluateRules(),
+            new EvaluateRules(2),
             new Submit(2),
             new ScheduleRetry(3, TimeSpan.FromSeconds(60), Later.AddSeconds(60)),
             new ScheduleEscalation(Later.AddDays(2), 1),
