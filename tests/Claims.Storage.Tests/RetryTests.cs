@@ -39,6 +39,18 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task Ping_ServerBusy_FalseAfterOneAttemptPerService()
+    {
+        await using var server = FixedStatusServer.Start(503, "ServerBusy");
+        var clients = new StorageClients(server.Connection, new StorageClientOptions { MaxRetries = 4 });
+
+        var healthy = await clients.PingAsync();
+
+        Assert.False(healthy);
+        Assert.Equal(3, server.Requests);
+    }
+
+    [Fact]
     public async Task SlowServer_NetworkTimeout_ThrowsStorageUnavailable()
     {
         await using var server = FixedStatusServer.Start(200, null, delay: TimeSpan.FromSeconds(5));

@@ -11,6 +11,7 @@ public sealed class StorageClients
     private readonly StorageService _blob;
     private readonly StorageService _queue;
     private readonly StorageService _table;
+    private readonly StorageService[] _ping;
 
     public StorageClients(StorageConnection connection, StorageClientOptions? options = null)
     {
@@ -19,6 +20,19 @@ public sealed class StorageClients
         _blob = StorageService.Create("blob", connection.BlobEndpoint, connection, options);
         _queue = StorageService.Create("queue", connection.QueueEndpoint, connection, options);
         _table = StorageService.Create("table", connection.TableEndpoint, connection, options);
+
+        // A health probe must answer fast during an outage: one attempt, short timeout.
+        var probe = new StorageClientOptions
+        {
+            MaxRetries = 0,
+            NetworkTimeout = options.NetworkTimeout < TimeSpan.FromSeconds(5) ? options.NetworkTimeout : TimeSpan.FromSeconds(5),
+        };
+        _ping =
+        [
+            StorageService.Create("blob", connection.BlobEndpoint, connection, probe),
+            StorageService.Create("queue", connection.QueueEndpoint, connection, probe),
+            StorageService.Create("table", connection.TableEndpoint, connection, probe),
+        ];
     }
 
     public TableClient Table(string tableName) => new(_table, tableName);
@@ -27,13 +41,16 @@ public sealed class StorageClients
 
     public BlobContainerClient Container(string containerName) => new(_blob, containerName);
 
-    /// <summary>True when all three services answer an authorized list request; false (never an exception) on an outage.</summary>
+    /// <summary>
+    /// True when all three services answer an authorized list request (one attempt each, at most 5 s);
+    /// false, never an exception, on an outage or an authorization failure.
+    /// </summary>
     public async Task<bool> PingAsync(CancellationToken ct = default)
     {
         var results = await Task.WhenAll(
-            PingAsync(_blob, _blob.Uri(string.Empty, "comp=list&maxresults=1"), ct),
-            PingAsync(_queue, _queue.Uri(string.Empty, "comp=list&maxresults=1"), ct),
-            PingAsync(_table, _table.Uri("Tables", "$top=1"), ct)).ConfigureAwait(false);
+            PingAsync(_ping[0], _ping[0].Uri(string.Empty, "comp=list&maxresults=1"), ct),
+            PingAsync(_ping[1], _ping[1].Uri(string.Empty, "comp=list&maxresults=1"), ct),
+            PingAsync(_ping[2], _ping[2].Uri("Tables", "$top=1"), ct)).ConfigureAwait(false);
         return results.All(ok => ok);
     }
 
