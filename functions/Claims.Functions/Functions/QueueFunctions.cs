@@ -1,0 +1,40 @@
+using Claims.Application.Processing;
+using Claims.Core.Claims;
+using Claims.Functions.Hosting;
+
+namespace Claims.Functions.Functions;
+
+/// <summary>Queue function RulesEngine (claims-intake): reads the message, calls the rules engine handler.</summary>
+public sealed class RulesEngineFunction(RulesEngineHandler handler) : IQueueFunction
+{
+    public Task RunAsync(QueueInvocation invocation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+
+        // An unreadable message fails every attempt and so ends in claims-intake-poison.
+        var message = EvaluateClaim.TryParse(invocation.Text)
+            ?? throw new FormatException($"Message {invocation.MessageId} is not an EvaluateClaim message.");
+        return handler.HandleAsync(message, cancellationToken);
+    }
+}
+
+/// <summary>Queue function ClaimPipeline (claims-pipeline): one pipeline event, applied by the runner.</summary>
+public sealed class ClaimPipelineFunction(PipelineRunner runner) : IQueueFunction
+{
+    public Task RunAsync(QueueInvocation invocation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        var message = PipelineMessage.TryParse(invocation.Text)
+            ?? throw new FormatException($"Message {invocation.MessageId} is not a pipeline message.");
+        return message.Event is null
+            ? runner.ResumeAsync(message.Tenant, message.Claim, cancellationToken)
+            : runner.ApplyAsync(message.Tenant, message.Claim, message.Event, cancellationToken);
+    }
+}
+
+/// <summary>Timer function StuckClaimSweep: finds claims that stopped moving and queues them to resume.</summary>
+public sealed class StuckClaimSweepFunction(StuckClaimSweeper sweeper, Microsoft.Extensions.Options.IOptions<PipelineOptions> options) : ITimerFunction
+{
+    public Task RunAsync(DateTimeOffset scheduledAt, CancellationToken cancellationToken) =>
+        sweeper.SweepAsync(options.Value.StuckAfter, cancellationToken);
+}

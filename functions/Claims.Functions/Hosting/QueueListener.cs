@@ -1,0 +1,331 @@
+using Claims.Storage.Rest;
+using Microsoft.Extensions.Options;
+
+namespace Claims.Functions.Hosting;
+
+/// <summary>
+/// The local stand-in for the Functions queue trigger, one per queue-triggered function. It follows the
+/// Functions semantics (QueuesOptions): fetch up to batchSize messages under a lease, fetch again when the
+/// in-flight count falls to newBatchThreshold, back off exponentially while idle up to maxPollingInterval, delete
+/// on success, on failure make the message visible again after visibilityTimeout, and after maxDequeueCount
+/// attempts move it to &lt;queue&gt;-poison. On shutdown it stops fetching, lets in-flight messages finish for the
+/// grace period, then cancels them and makes them visible at once so nothing waits out a lease.
+/// </summary>
+public sealed partial class QueueListener : BackgroundService
+{
+    private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly FunctionDescriptor function;
+    private readonly QueueClient queue;
+    private readonly QueueClient poisonQueue;
+    private readonly IServiceScopeFactory scopes;
+    private readonly QueuesOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger<QueueListener> logger;
+    private readonly CancellationTokenSource abortInFlight = new();
+    private readonly Dictionary<string, Task> inFlight = [];
+    private readonly Lock gate = new();
+    private readonly Task storageReady;
+
+    public QueueListener(
+        FunctionDescriptor function,
+        StorageClients storage,
+        IServiceScopeFactory scopes,
+        IOptions<QueuesOptions> options,
+        TimeProvider time,
+        ILogger<QueueListener> logger,
+        Task? storageReady = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(storage);
+        var trigger = function.Trigger as QueueTrigger
+            ?? throw new ArgumentException("The function is not queue-triggered.", nameof(function));
+        this.function = function;
+        queue = storage.Queue(trigger.QueueName);
+        poisonQueue = storage.Queue(trigger.QueueName + "-poison");
+        this.scopes = scopes;
+        this.options = options.Value;
+        this.time = time;
+        this.logger = logger;
+        this.storageReady = storageReady ?? Task.CompletedTask;
+    }
+
+    /// <summary>The number of messages being processed right now.</summary>
+    public int InFlightCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return inFlight.Count;
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        abortInFlight.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The queues exist once start-up has created them.
+        try
+        {
+            await storageReady.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        var delay = MinPollingInterval;
+        LogListening(logger, function.Name, queue.Name);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (InFlightCount > options.EffectiveNewBatchThreshold)
+                {
+                    await WaitForAnyAsync(stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                var messages = await queue.ReceiveMessagesAsync(options.BatchSize, options.MessageLease, stoppingToken).ConfigureAwait(false);
+                if (messages.Count == 0)
+                {
+                    await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.EffectiveMaxPollingInterval.Ticks));
+                    continue;
+                }
+
+                delay = MinPollingInterval;
+                foreach (var message in messages)
+                {
+                    Start(message);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (StorageUnavailableException ex)
+            {
+                LogStorageUnavailable(logger, ex, function.Name);
+                await DelayQuietlyAsync(options.EffectiveMaxPollingInterval, stoppingToken).ConfigureAwait(false);
+            }
+            catch (StorageRequestException ex)
+            {
+                LogStorageUnavailable(logger, ex, function.Name);
+                await DelayQuietlyAsync(options.EffectiveMaxPollingInterval, stoppingToken).ConfigureAwait(false);
+            }
+        }
+
+        await DrainAsync().ConfigureAwait(false);
+    }
+
+    private void Start(QueueMessage message)
+    {
+        var task = Task.Run(() => ProcessAsync(message));
+        lock (gate)
+        {
+            inFlight[message.MessageId] = task;
+        }
+
+        _ = task.ContinueWith(
+            _ =>
+            {
+                lock (gate)
+                {
+                    inFlight.Remove(message.MessageId);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private async Task ProcessAsync(QueueMessage message)
+    {
+        var token = abortInFlight.Token;
+        if (message.DequeueCount > options.MaxDequeueCount)
+        {
+            // Delivered more often than allowed without a recorded failure (e.g. the process died each time).
+            await MoveToPoisonAsync(message, token).ConfigureAwait(false);
+            return;
+        }
+
+        var lease = new LeaseRenewal(queue, message, options.MessageLease, time);
+        lease.Start(token);
+        Exception? failure = null;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var handler = (IQueueFunction)scope.ServiceProvider.GetRequiredService(function.HandlerType!);
+            var invocation = new QueueInvocation(message.MessageId, message.Text, message.DequeueCount, message.InsertedOn);
+            await handler.RunAsync(invocation, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Shutdown cancelled it: make it visible again now so another instance picks it up.
+            var receipt = await lease.StopAsync().ConfigureAwait(false);
+            await TryReleaseAsync(message, receipt, TimeSpan.Zero).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        var popReceipt = await lease.StopAsync().ConfigureAwait(false);
+        try
+        {
+            if (failure is null)
+            {
+                await queue.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            LogInvocationFailed(logger, failure, function.Name, message.MessageId, message.DequeueCount);
+            if (message.DequeueCount >= options.MaxDequeueCount)
+            {
+                await MoveToPoisonAsync(message with { PopReceipt = popReceipt }, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await TryReleaseAsync(message, popReceipt, options.VisibilityTimeout).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is StorageRequestException or StorageUnavailableException)
+        {
+            // The message comes back when its lease runs out; handlers are idempotent, so a redelivery is safe.
+            LogSettleFailed(logger, ex, function.Name, message.MessageId);
+        }
+    }
+
+    private async Task MoveToPoisonAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        await poisonQueue.SendMessageAsync(message.Text, timeToLive: TimeSpan.MinValue, ct: cancellationToken).ConfigureAwait(false);
+        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+        LogMovedToPoison(logger, function.Name, message.MessageId, poisonQueue.Name, message.DequeueCount);
+    }
+
+    private async Task TryReleaseAsync(QueueMessage message, string popReceipt, TimeSpan visibility)
+    {
+        try
+        {
+            await queue.UpdateVisibilityAsync(message.MessageId, popReceipt, visibility, ct: CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StorageRequestException or StorageUnavailableException)
+        {
+            LogSettleFailed(logger, ex, function.Name, message.MessageId);
+        }
+    }
+
+    private async Task WaitForAnyAsync(CancellationToken cancellationToken)
+    {
+        Task[] running;
+        lock (gate)
+        {
+            running = [.. inFlight.Values];
+        }
+
+        if (running.Length > 0)
+        {
+            await Task.WhenAny(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DrainAsync()
+    {
+        Task[] running;
+        lock (gate)
+        {
+            running = [.. inFlight.Values];
+        }
+
+        if (running.Length == 0)
+        {
+            return;
+        }
+
+        var all = Task.WhenAll(running);
+        var finished = await Task.WhenAny(all, Task.Delay(options.ShutdownGracePeriod, time)).ConfigureAwait(false);
+        if (finished != all)
+        {
+            LogCancellingInFlight(logger, function.Name, running.Length);
+            await abortInFlight.CancelAsync().ConfigureAwait(false);
+            await all.ConfigureAwait(false);
+        }
+    }
+
+    private async Task DelayQuietlyAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Function {Function} listening on queue {Queue}")]
+    private static partial void LogListening(ILogger logger, string function, string queue);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Function {Function} could not reach its queue; backing off")]
+    private static partial void LogStorageUnavailable(ILogger logger, Exception exception, string function);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Function {Function} failed on message {MessageId} (attempt {DequeueCount})")]
+    private static partial void LogInvocationFailed(ILogger logger, Exception exception, string function, string messageId, long dequeueCount);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Function {Function}: message {MessageId} moved to {PoisonQueue} after {DequeueCount} attempts")]
+    private static partial void LogMovedToPoison(ILogger logger, string function, string messageId, string poisonQueue, long dequeueCount);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Function {Function}: could not settle message {MessageId}; it will be redelivered")]
+    private static partial void LogSettleFailed(ILogger logger, Exception exception, string function, string messageId);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Function {Function}: shutdown grace period over, cancelling {Count} in-flight messages")]
+    private static partial void LogCancellingInFlight(ILogger logger, string function, int count);
+
+    /// <summary>Keeps the lease on a message while it runs, renewing at half the lease, as the Functions host does.</summary>
+    private sealed class LeaseRenewal(QueueClient queue, QueueMessage message, TimeSpan lease, TimeProvider time)
+    {
+        private readonly CancellationTokenSource stop = new();
+        private string popReceipt = message.PopReceipt;
+        private Task loop = Task.CompletedTask;
+
+        public void Start(CancellationToken cancellationToken) => loop = RenewAsync(cancellationToken);
+
+        public async Task<string> StopAsync()
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await loop.ConfigureAwait(false);
+            stop.Dispose();
+            return popReceipt;
+        }
+
+        private async Task RenewAsync(CancellationToken cancellationToken)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, cancellationToken);
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(lease / 2, time, linked.Token).ConfigureAwait(false);
+                    popReceipt = await queue.UpdateVisibilityAsync(message.MessageId, popReceipt, lease, ct: linked.Token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped.
+            }
+            catch (Exception ex) when (ex is StorageRequestException or StorageUnavailableException)
+            {
+                // Lost the lease; the message will be redelivered and the handler is idempotent.
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace Claims.Application;
+
+/// <summary>The actor ids the system writes into history and audit rows (admins appear by key id).</summary>
+public static class Actors
+{
+    public const string Intake = "system:intake";
+    public const string RulesEngine = "system:rules-engine";
+    public const string Pipeline = "system:pipeline";
+    public const string Submitter = "system:submitter";
+    public const string Sweep = "system:sweep";
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Claims.Core.Claims;
+using Claims.Core.Pipeline;
+
+namespace Claims.Application.Claims;
+
+/// <summary>Read models for the claims API.</summary>
+public sealed class ClaimQueries(ClaimRepository claims)
+{
+    /// <summary>The claim as GET /claims/{id} shows it (JSON), or null when the tenant has no such claim.</summary>
+    public async Task<string?> GetAsync(TenantId tenant, ClaimId claim, CancellationToken cancellationToken)
+    {
+        var record = await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
+        return record is null ? null : ToJson(record).ToJsonString();
+    }
+
+    internal static JsonObject ToJson(ClaimRecord record)
+    {
+        var state = record.PipelineJson is null ? null : PipelineJson.DeserializeState(record.PipelineJson);
+        var result = record.RuleResultJson is null ? null : JsonNode.Parse(record.RuleResultJson);
+        var view = new JsonObject
+        {
+            ["claimId"] = record.Id.Value,
+            ["status"] = record.Status,
+            ["receivedAt"] = record.ReceivedAt,
+            ["updatedAt"] = record.UpdatedAt,
+            ["submittedVia"] = record.SubmittedVia,
+            ["sourceResourceId"] = record.SourceResourceId,
+            ["ruleSetVersion"] = record.RuleSetVersion,
+            ["tags"] = result?["tags"]?.DeepClone() ?? new JsonArray(),
+            ["hold"] = state?.Hold is { } hold
+                ? new JsonObject
+                {
+                    ["ruleId"] = hold.RuleId,
+                    ["reason"] = hold.Reason,
+                    ["heldAt"] = hold.HeldAt,
+                    ["escalationDueAt"] = hold.EscalationDueAt,
+                    ["escalated"] = hold.Escalated,
+                }
+                : null,
+            ["attempts"] = state?.Attempts ?? 0,
+            ["submissionReference"] = state?.SubmissionReference,
+            ["failureReason"] = state?.FailureReason,
+            ["ruleResult"] = result,
+            ["history"] = state is null ? new JsonArray() : JsonNode.Parse(JsonSerializer.Serialize(
+                state.History.Select(h => new HistoryView(h.At, h.From?.ToString(), h.To.ToString(), h.Cause, h.Actor, h.Detail)),
+                ClaimsJson.Default.IEnumerableHistoryView)),
+        };
+        return view;
+    }
+}
+
+/// <summary>One pipeline transition as the API shows it.</summary>
+public sealed record HistoryView(DateTimeOffset At, string? From, string To, string Cause, string Actor, string? Detail);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(IEnumerable<HistoryView>))]
+internal sealed partial class ClaimsJson : System.Text.Json.Serialization.JsonSerializerContext;

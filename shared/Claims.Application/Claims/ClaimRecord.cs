@@ -1,0 +1,51 @@
+using Claims.Core.Claims;
+
+namespace Claims.Application.Claims;
+
+/// <summary>
+/// One claim's row in the claims table (partition = tenant, row = claim id). Large JSON (rule result) goes to a
+/// blob when it would not fit a 64 KiB table property. Holds no PHI: patient data lives only in the blobs.
+/// </summary>
+public sealed record ClaimRecord
+{
+    public required TenantId Tenant { get; init; }
+
+    public required ClaimId Id { get; init; }
+
+    /// <summary>The pipeline status (Received, Evaluating, Held, Submitting, Submitted, Failed, Cancelled); also a
+    /// column of its own so the worklist can filter on it.</summary>
+    public required string Status { get; init; }
+
+    public required DateTimeOffset ReceivedAt { get; init; }
+
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>ehr_webhook, api or batch_import.</summary>
+    public required string SubmittedVia { get; init; }
+
+    /// <summary>Claim.id as the sender gave it (their resource id; not PHI).</summary>
+    public string? SourceResourceId { get; init; }
+
+    /// <summary>Blob (in the raw container) holding the payload exactly as received.</summary>
+    public required string RawBlob { get; init; }
+
+    /// <summary>Blob (in the documents container) holding the claim's working FHIR document.</summary>
+    public required string DocumentBlob { get; init; }
+
+    /// <summary>The idempotency key's hash, when the claim had one.</summary>
+    public string? IdempotencyKeyHash { get; init; }
+
+    /// <summary>SHA-256 of what the key vouches for: a repeat with different content is a conflict.</summary>
+    public string? ContentHash { get; init; }
+
+    public string? RuleSetVersion { get; init; }
+
+    /// <summary>The rules' result and trace as JSON (RULES.md "Result and trace").</summary>
+    public string? RuleResultJson { get; init; }
+
+    /// <summary>The pipeline's checkpointed state as JSON (docs/PIPELINE.md), history included.</summary>
+    public string? PipelineJson { get; init; }
+
+    /// <summary>The row's ETag when it was read; null for a row not yet stored.</summary>
+    public string? ETag { get; init; }
+}

@@ -1,0 +1,159 @@
+using System.Security.Cryptography;
+using System.Text;
+using Claims.Application.Storage;
+using Claims.Core.Claims;
+using Claims.Storage.Rest;
+
+namespace Claims.Application.Claims;
+
+/// <summary>What an idempotency key points at.</summary>
+public sealed record IdempotencyEntry(ClaimId Claim, string ContentHash);
+
+/// <summary>The result of storing a new claim.</summary>
+public abstract record CreateClaimResult
+{
+    private CreateClaimResult()
+    {
+    }
+
+    public sealed record Created(ClaimRecord Claim) : CreateClaimResult;
+
+    /// <summary>The idempotency key was taken already (by a retry, or a concurrent duplicate that won).</summary>
+    public sealed record KeyTaken(IdempotencyEntry Existing) : CreateClaimResult;
+}
+
+/// <summary>
+/// Claims and their idempotency keys, in one table and one partition per tenant, so a claim and its key are
+/// written in one entity group transaction: either both exist or neither does. Key rows sort after claim rows
+/// ("k-" &gt; hex digits) and carry no Status, so status queries never see them.
+/// </summary>
+public sealed class ClaimRepository(StorageClients storage)
+{
+    /// <summary>Table string properties hold at most 64 KiB (32 K UTF-16 characters); keep a margin.</summary>
+    internal const int MaxInlineJsonChars = 30_000;
+
+    private const string KeyRowPrefix = "k-";
+    private readonly TableClient table = storage.Table(StorageNames.ClaimsTable);
+
+    public static string HashKey(string idempotencyKey) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)));
+
+    public async Task<CreateClaimResult> CreateAsync(ClaimRecord claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, ToEntity(claim)) };
+        if (claim.IdempotencyKeyHash is not null)
+        {
+            var key = new TableEntity(claim.Tenant.Value, KeyRowPrefix + claim.IdempotencyKeyHash)
+            {
+                ["ClaimId"] = claim.Id.Value,
+                ["ContentHash"] = claim.ContentHash,
+                ["CreatedAt"] = claim.ReceivedAt,
+            };
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, key));
+        }
+
+        try
+        {
+            var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            return new CreateClaimResult.Created(claim with { ETag = etags[0] });
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409 && claim.IdempotencyKeyHash is not null)
+        {
+            var existing = await GetKeyAsync(claim.Tenant, claim.IdempotencyKeyHash, cancellationToken).ConfigureAwait(false);
+            if (existing is null)
+            {
+                // The conflict was not the key (a claim id collision is not possible with random GUIDs): surface it.
+                throw;
+            }
+
+            return new CreateClaimResult.KeyTaken(existing);
+        }
+    }
+
+    public async Task<IdempotencyEntry?> GetKeyAsync(TenantId tenant, string keyHash, CancellationToken cancellationToken)
+    {
+        var entity = await table.GetEntityAsync(tenant.Value, KeyRowPrefix + keyHash, ct: cancellationToken).ConfigureAwait(false);
+        return entity is not null && ClaimId.TryParse(entity.GetString("ClaimId"), out var claim)
+            ? new IdempotencyEntry(claim, entity.GetString("ContentHash") ?? string.Empty)
+            : null;
+    }
+
+    public async Task<ClaimRecord?> GetAsync(TenantId tenant, ClaimId claim, CancellationToken cancellationToken)
+    {
+        var entity = await table.GetEntityAsync(tenant.Value, claim.Value, ct: cancellationToken).ConfigureAwait(false);
+        return entity is null ? null : FromEntity(entity);
+    }
+
+    /// <summary>Replaces the row if it is unchanged since it was read; a stale ETag throws <see cref="ETagMismatchException"/>.</summary>
+    public async Task<ClaimRecord> UpdateAsync(ClaimRecord claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var etag = claim.ETag ?? throw new ArgumentException("Only a claim that was read can be updated.", nameof(claim));
+        var newTag = await table.UpdateEntityAsync(ToEntity(claim), etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        return claim with { ETag = newTag };
+    }
+
+    /// <summary>A page of the tenant's claims in one status, oldest id order.</summary>
+    public async Task<(IReadOnlyList<ClaimRecord> Items, string? ContinuationToken)> ListByStatusAsync(
+        TenantId tenant, string status, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), TableFilter.Eq("Status", status));
+        var page = await table.QueryAsync(filter, maxPerPage: pageSize, continuationToken: continuationToken, ct: cancellationToken).ConfigureAwait(false);
+        return (page.Items.Select(FromEntity).ToList(), page.ContinuationToken);
+    }
+
+    private static TableEntity ToEntity(ClaimRecord c)
+    {
+        var entity = new TableEntity(c.Tenant.Value, c.Id.Value)
+        {
+            ["Status"] = c.Status,
+            ["ReceivedAt"] = c.ReceivedAt,
+            ["UpdatedAt"] = c.UpdatedAt,
+            ["SubmittedVia"] = c.SubmittedVia,
+            ["RawBlob"] = c.RawBlob,
+            ["DocumentBlob"] = c.DocumentBlob,
+        };
+        Set(entity, "SourceResourceId", c.SourceResourceId);
+        Set(entity, "IdempotencyKeyHash", c.IdempotencyKeyHash);
+        Set(entity, "ContentHash", c.ContentHash);
+        Set(entity, "RuleSetVersion", c.RuleSetVersion);
+        Set(entity, "RuleResult", c.RuleResultJson);
+        Set(entity, "Pipeline", c.PipelineJson);
+        return entity;
+    }
+
+    private static void Set(TableEntity entity, string name, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        if (value.Length > MaxInlineJsonChars)
+        {
+            throw new InvalidOperationException($"Property {name} is too large for a table row; store it in a blob.");
+        }
+
+        entity[name] = value;
+    }
+
+    private static ClaimRecord FromEntity(TableEntity e) => new()
+    {
+        Tenant = TenantId.Parse(e.PartitionKey),
+        Id = ClaimId.Parse(e.RowKey),
+        Status = e.GetString("Status") ?? "Received",
+        ReceivedAt = e.GetDateTimeOffset("ReceivedAt") ?? DateTimeOffset.MinValue,
+        UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.MinValue,
+        SubmittedVia = e.GetString("SubmittedVia") ?? "ehr_webhook",
+        SourceResourceId = e.GetString("SourceResourceId"),
+        RawBlob = e.GetString("RawBlob") ?? string.Empty,
+        DocumentBlob = e.GetString("DocumentBlob") ?? string.Empty,
+        IdempotencyKeyHash = e.GetString("IdempotencyKeyHash"),
+        ContentHash = e.GetString("ContentHash"),
+        RuleSetVersion = e.GetString("RuleSetVersion"),
+        RuleResultJson = e.GetString("RuleResult"),
+        PipelineJson = e.GetString("Pipeline"),
+        ETag = e.ETag,
+    };
+}

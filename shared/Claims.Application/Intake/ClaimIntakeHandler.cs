@@ -1,0 +1,176 @@
+using System.Security.Cryptography;
+using Claims.Application.Claims;
+using Claims.Application.Storage;
+using Claims.Core.Claims;
+using Claims.Core.Fhir;
+using Claims.Core.Pipeline;
+using Claims.Storage.Rest;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Claims.Application.Intake;
+
+/// <summary>What the webhook answers for one claim.</summary>
+public abstract record IntakeResult
+{
+    private IntakeResult()
+    {
+    }
+
+    /// <summary>Stored durably and queued for the rules (202). <paramref name="Replayed"/>: a repeat of an earlier post.</summary>
+    public sealed record Accepted(ClaimId Claim, string Status, bool Replayed) : IntakeResult;
+
+    /// <summary>Refused at the door: 400 (malformed) or 422 (invalid), every problem in the outcome.</summary>
+    public sealed record Refused(IntakeStatus Status, OperationOutcome Outcome) : IntakeResult;
+
+    /// <summary>The idempotency key was used before with different content (409).</summary>
+    public sealed record KeyConflict(ClaimId Existing, OperationOutcome Outcome) : IntakeResult;
+}
+
+/// <summary>One incoming request body with the caller's context.</summary>
+public sealed record IntakeRequest(TenantId Tenant, ReadOnlyMemory<byte> Body, string? IdempotencyKey, string SubmittedVia);
+
+/// <summary>
+/// The intake step: parse and validate FHIR, then store durably before answering. Order matters: the raw payload
+/// and the claim document go to blobs first, the claim row and its idempotency key are committed together in one
+/// entity group transaction (the commit point), and only then is the claim queued. A failure before the commit
+/// stores no claim (the caller answers 503); a failure after it is repaired by the client's retry (the key finds
+/// the claim and queues it again while it is still Received) and by the stuck-claim sweep.
+/// </summary>
+public sealed partial class ClaimIntakeHandler(
+    StorageClients storage,
+    ClaimRepository claims,
+    IOptions<ClaimIntakeOptions> options,
+    TimeProvider time,
+    ILogger<ClaimIntakeHandler> logger)
+{
+    private readonly BlobContainerClient raw = storage.Container(StorageNames.RawContainer);
+    private readonly BlobContainerClient documents = storage.Container(StorageNames.DocumentsContainer);
+    private readonly QueueClient intakeQueue = storage.Queue(StorageNames.IntakeQueue);
+
+    /// <summary>POST /fhir/Claim.</summary>
+    public async Task<IntakeResult> AcceptClaimAsync(IntakeRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var now = time.GetUtcNow();
+        var intake = FhirIntake.ReadClaim(request.Body.Span, DateOnly.FromDateTime(now.UtcDateTime), IntakeLimits());
+        if (intake.Status != IntakeStatus.Accepted || intake.Document is null)
+        {
+            return new IntakeResult.Refused(intake.Status, intake.Outcome);
+        }
+
+        var contentHash = Convert.ToHexStringLower(SHA256.HashData(request.Body.Span));
+        var key = request.IdempotencyKey ?? KeyFromResource(intake.Document);
+        var claimId = ClaimId.From(Guid.NewGuid());
+        var rawBlob = $"{request.Tenant.Value}/{claimId.Value}.json";
+        await raw.UploadAsync(rawBlob, request.Body, "application/fhir+json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
+        return await StoreAsync(request, intake.Document, claimId, rawBlob, key, contentHash, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores one validated claim document (shared by the Claim and Bundle doors).</summary>
+    internal async Task<IntakeResult> StoreAsync(
+        IntakeRequest request,
+        ClaimDocument document,
+        ClaimId claimId,
+        string rawBlob,
+        string? idempotencyKey,
+        string contentHash,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var documentBlob = $"{request.Tenant.Value}/{claimId.Value}.json";
+        await documents.UploadAsync(documentBlob, document.ToBundleJson(), "application/fhir+json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
+
+        var record = new ClaimRecord
+        {
+            Tenant = request.Tenant,
+            Id = claimId,
+            Status = nameof(PipelineStatus.Received),
+            ReceivedAt = now,
+            UpdatedAt = now,
+            SubmittedVia = request.SubmittedVia,
+            SourceResourceId = document.ClaimResourceId,
+            RawBlob = rawBlob,
+            DocumentBlob = documentBlob,
+            IdempotencyKeyHash = idempotencyKey is null ? null : ClaimRepository.HashKey(idempotencyKey),
+            ContentHash = contentHash,
+            PipelineJson = PipelineJson.Serialize(PipelineState.Start(claimId, now, Actors.Intake)),
+        };
+
+        var created = await claims.CreateAsync(record, cancellationToken).ConfigureAwait(false);
+        switch (created)
+        {
+            case CreateClaimResult.Created:
+                await intakeQueue.SendMessageAsync(new EvaluateClaim(request.Tenant, claimId).ToJson(), ct: cancellationToken).ConfigureAwait(false);
+                LogAccepted(logger, request.Tenant.Value, claimId.Value);
+                return new IntakeResult.Accepted(claimId, nameof(PipelineStatus.Received), Replayed: false);
+
+            case CreateClaimResult.KeyTaken taken:
+                // Our blobs for the claim that was never created are orphans; removing them is best effort.
+                await TryDeleteAsync(documents, documentBlob).ConfigureAwait(false);
+                if (rawBlob.EndsWith(claimId.Value + ".json", StringComparison.Ordinal))
+                {
+                    await TryDeleteAsync(raw, rawBlob).ConfigureAwait(false);
+                }
+
+                return await ReplayAsync(request.Tenant, taken.Existing, contentHash, cancellationToken).ConfigureAwait(false);
+
+            default:
+                throw new InvalidOperationException("Unknown create result.");
+        }
+    }
+
+    internal IntakeOptions IntakeLimits() => new()
+    {
+        MaxDepth = options.Value.MaxJsonDepth,
+        MaxBundleEntries = options.Value.MaxBundleEntries,
+    };
+
+    /// <summary>The key a claim carries itself when the caller sent no Idempotency-Key: Claim.identifier, else the
+    /// sender's resource id (an EHR re-posting the same resource sends the same id).</summary>
+    internal static string? KeyFromResource(ClaimDocument document) =>
+        document.IdempotencyIdentifier is { } identifier ? "identifier:" + identifier
+        : document.ClaimResourceId is { } id ? "id:" + id
+        : null;
+
+    private async Task<IntakeResult> ReplayAsync(TenantId tenant, IdempotencyEntry existing, string contentHash, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(existing.ContentHash, contentHash, StringComparison.Ordinal))
+        {
+            return new IntakeResult.KeyConflict(existing.Claim, OperationOutcome.Single(
+                "conflict",
+                $"This idempotency key was already used for claim {existing.Claim.Value} with different content. Send a new key for a new claim.",
+                null));
+        }
+
+        var claim = await claims.GetAsync(tenant, existing.Claim, cancellationToken).ConfigureAwait(false);
+        var status = claim?.Status ?? nameof(PipelineStatus.Received);
+        if (status == nameof(PipelineStatus.Received))
+        {
+            // The first attempt may have stopped between the commit and the enqueue; queue it again (the rules
+            // engine ignores a claim that has moved on).
+            await intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, existing.Claim).ToJson(), ct: cancellationToken).ConfigureAwait(false);
+        }
+
+        LogReplayed(logger, tenant.Value, existing.Claim.Value);
+        return new IntakeResult.Accepted(existing.Claim, status, Replayed: true);
+    }
+
+    private static async Task TryDeleteAsync(BlobContainerClient container, string blob)
+    {
+        try
+        {
+            await container.DeleteIfExistsAsync(blob, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StorageRequestException or StorageUnavailableException)
+        {
+            // An orphan blob costs a few bytes; it never affects a claim.
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} accepted")]
+    private static partial void LogAccepted(ILogger logger, string tenant, string claimId);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Tenant {Tenant}: repeat of claim {ClaimId} answered idempotently")]
+    private static partial void LogReplayed(ILogger logger, string tenant, string claimId);
+}

@@ -1,0 +1,38 @@
+using Claims.Application.Audit;
+using Claims.Application.Claims;
+using Claims.Application.Intake;
+using Claims.Application.Processing;
+using Claims.Application.Rules;
+using Claims.Application.Storage;
+using Claims.Application.Tenants;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Claims.Application;
+
+/// <summary>Registers the application layer.</summary>
+public static class ServiceCollectionExtensions
+{
+    public static IServiceCollection AddClaimsApplication(this IServiceCollection services)
+    {
+        services.AddOptions<ClaimIntakeOptions>().BindConfiguration(ClaimIntakeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.ToPolicy().Validate().Count == 0, "Pipeline settings are not a usable policy (see PipelinePolicy.Validate).")
+            .ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<PipelineOptions>>().Value.ToPolicy());
+        services.AddSingleton<StorageInitializer>();
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<TenantStore>();
+        services.AddSingleton<ClaimRepository>();
+        services.AddSingleton<ClaimQueries>();
+        services.AddSingleton<RuleSetStore>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<AlertStore>();
+        services.AddSingleton<ClaimIntakeHandler>();
+        services.AddSingleton<PipelineRunner>();
+        services.AddSingleton<RulesEngineHandler>();
+        services.AddSingleton<StuckClaimSweeper>();
+        services.AddSingleton<IClaimSubmitter, OutboundBlobSubmitter>();
+        return services;
+    }
+}

@@ -1,0 +1,16 @@
+using Claims.Storage.Rest;
+
+namespace Claims.Application.Storage;
+
+/// <summary>Creates every table, queue and container the app uses; safe to run any number of times.</summary>
+public sealed class StorageInitializer(StorageClients storage)
+{
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        var work = new List<Task>();
+        work.AddRange(StorageNames.Tables.Select(t => storage.Table(t).CreateIfNotExistsAsync(cancellationToken)));
+        work.AddRange(StorageNames.Queues.Select(q => storage.Queue(q).CreateIfNotExistsAsync(cancellationToken)));
+        work.AddRange(StorageNames.Containers.Select(c => storage.Container(c).CreateIfNotExistsAsync(cancellationToken)));
+        await Task.WhenAll(work).ConfigureAwait(false);
+    }
+}

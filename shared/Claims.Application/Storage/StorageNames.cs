@@ -1,0 +1,31 @@
+namespace Claims.Application.Storage;
+
+/// <summary>Every table, queue and container the app uses. The Bicep and the start-up initializer read this list.</summary>
+public static class StorageNames
+{
+    public const string TenantsTable = "tenants";
+    public const string ApiKeysTable = "apikeys";
+    public const string ClaimsTable = "claims";
+    public const string RuleSetsTable = "rulesets";
+    public const string AuditTable = "audit";
+    public const string AlertsTable = "alerts";
+
+    public const string IntakeQueue = "claims-intake";
+    public const string PipelineQueue = "claims-pipeline";
+
+    /// <summary>Raw payloads exactly as received (immutable).</summary>
+    public const string RawContainer = "raw";
+
+    /// <summary>Each claim's working document: the Claim and the resources it references, as a FHIR collection Bundle.</summary>
+    public const string DocumentsContainer = "documents";
+
+    /// <summary>Submissions handed to the clearinghouse (the default submitter writes them here).</summary>
+    public const string OutboundContainer = "outbound";
+
+    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable];
+
+    public static IReadOnlyList<string> Queues { get; } =
+        [IntakeQueue, IntakeQueue + "-poison", PipelineQueue, PipelineQueue + "-poison"];
+
+    public static IReadOnlyList<string> Containers { get; } = [RawContainer, DocumentsContainer, OutboundContainer];
+}

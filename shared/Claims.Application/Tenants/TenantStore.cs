@@ -1,0 +1,52 @@
+using Claims.Application.Storage;
+using Claims.Core.Claims;
+using Claims.Storage.Rest;
+
+namespace Claims.Application.Tenants;
+
+/// <summary>A tenant's settings that the pipeline reads.</summary>
+public sealed record TenantSettings(TenantId Tenant, string DisplayName, TimeSpan HoldEscalationDelay)
+{
+    public static readonly TimeSpan DefaultHoldEscalationDelay = TimeSpan.FromHours(48);
+}
+
+/// <summary>Tenants (one row each, partition "tenant").</summary>
+public sealed class TenantStore(StorageClients storage, TimeProvider time)
+{
+    private const string Partition = "tenant";
+    private readonly TableClient table = storage.Table(StorageNames.TenantsTable);
+
+    public async Task<TenantSettings?> GetAsync(TenantId tenant, CancellationToken cancellationToken)
+    {
+        var entity = await table.GetEntityAsync(Partition, tenant.Value, ct: cancellationToken).ConfigureAwait(false);
+        if (entity is null)
+        {
+            return null;
+        }
+
+        var hours = entity.GetDouble("HoldEscalationHours");
+        return new TenantSettings(
+            tenant,
+            entity.GetString("DisplayName") ?? tenant.Value,
+            hours is > 0 ? TimeSpan.FromHours(hours.Value) : TenantSettings.DefaultHoldEscalationDelay);
+    }
+
+    /// <summary>Creates the tenant when it does not exist; an existing tenant keeps its settings.</summary>
+    public async Task EnsureAsync(TenantId tenant, string displayName, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(Partition, tenant.Value)
+        {
+            ["DisplayName"] = displayName,
+            ["HoldEscalationHours"] = TenantSettings.DefaultHoldEscalationDelay.TotalHours,
+            ["CreatedAt"] = time.GetUtcNow(),
+        };
+        try
+        {
+            await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EntityAlreadyExistsException)
+        {
+            // Already there: seeding is idempotent.
+        }
+    }
+}
