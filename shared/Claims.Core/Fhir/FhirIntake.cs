@@ -212,6 +212,12 @@ public static class FhirIntake
     {
         root = default;
         malformed = null!;
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json))
+        {
+            malformed = new OperationOutcome([new OutcomeIssue(IssueSeverity.Fatal, "structure", "The body is not valid UTF-8.")]);
+            return false;
+        }
+
         try
         {
             using var document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions
