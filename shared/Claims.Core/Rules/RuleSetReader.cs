@@ -1050,6 +1050,6 @@ internal sealed partial class RuleSetReader
     [GeneratedRegex("^[A-Za-z0-9]{2}$")]
     private static partial Regex ModifierPattern();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.]*$")]
     private static partial Regex SimpleName();
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text;
 using Claims.Core.Claims;
 using Claims.Core.Rules;
@@ -54,6 +53,6 @@ internal static class RuleKit
     public static bool Holds(string condition, ClaimFacts? claim = null, EvaluationContext? context = null) =>
         Probe(condition).Evaluate(claim ?? Claim(), context ?? EvaluationContext.Empty).Tags.Contains("hit");
 
-    public static ImmutableArray<string> Modifiers(this RuleResult result, int sequence) =>
-        result.Claim.Items.Single(i => i.Sequence == sequence).Modifiers;
+    public static string[] Modifiers(this RuleResult result, int sequence) =>
+        result.Claim.Items.Single(i => i.Sequence == sequence).Modifiers.ToArray();
 }
