@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Restores, builds and runs every test project. The integration tests start their own Azurite on free ports.
+# Ends with one summary line: "N passed, N failed, N skipped". Exits non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+if [ ! -f infra/local/node_modules/azurite/package.json ]; then
+  echo "Installing Azurite (npm ci in infra/local)..."
+  (cd infra/local && npm ci --no-audit --no-fund --loglevel=error) || { echo "0 passed, 1 failed"; exit 1; }
+fi
+
+dotnet restore Claims.Functions.sln --verbosity quiet || { echo "0 passed, 1 failed"; exit 1; }
+dotnet build Claims.Functions.sln -c Release --no-restore --verbosity quiet -nologo || { echo "0 passed, 1 failed"; exit 1; }
+
+passed=0; failed=0; skipped=0; status=0
+log=$(mktemp)
+for project in tests/*.Tests/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "=== $name"
+  dotnet test "$project" -c Release --no-build --nologo 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  line=$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -n 1)
+  if [ -n "$line" ]; then
+    f=$(sed -E 's/.*Failed: +([0-9]+),.*/\1/' <<<"$line")
+    p=$(sed -E 's/.*Passed: +([0-9]+),.*/\1/' <<<"$line")
+    s=$(sed -E 's/.*Skipped: +([0-9]+),.*/\1/' <<<"$line")
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  fi
+  if [ "$rc" -ne 0 ]; then
+    status=1
+    # A run that crashed before its summary still counts as a failure.
+    [ -z "$line" ] && failed=$((failed + 1))
+  fi
+done
+rm -f "$log"
+
+[ "$failed" -gt 0 ] && status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

@@ -1,0 +1,67 @@
+using Claims.Application.Tenants;
+using Claims.Core.Claims;
+using Claims.Functions.Hosting;
+using Claims.Storage.Rest;
+using Claims.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Claims.Functions.Tests;
+
+/// <summary>One Azurite per collection of app tests.</summary>
+[CollectionDefinition(Name)]
+public sealed class AppCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "app";
+}
+
+/// <summary>The real app (all functions, local queue listeners and timers) against the fixture's Azurite.</summary>
+public sealed class AppFactory(AzuriteFixture azurite, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+{
+    public const string IngestKey = "test-ingest-key";
+    public const string AdminKey = "test-admin-key";
+
+    public StorageClients Storage => Services.GetRequiredService<StorageClients>();
+
+    /// <summary>Waits for start-up, then creates a tenant of its own for the calling test, with an ingest and an admin key.</summary>
+    public async Task<TestTenant> NewTenantAsync()
+    {
+        _ = Server;
+        await Services.GetRequiredService<StorageStartup>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
+        var tenant = TenantId.Parse("t" + Guid.NewGuid().ToString("N")[..12]);
+        var ingest = $"ingest-{Guid.NewGuid():N}";
+        var admin = $"admin-{Guid.NewGuid():N}";
+        await Services.GetRequiredService<TenantStore>().EnsureAsync(tenant, "Test tenant", CancellationToken.None);
+        var keys = Services.GetRequiredService<ApiKeyStore>();
+        await keys.RegisterAsync(tenant, ApiRole.Ingest, ingest, "test-ingest", CancellationToken.None);
+        await keys.RegisterAsync(tenant, ApiRole.Admin, admin, "test-admin", CancellationToken.None);
+        return new TestTenant(tenant, ingest, admin);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ConfigureAppConfiguration((_, config) =>
+        {
+            var values = new Dictionary<string, string?>
+            {
+                ["AzureWebJobsStorage"] = azurite.ConnectionString,
+                ["Dev:TenantId"] = null,
+                ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.500",
+                ["Storage:MaxRetries"] = "1",
+                ["Storage:NetworkTimeout"] = "00:00:03",
+            };
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                values[key] = value;
+            }
+
+            config.AddInMemoryCollection(values);
+        });
+    }
+}
+
+/// <summary>A tenant made for one test.</summary>
+public sealed record TestTenant(TenantId Tenant, string IngestKey, string AdminKey);
