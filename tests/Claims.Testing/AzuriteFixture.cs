@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Xunit;
 
@@ -183,10 +184,13 @@ public sealed class AzuriteFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// The folder holding Claims.Functions.sln, found by walking up from the test binaries
-    /// (or CLAIMS_REPO_ROOT, for binaries built outside the checkout).
+    /// The folder holding Claims.Functions.sln: walks up from the test binaries, then from this source
+    /// file's build-time location (binaries built with --artifacts-path live outside the checkout), then
+    /// from the working directory; CLAIMS_REPO_ROOT overrides all of them.
     /// </summary>
-    public static string FindRepoRoot()
+    public static string FindRepoRoot() => FindRepoRootFrom();
+
+    private static string FindRepoRootFrom([CallerFilePath] string sourceFile = "")
     {
         if (Environment.GetEnvironmentVariable("CLAIMS_REPO_ROOT") is { Length: > 0 } configured
             && File.Exists(Path.Combine(configured, "Claims.Functions.sln")))
@@ -194,15 +198,19 @@ public sealed class AzuriteFixture : IAsyncLifetime
             return configured;
         }
 
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        var starts = new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile), Environment.CurrentDirectory };
+        foreach (var start in starts.Where(s => !string.IsNullOrEmpty(s)))
         {
-            if (File.Exists(Path.Combine(dir.FullName, "Claims.Functions.sln")))
+            for (var dir = new DirectoryInfo(start!); dir is not null; dir = dir.Parent)
             {
-                return dir.FullName;
+                if (File.Exists(Path.Combine(dir.FullName, "Claims.Functions.sln")))
+                {
+                    return dir.FullName;
+                }
             }
         }
 
-        throw new InvalidOperationException($"No Claims.Functions.sln above {AppContext.BaseDirectory}.");
+        throw new InvalidOperationException($"No Claims.Functions.sln above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}; set CLAIMS_REPO_ROOT.");
     }
 
     private static string FindScript()

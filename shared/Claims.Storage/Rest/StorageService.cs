@@ -84,6 +84,7 @@ internal sealed class StorageService
         {
             throw new StorageUnavailableException($"{Kind} service timed out during {operation}.", ex);
         }
+        // Azure.Core's RetryPolicy wraps the per-attempt transport failures in one AggregateException once retries run out.
         catch (Exception ex) when (ex is HttpRequestException or IOException or AggregateException)
         {
             throw new StorageUnavailableException($"{Kind} service unreachable during {operation}.", ex);
