@@ -53,10 +53,14 @@ public sealed record RuleResult
     /// <summary>One entry per rule considered, in order; rules after a hold are not run and not listed.</summary>
     public IReadOnlyList<RuleTraceEntry> Trace => _trace ??= TraceBuilder.Build(_rules, _slots);
 
+    internal CompiledRuleSet RuleSet => _rules;
+
+    internal short[] Slots => _slots;
+
     /// <summary>The result as JSON (the shape of docs/RULES.md plus "risk").</summary>
     public byte[] ToJson()
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             ResultWriter.Write(writer, this);
@@ -118,22 +122,29 @@ internal static class TraceBuilder
                 break;
             }
 
-            entries.Add(state switch
+            if (state == RuleRunState.Evaluated)
             {
-                RuleRunState.Evaluated => Evaluated(rule, slots),
-                RuleRunState.Unreadable => Skipped(rule, "unreadable", $"The stored rule can no longer be read: {rule.Problem}"),
-                RuleRunState.Disabled => Skipped(rule, "skipped", "disabled"),
-                RuleRunState.BeforeWindow => Skipped(rule, "skipped", $"claim.serviceDate is before effectiveFrom {RuleSetWriter.Date(rule.EffectiveFromDate!.Value)}"),
-                RuleRunState.AfterWindow => Skipped(rule, "skipped", $"claim.serviceDate is after effectiveTo {RuleSetWriter.Date(rule.EffectiveToDate!.Value)}"),
-                _ => Skipped(rule, "skipped", "claim.serviceDate is missing, so the effective window cannot be checked"),
-            });
+                entries.Add(Evaluated(rule, slots));
+            }
+            else
+            {
+                var (status, reason) = Skip(rule, state);
+                entries.Add(new RuleTraceEntry(rule.Id, status, reason, "none", null, [], null, []));
+            }
         }
 
         return entries;
     }
 
-    private static RuleTraceEntry Skipped(CompiledRule rule, string status, string reason) =>
-        new(rule.Id, status, reason, "none", null, [], null, []);
+    /// <summary>The status and reason of a rule that did not run.</summary>
+    public static (string Status, string Reason) Skip(CompiledRule rule, RuleRunState state) => state switch
+    {
+        RuleRunState.Unreadable => ("unreadable", $"The stored rule can no longer be read: {rule.Problem}"),
+        RuleRunState.Disabled => ("skipped", "disabled"),
+        RuleRunState.BeforeWindow => ("skipped", $"claim.serviceDate is before effectiveFrom {RuleSetWriter.Date(rule.EffectiveFromDate!.Value)}"),
+        RuleRunState.AfterWindow => ("skipped", $"claim.serviceDate is after effectiveTo {RuleSetWriter.Date(rule.EffectiveToDate!.Value)}"),
+        _ => ("skipped", "claim.serviceDate is missing, so the effective window cannot be checked"),
+    };
 
     private static RuleTraceEntry Evaluated(CompiledRule rule, short[] slots)
     {
@@ -253,28 +264,7 @@ internal static class ResultWriter
 
         writer.WriteEndArray();
         writer.WriteStartArray("trace");
-        foreach (var entry in result.Trace)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("ruleId", entry.RuleId);
-            writer.WriteString("status", entry.Status);
-            if (entry.Reason is not null)
-            {
-                writer.WriteString("reason", entry.Reason);
-            }
-
-            writer.WriteString("branch", entry.Branch);
-            WriteBranchDetail(writer, entry.Conditions, entry.ElseIfConditions, entry.Nested);
-            writer.WriteStartArray("actions");
-            foreach (var action in entry.Actions)
-            {
-                writer.WriteStringValue(action);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-
+        DirectTrace.Write(writer, result.RuleSet, result.Slots);
         writer.WriteEndArray();
         writer.WriteStartObject("risk");
         writer.WriteNumber("score", result.Risk.Score);
@@ -290,78 +280,6 @@ internal static class ResultWriter
 
         writer.WriteEndArray();
         writer.WriteEndObject();
-        writer.WriteEndObject();
-    }
-
-    private static void WriteBranchDetail(Utf8JsonWriter writer, ConditionTrace? conditions, IReadOnlyList<ConditionTrace> elseIfs, OutcomeTrace? nested)
-    {
-        if (conditions is not null)
-        {
-            writer.WritePropertyName("conditions");
-            Condition(writer, conditions);
-        }
-
-        if (elseIfs.Count > 0)
-        {
-            writer.WriteStartArray("elseIf");
-            foreach (var condition in elseIfs)
-            {
-                Condition(writer, condition);
-            }
-
-            writer.WriteEndArray();
-        }
-
-        if (nested is not null)
-        {
-            writer.WriteStartObject("nested");
-            writer.WriteString("branch", nested.Branch);
-            WriteBranchDetail(writer, nested.Conditions, nested.ElseIfConditions, nested.Nested);
-            writer.WriteEndObject();
-        }
-    }
-
-    private static void Condition(Utf8JsonWriter writer, ConditionTrace condition)
-    {
-        writer.WriteStartObject();
-        switch (condition.Kind)
-        {
-            case "field":
-                writer.WriteString("field", condition.Field);
-                writer.WriteString("op", condition.Op);
-                break;
-            case "always":
-                writer.WriteBoolean("always", true);
-                break;
-            case "not":
-                writer.WritePropertyName("not");
-                Condition(writer, condition.Children[0]);
-                break;
-            default:
-                writer.WriteStartArray(condition.Kind);
-                foreach (var child in condition.Children)
-                {
-                    Condition(writer, child);
-                }
-
-                writer.WriteEndArray();
-                break;
-        }
-
-        if (condition.Result is { } result)
-        {
-            writer.WriteBoolean("result", result);
-        }
-        else
-        {
-            writer.WriteNull("result");
-        }
-
-        if (condition.TimedOut)
-        {
-            writer.WriteBoolean("timedOut", true);
-        }
-
         writer.WriteEndObject();
     }
 
@@ -385,5 +303,156 @@ internal static class ResultWriter
         {
             writer.WriteStringValue(snapshot.Text);
         }
+    }
+}
+
+/// <summary>
+/// Writes the trace straight from the compiled rules and the evaluation's slots (the same content as
+/// <see cref="RuleResult.Trace"/>) without materializing trace records: this is the per-claim path the pipeline stores.
+/// </summary>
+internal static class DirectTrace
+{
+    public static void Write(Utf8JsonWriter writer, CompiledRuleSet set, short[] slots)
+    {
+        foreach (var rule in set.Rules)
+        {
+            var state = (RuleRunState)slots[rule.Slot];
+            if (state == RuleRunState.NotReached)
+            {
+                break;
+            }
+
+            writer.WriteStartObject();
+            writer.WriteString("ruleId", rule.Id);
+            if (state == RuleRunState.Evaluated)
+            {
+                writer.WriteString("status", "evaluated");
+                var actions = Outcome(writer, rule.Body!, slots);
+                writer.WriteStartArray("actions");
+                foreach (var action in actions)
+                {
+                    writer.WriteStringValue(action);
+                }
+
+                writer.WriteEndArray();
+            }
+            else
+            {
+                var (status, reason) = TraceBuilder.Skip(rule, state);
+                writer.WriteString("status", status);
+                writer.WriteString("reason", reason);
+                writer.WriteString("branch", "none");
+                writer.WriteStartArray("actions");
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+        }
+    }
+
+    /// <summary>Writes branch, conditions, elseIf and nested of a conditional; returns the actions of the branch taken.</summary>
+    private static string[] Outcome(Utf8JsonWriter writer, CompiledConditional conditional, short[] slots)
+    {
+        var chosen = slots[conditional.Slot];
+        switch (chosen)
+        {
+            case BranchSlot.Then:
+                writer.WriteString("branch", "then");
+                break;
+            case BranchSlot.Else:
+                writer.WriteString("branch", "else");
+                break;
+            case >= 2:
+                writer.WriteString("branch", $"elseIf[{chosen - 2}]");
+                break;
+            default:
+                writer.WriteString("branch", "none");
+                break;
+        }
+
+        writer.WritePropertyName("conditions");
+        Condition(writer, conditional.If, slots);
+        if (conditional.ElseIf.Length > 0 && slots[conditional.ElseIf[0].If.Slot] != ConditionSlot.NotEvaluated)
+        {
+            writer.WriteStartArray("elseIf");
+            foreach (var (condition, _) in conditional.ElseIf)
+            {
+                if (slots[condition.Slot] == ConditionSlot.NotEvaluated)
+                {
+                    break;
+                }
+
+                Condition(writer, condition, slots);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        CompiledOutcome? taken = chosen switch
+        {
+            BranchSlot.Then => conditional.Then,
+            BranchSlot.Else => conditional.Else,
+            >= 2 => conditional.ElseIf[chosen - 2].Then,
+            _ => null,
+        };
+        switch (taken)
+        {
+            case CompiledActions actions:
+                return actions.Descriptions;
+            case CompiledConditional inner:
+                writer.WriteStartObject("nested");
+                var innerActions = Outcome(writer, inner, slots);
+                writer.WriteEndObject();
+                return innerActions;
+            default:
+                return [];
+        }
+    }
+
+    private static void Condition(Utf8JsonWriter writer, CompiledCondition condition, short[] slots)
+    {
+        writer.WriteStartObject();
+        switch (condition.Kind)
+        {
+            case "field":
+                writer.WriteString("field", condition.Field);
+                writer.WriteString("op", condition.Op);
+                break;
+            case "always":
+                writer.WriteBoolean("always", true);
+                break;
+            case "not":
+                writer.WritePropertyName("not");
+                Condition(writer, condition.Children[0], slots);
+                break;
+            default:
+                writer.WriteStartArray(condition.Kind);
+                foreach (var child in condition.Children)
+                {
+                    Condition(writer, child, slots);
+                }
+
+                writer.WriteEndArray();
+                break;
+        }
+
+        switch (slots[condition.Slot])
+        {
+            case ConditionSlot.True:
+                writer.WriteBoolean("result", true);
+                break;
+            case ConditionSlot.False:
+                writer.WriteBoolean("result", false);
+                break;
+            case ConditionSlot.TimedOut:
+                writer.WriteBoolean("result", false);
+                writer.WriteBoolean("timedOut", true);
+                break;
+            default:
+                writer.WriteNull("result");
+                break;
+        }
+
+        writer.WriteEndObject();
     }
 }

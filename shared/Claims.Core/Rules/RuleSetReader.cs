@@ -225,7 +225,7 @@ internal sealed partial class RuleSetReader
 
         if (!element.TryGetProperty("id", out _))
         {
-            Invalid($"{path}.id", "A rule needs an \"id\".", "required");
+            Invalid($"{path}.id", "A rule needs an \"id\".");
             ok = false;
         }
 
@@ -252,7 +252,7 @@ internal sealed partial class RuleSetReader
         }
         else
         {
-            Invalid($"{path}.if", "Missing \"if\" condition (use { \"always\": true } for an unconditional rule).", "required");
+            Invalid($"{path}.if", "Missing \"if\" condition (use { \"always\": true } for an unconditional rule).");
         }
 
         if (element.TryGetProperty("then", out var thenElement))
@@ -261,7 +261,7 @@ internal sealed partial class RuleSetReader
         }
         else
         {
-            Invalid($"{path}.then", "Missing \"then\" outcome.", "required");
+            Invalid($"{path}.then", "Missing \"then\" outcome.");
         }
 
         var ok = condition is not null && then is not null;
@@ -332,7 +332,7 @@ internal sealed partial class RuleSetReader
         }
         else
         {
-            Invalid($"{path}.if", "Missing \"if\" condition.", "required");
+            Invalid($"{path}.if", "Missing \"if\" condition.");
         }
 
         if (element.TryGetProperty("then", out var thenElement))
@@ -341,7 +341,7 @@ internal sealed partial class RuleSetReader
         }
         else
         {
-            Invalid($"{path}.then", "Missing \"then\" outcome.", "required");
+            Invalid($"{path}.then", "Missing \"then\" outcome.");
         }
 
         return condition is not null && then is not null ? new ConditionalOutcome(condition, then, [], null) : null;
@@ -518,7 +518,7 @@ internal sealed partial class RuleSetReader
 
         if (!action.TryGetProperty("value", out var valueElement))
         {
-            Invalid($"{path}.value", "setField needs a \"value\".", "required");
+            Invalid($"{path}.value", "setField needs a \"value\".");
             return null;
         }
 
@@ -770,7 +770,7 @@ internal sealed partial class RuleSetReader
 
         if (!condition.TryGetProperty("op", out var opElement))
         {
-            Invalid($"{path}.op", "A field condition needs an \"op\".", "required");
+            Invalid($"{path}.op", "A field condition needs an \"op\".");
             return null;
         }
 
@@ -812,7 +812,7 @@ internal sealed partial class RuleSetReader
 
         if (!hasValue)
         {
-            Invalid(valuePath, $"\"{opName}\" needs a \"value\".", "required");
+            Invalid(valuePath, $"\"{opName}\" needs a \"value\".");
             return null;
         }
 

@@ -78,7 +78,7 @@ internal sealed class TestCaseReader(RuleSetReader reader, IReadOnlySet<string> 
         }
         else
         {
-            reader.Invalid($"{path}.name", "A test needs a \"name\".", "required");
+            reader.Invalid($"{path}.name", "A test needs a \"name\".");
         }
 
         ClaimFacts? claim = null;
@@ -89,7 +89,7 @@ internal sealed class TestCaseReader(RuleSetReader reader, IReadOnlySet<string> 
         }
         else
         {
-            reader.Invalid($"{path}.claim", "A test needs a sample \"claim\".", "required");
+            reader.Invalid($"{path}.claim", "A test needs a sample \"claim\".");
         }
 
         AuthorizationFacts? authorization = null;
@@ -106,7 +106,7 @@ internal sealed class TestCaseReader(RuleSetReader reader, IReadOnlySet<string> 
         }
         else
         {
-            reader.Invalid($"{path}.expect", "A test needs an \"expect\".", "required");
+            reader.Invalid($"{path}.expect", "A test needs an \"expect\".");
         }
 
         return ok && name is not null && claim is not null && expect is not null
@@ -380,7 +380,7 @@ internal sealed class TestCaseReader(RuleSetReader reader, IReadOnlySet<string> 
 
         if (outcome is null && !element.TryGetProperty("outcome", out _))
         {
-            reader.Invalid($"{path}.outcome", "\"expect\" needs an \"outcome\" (PASS or HOLD).", "required");
+            reader.Invalid($"{path}.outcome", "\"expect\" needs an \"outcome\" (PASS or HOLD).");
             ok = false;
         }
 

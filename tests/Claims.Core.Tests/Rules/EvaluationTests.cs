@@ -174,6 +174,27 @@ public sealed class EvaluationTests
     }
 
     [Fact]
+    public void ToJson_TraceMatchesTraceRecords()
+    {
+        var rules = RuleKit.Compile("""
+        [ { "id": "off", "enabled": false, "if": { "always": true }, "then": { "actions": [] } },
+          { "id": "n", "if": { "field": "payer.id", "op": "eq", "value": "X" }, "then": { "actions": [] },
+            "elseIf": [ { "if": { "always": true }, "then": { "if": { "field": "item.cpt", "op": "eq", "value": "1" }, "then": { "actions": [] }, "else": { "actions": [ { "applyTag": "t" } ] } } } ] } ]
+        """);
+        var result = rules.Evaluate(RuleKit.Claim(), EvaluationContext.Empty);
+
+        using var json = JsonDocument.Parse(result.ToJson());
+
+        var trace = json.RootElement.GetProperty("trace");
+        Assert.Equal(result.Trace.Count, trace.GetArrayLength());
+        Assert.Equal(("skipped", "disabled"), (trace[0].GetProperty("status").GetString(), trace[0].GetProperty("reason").GetString()));
+        Assert.Equal(result.Trace[1].Branch, trace[1].GetProperty("branch").GetString());
+        Assert.True(trace[1].GetProperty("elseIf")[0].GetProperty("result").GetBoolean());
+        Assert.Equal(result.Trace[1].Nested!.Branch, trace[1].GetProperty("nested").GetProperty("branch").GetString());
+        Assert.Equal("applyTag t", trace[1].GetProperty("actions")[0].GetString());
+    }
+
+    [Fact]
     public void Conditions_ShortCircuit_UnevaluatedHaveNullResult()
     {
         var result = RuleKit.Probe("""{ "or": [ { "always": true }, { "field": "payer.id", "op": "exists" } ] }""").Evaluate(RuleKit.Claim(), EvaluationContext.Empty);

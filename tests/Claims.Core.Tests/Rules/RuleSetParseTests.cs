@@ -63,7 +63,7 @@ public sealed class RuleSetParseTests
     [InlineData("""{ "field": "payer.id", "op": "in", "value": [] }""", "rules[0].if.value", "value")]
     [InlineData("""{ "field": "payer.id", "op": "in", "value": ["A", 3] }""", "rules[0].if.value[1]", "value")]
     [InlineData("""{ "field": "payer.id", "op": "exists", "value": "A" }""", "rules[0].if.value", "value")]
-    [InlineData("""{ "field": "payer.id", "op": "eq" }""", "rules[0].if.value", "required")]
+    [InlineData("""{ "field": "payer.id", "op": "eq" }""", "rules[0].if.value", "invalid")]
     [InlineData("""{ "field": "authorization.status", "op": "eq", "value": "VALID" }""", "rules[0].if.value", "value")]
     [InlineData("""{ "always": false }""", "rules[0].if.always", "value")]
     [InlineData("""{ "and": [] }""", "rules[0].if.and", "invalid")]
