@@ -67,7 +67,7 @@ public class RulesBenchmarks
         return bytes;
     }
 
-    /// <summary>Parse, validate and compile the 50-rule set (once per rule-set version), reported per claim-batch of 100 for scale.</summary>
+    /// <summary>Parse, validate and compile the 50-rule set: done once per rule-set version; reported per call.</summary>
     [Benchmark]
     public CompiledRuleSet ParseAndCompile()
     {
