@@ -87,12 +87,18 @@ internal static partial class ClaimRules
     }
 
     /// <summary>NPI check digits of every identifier with system us-npi in <paramref name="json"/>.</summary>
-    public static void CheckNpis(JsonElement json, string path, List<OutcomeIssue> issues)
+    public static void CheckNpis(JsonElement json, string path, List<OutcomeIssue> issues) =>
+        CheckNpis(json, new System.Text.StringBuilder(path, 128), issues);
+
+    // One path buffer, trimmed back after each child: strings are only built for an issue.
+    private static void CheckNpis(JsonElement json, System.Text.StringBuilder path, List<OutcomeIssue> issues)
     {
+        var mark = path.Length;
         switch (json.ValueKind)
         {
             case JsonValueKind.Object:
-                if (json.Str("system") == FhirFormats.NpiSystem && json.Str("value") is { } npi && !FhirFormats.IsNpi(npi))
+                if (json.TryGetProperty("system", out var system) && system.ValueKind == JsonValueKind.String && system.ValueEquals(FhirFormats.NpiSystem)
+                    && json.Str("value") is { } npi && !FhirFormats.IsNpi(npi))
                 {
                     issues.Add(OutcomeIssue.Error("value", "The NPI is not 10 digits with a valid check digit.", path + ".value"));
                 }
@@ -101,7 +107,9 @@ internal static partial class ClaimRules
                 {
                     if (property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
                     {
-                        CheckNpis(property.Value, path + "." + property.Name, issues);
+                        path.Append('.').Append(property.Name);
+                        CheckNpis(property.Value, path, issues);
+                        path.Length = mark;
                     }
                 }
 
@@ -112,7 +120,9 @@ internal static partial class ClaimRules
                 {
                     if (item.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
                     {
-                        CheckNpis(item, path + "[" + index.ToString(CultureInfo.InvariantCulture) + "]", issues);
+                        path.Append('[').Append(index).Append(']');
+                        CheckNpis(item, path, issues);
+                        path.Length = mark;
                     }
 
                     index++;

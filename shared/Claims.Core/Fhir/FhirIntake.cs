@@ -220,14 +220,16 @@ public static class FhirIntake
 
         try
         {
-            using var document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions
+            // Not disposed on purpose: the elements live as long as the ClaimDocument that holds them (a disposed
+            // document would need a Clone, a second copy of the payload).
+            var document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions
             {
                 MaxDepth = options.MaxDepth,
                 AllowTrailingCommas = false,
                 CommentHandling = JsonCommentHandling.Disallow,
                 AllowDuplicateProperties = false,
             });
-            root = document.RootElement.Clone();
+            root = document.RootElement;
         }
         catch (JsonException ex)
         {

@@ -161,7 +161,7 @@ internal sealed class StructureWalker
 
         foreach (var required in type.RequiredElements)
         {
-            if (!obj.TryGetProperty(required.Name, out _) && (required.Primitive == PrimitiveKind.None || !obj.TryGetProperty("_" + required.Name, out _)))
+            if (!obj.TryGetProperty(required.Name, out _) && (required.Primitive == PrimitiveKind.None || !obj.TryGetProperty(required.ExtensionName, out _)))
             {
                 var mark = Push(required.Name);
                 Error("required", $"{Display(type)}.{required.Name} is required.");
@@ -196,7 +196,7 @@ internal sealed class StructureWalker
             return;
         }
 
-        var nullsAllowed = def.Primitive != PrimitiveKind.None && parent.TryGetProperty("_" + def.Name, out _);
+        var nullsAllowed = def.Primitive != PrimitiveKind.None && parent.TryGetProperty(def.ExtensionName, out _);
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {

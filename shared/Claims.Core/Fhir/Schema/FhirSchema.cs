@@ -30,6 +30,9 @@ internal sealed class ElementDef(string name, string typeName, bool isArray, str
 {
     public string Name { get; } = name;
 
+    /// <summary>The name of the primitive extension property, "_" + name.</summary>
+    public string ExtensionName { get; } = "_" + name;
+
     public string TypeName { get; } = typeName;
 
     public bool IsArray { get; } = isArray;
