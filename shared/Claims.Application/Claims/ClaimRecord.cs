@@ -46,6 +46,9 @@ public sealed record ClaimRecord
     /// <summary>The pipeline's checkpointed state as JSON (docs/PIPELINE.md), history included.</summary>
     public string? PipelineJson { get; init; }
 
+    /// <summary>Commands of the last transition not yet known to be performed (docs/PIPELINE.md, the runner's outbox).</summary>
+    public string? OutboxJson { get; init; }
+
     /// <summary>The row's ETag when it was read; null for a row not yet stored.</summary>
     public string? ETag { get; init; }
 }

@@ -120,6 +120,7 @@ public sealed class ClaimRepository(StorageClients storage)
         Set(entity, "RuleSetVersion", c.RuleSetVersion);
         Set(entity, "RuleResult", c.RuleResultJson);
         Set(entity, "Pipeline", c.PipelineJson);
+        Set(entity, "Outbox", c.OutboxJson);
         return entity;
     }
 
@@ -154,6 +155,7 @@ public sealed class ClaimRepository(StorageClients storage)
         RuleSetVersion = e.GetString("RuleSetVersion"),
         RuleResultJson = e.GetString("RuleResult"),
         PipelineJson = e.GetString("Pipeline"),
+        OutboxJson = e.GetString("Outbox"),
         ETag = e.ETag,
     };
 }

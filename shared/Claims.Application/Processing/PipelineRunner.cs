@@ -15,10 +15,12 @@ public sealed record PipelineApplyResult(DecisionKind Kind, ClaimRecord? Claim, 
 }
 
 /// <summary>
-/// Runs the pure pipeline decision against storage: load the claim row (with its ETag), decide, save with
-/// If-Match (reload and decide again on 412), then perform the commands. The triggering message is deleted only
-/// after all of that, so a crash anywhere means redelivery; a crash between save and commands is re-driven by the
-/// stuck-claim sweep (docs/PIPELINE.md). Every command is idempotent (keyed by <see cref="Decision.CommandKey(int)"/>).
+/// Runs the pure pipeline decision against storage with the outbox protocol of docs/PIPELINE.md: load the claim
+/// row (with its ETag); if the row still holds an outbox, a previous run died after its save, so perform those
+/// commands and clear the outbox first; decide; save the new state together with its commands (the outbox) with
+/// If-Match (reload and decide again on 412); perform the commands; clear the outbox. The triggering message is
+/// deleted only after all of that. Every command is idempotent (keyed by <see cref="Decision.CommandKey(PipelineState, int)"/>),
+/// so performing an outbox twice is harmless.
 /// </summary>
 public sealed partial class PipelineRunner(
     ClaimRepository claims,
@@ -36,12 +38,23 @@ public sealed partial class PipelineRunner(
     private readonly BlobContainerClient documents = storage.Container(StorageNames.DocumentsContainer);
 
     /// <summary>Applies one event; <paramref name="mutate"/> may change other columns of the row in the same save.</summary>
-    public async Task<PipelineApplyResult> ApplyAsync(
+    public Task<PipelineApplyResult> ApplyAsync(
         TenantId tenant,
         ClaimId claimId,
         PipelineEvent @event,
         CancellationToken cancellationToken,
-        Func<ClaimRecord, ClaimRecord>? mutate = null)
+        Func<ClaimRecord, ClaimRecord>? mutate = null) =>
+        ApplyAsync(tenant, claimId, @event, performingVersion: null, mutate, cancellationToken);
+
+    // performingVersion: the version whose outbox the caller is performing right now (a Submit's result applied
+    // inline); that outbox is not replayed, the new transition's save replaces it.
+    private async Task<PipelineApplyResult> ApplyAsync(
+        TenantId tenant,
+        ClaimId claimId,
+        PipelineEvent @event,
+        long? performingVersion,
+        Func<ClaimRecord, ClaimRecord>? mutate,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(@event);
         for (var attempt = 0; ; attempt++)
@@ -54,6 +67,18 @@ public sealed partial class PipelineRunner(
             }
 
             var state = PipelineJson.DeserializeState(record.PipelineJson);
+            if (record.OutboxJson is not null && state.Version != performingVersion)
+            {
+                LogReplayingOutbox(logger, tenant.Value, claimId.Value, state.Version);
+                record = await PerformAndClearAsync(tenant, record, state, PipelineJson.DeserializeCommands(record.OutboxJson), cancellationToken).ConfigureAwait(false);
+                if (record is null)
+                {
+                    continue;
+                }
+
+                state = PipelineJson.DeserializeState(record.PipelineJson!);
+            }
+
             var decision = PipelineDecider.Decide(state, @event, policy);
             switch (decision.Kind)
             {
@@ -62,7 +87,8 @@ public sealed partial class PipelineRunner(
                     return new PipelineApplyResult(decision.Kind, record, decision);
 
                 case DecisionKind.Deferred:
-                    await PerformAsync(tenant, record, decision, cancellationToken).ConfigureAwait(false);
+                    // A deferral only re-arms a timer; a second timer message is harmless, so no outbox.
+                    await PerformAsync(tenant, record, decision.State, decision.Commands, deferred: true, cancellationToken).ConfigureAwait(false);
                     return new PipelineApplyResult(decision.Kind, record, decision);
             }
 
@@ -72,23 +98,27 @@ public sealed partial class PipelineRunner(
                 UpdatedAt = decision.State.UpdatedAt,
                 RuleSetVersion = decision.State.RuleSetVersion ?? record.RuleSetVersion,
                 PipelineJson = PipelineJson.Serialize(decision.State),
+                OutboxJson = decision.Commands.IsEmpty ? null : PipelineJson.Serialize(decision.Commands),
             };
             if (mutate is not null)
             {
                 changed = mutate(changed);
             }
 
+            ClaimRecord saved;
             try
             {
-                var saved = await claims.UpdateAsync(changed, cancellationToken).ConfigureAwait(false);
-                LogTransition(logger, tenant.Value, claimId.Value, state.Status, decision.State.Status);
-                var final = await PerformAsync(tenant, saved, decision, cancellationToken).ConfigureAwait(false);
-                return new PipelineApplyResult(decision.Kind, final, decision);
+                saved = await claims.UpdateAsync(changed, cancellationToken).ConfigureAwait(false);
             }
             catch (ETagMismatchException) when (attempt < MaxConcurrencyRetries)
             {
                 // Someone else moved the claim since we read it: decide again on the fresh state.
+                continue;
             }
+
+            LogTransition(logger, tenant.Value, claimId.Value, state.Status, decision.State.Status);
+            var final = await PerformAndClearAsync(tenant, saved, decision.State, decision.Commands, cancellationToken).ConfigureAwait(false);
+            return new PipelineApplyResult(decision.Kind, final ?? saved, decision);
         }
     }
 
@@ -111,7 +141,7 @@ public sealed partial class PipelineRunner(
         switch (state.Status)
         {
             case PipelineStatus.Received or PipelineStatus.Evaluating:
-                await intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, claimId).ToJson(), ct: cancellationToken).ConfigureAwait(false);
+                await intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, claimId, state.EvaluationRound).ToJson(), ct: cancellationToken).ConfigureAwait(false);
                 break;
             case PipelineStatus.Submitting when state.Retry is { } retry:
                 await SendDelayedAsync(new PipelineMessage(tenant, claimId, new RetryDue(retry.DueAt, Actors.Pipeline, retry.Attempt)), retry.DueAt, cancellationToken).ConfigureAwait(false);
@@ -126,19 +156,45 @@ public sealed partial class PipelineRunner(
         }
     }
 
+    /// <summary>
+    /// Performs a transition's commands, then clears the outbox with If-Match. Returns the row as it is after that,
+    /// or null when someone else changed the row meanwhile (they replay or replace the outbox; the caller reloads).
+    /// When a Submit fed its result back, that result's own save replaced the outbox already.
+    /// </summary>
+    private async Task<ClaimRecord?> PerformAndClearAsync(
+        TenantId tenant, ClaimRecord record, PipelineState state, IReadOnlyList<PipelineCommand> commands, CancellationToken cancellationToken)
+    {
+        var (current, resaved) = await PerformAsync(tenant, record, state, commands, deferred: false, cancellationToken).ConfigureAwait(false);
+        if (resaved || current.OutboxJson is null)
+        {
+            return current;
+        }
+
+        try
+        {
+            return await claims.UpdateAsync(current with { OutboxJson = null }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ETagMismatchException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Performs the commands in order; a Submit feeds its result back as the next event, at once.</summary>
-    private async Task<ClaimRecord> PerformAsync(TenantId tenant, ClaimRecord record, Decision decision, CancellationToken cancellationToken)
+    private async Task<(ClaimRecord Current, bool Resaved)> PerformAsync(
+        TenantId tenant, ClaimRecord record, PipelineState state, IReadOnlyList<PipelineCommand> commands, bool deferred, CancellationToken cancellationToken)
     {
         var current = record;
-        for (var i = 0; i < decision.Commands.Length; i++)
+        var resaved = false;
+        for (var i = 0; i < commands.Count; i++)
         {
-            var key = decision.Kind == DecisionKind.Transition
-                ? decision.CommandKey(i)
-                : $"{record.Id.Value}-deferred-{decision.State.Version:D10}-{i:D2}";
-            switch (decision.Commands[i])
+            var key = deferred
+                ? $"{record.Id.Value}-deferred-{state.Version:D10}-{i:D2}"
+                : Decision.CommandKey(state, i);
+            switch (commands[i])
             {
-                case EvaluateRules:
-                    await intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, record.Id).ToJson(), ct: cancellationToken).ConfigureAwait(false);
+                case EvaluateRules evaluate:
+                    await intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, record.Id, evaluate.Round).ToJson(), ct: cancellationToken).ConfigureAwait(false);
                     break;
 
                 case ScheduleRetry retry:
@@ -150,28 +206,33 @@ public sealed partial class PipelineRunner(
                     break;
 
                 case RaiseAlert alert:
-                    await alerts.RaiseAsync(new Alert(tenant, key, alert.Kind.ToString(), alert.Text, decision.State.UpdatedAt, record.Id), cancellationToken).ConfigureAwait(false);
+                    await alerts.RaiseAsync(new Alert(tenant, key, alert.Kind.ToString(), alert.Text, state.UpdatedAt, record.Id), cancellationToken).ConfigureAwait(false);
                     break;
 
                 case WriteAudit write:
                     await audit.AppendAsync(
-                        new AuditEntry(tenant, write.At, write.Actor, record.Id, write.Action, write.Result.ToString().ToUpperInvariant(), write.Details, RuleSetVersion: decision.State.RuleSetVersion, Note: write.Note),
+                        new AuditEntry(tenant, write.At, write.Actor, record.Id, write.Action, write.Result.ToString().ToUpperInvariant(), write.Details, RuleSetVersion: state.RuleSetVersion, Note: write.Note),
                         key,
                         cancellationToken).ConfigureAwait(false);
                     break;
 
                 case Submit submit:
                     var result = await SubmitAsync(tenant, current, submit.Attempt, cancellationToken).ConfigureAwait(false);
-                    var next = await ApplyAsync(tenant, record.Id, result, cancellationToken).ConfigureAwait(false);
-                    current = next.Claim ?? current;
+                    var next = await ApplyAsync(tenant, record.Id, result, state.Version, mutate: null, cancellationToken).ConfigureAwait(false);
+                    if (next.Claim is not null)
+                    {
+                        current = next.Claim;
+                        resaved = true;
+                    }
+
                     break;
 
                 default:
-                    throw new InvalidOperationException($"Unknown pipeline command {decision.Commands[i].GetType().Name}.");
+                    throw new InvalidOperationException($"Unknown pipeline command {commands[i].GetType().Name}.");
             }
         }
 
-        return current;
+        return (current, resaved);
     }
 
     private async Task<PipelineEvent> SubmitAsync(TenantId tenant, ClaimRecord record, int attempt, CancellationToken cancellationToken)
@@ -203,6 +264,9 @@ public sealed partial class PipelineRunner(
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Tenant {Tenant}: pipeline event for unknown claim {ClaimId} ignored")]
     private static partial void LogClaimMissing(ILogger logger, string tenant, string claimId);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} had an unfinished outbox at version {Version}; performing it again")]
+    private static partial void LogReplayingOutbox(ILogger logger, string tenant, string claimId, long version);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} {From} -> {To}")]
     private static partial void LogTransition(ILogger logger, string tenant, string claimId, PipelineStatus from, PipelineStatus to);

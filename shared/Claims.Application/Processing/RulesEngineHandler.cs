@@ -85,7 +85,8 @@ public sealed partial class RulesEngineHandler(
             result.IsHold ? RulesOutcome.Hold : RulesOutcome.Pass,
             rules.Version,
             result.HeldBy?.RuleId,
-            result.HeldBy?.Reason);
+            result.HeldBy?.Reason,
+            message.Round);
         await pipelineQueue.SendMessageAsync(new PipelineMessage(message.Tenant, message.Claim, evaluated).ToJson(), ct: cancellationToken).ConfigureAwait(false);
         LogEvaluated(logger, message.Tenant.Value, message.Claim.Value, evaluated.Outcome, rules.Version);
     }
