@@ -25,10 +25,13 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<TenantStore>();
         services.AddSingleton<ClaimRepository>();
         services.AddSingleton<ClaimQueries>();
+        services.AddOptions<RuleSetOptions>().BindConfiguration(RuleSetOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RuleSetStore>();
+        services.AddSingleton<RuleSetAdminHandler>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<ClaimIntakeHandler>();
+        services.AddSingleton<BundleIntakeHandler>();
         services.AddSingleton<PipelineRunner>();
         services.AddSingleton<RulesEngineHandler>();
         services.AddSingleton<StuckClaimSweeper>();

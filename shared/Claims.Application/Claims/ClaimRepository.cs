@@ -71,6 +71,21 @@ public sealed class ClaimRepository(StorageClients storage)
         }
     }
 
+    /// <summary>
+    /// Moves staged claims (one tenant, at most 100: one entity group transaction) to <paramref name="status"/> all
+    /// at once, each conditioned on the ETag it was read with. A row changed since then fails the whole transaction
+    /// with a 412 <see cref="TableTransactionFailedException"/>: nothing is changed, read again.
+    /// </summary>
+    public async Task CommitStagedAsync(IReadOnlyList<ClaimRecord> staged, string status, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(staged);
+        var actions = staged.Select(c => new TableTransactionAction(
+            TableTransactionActionType.UpdateMerge,
+            new TableEntity(c.Tenant.Value, c.Id.Value) { ["Status"] = status, ["UpdatedAt"] = now },
+            c.ETag ?? throw new ArgumentException("Only claims that were read can be committed.", nameof(staged)))).ToList();
+        await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<IdempotencyEntry?> GetKeyAsync(TenantId tenant, string keyHash, CancellationToken cancellationToken)
     {
         var entity = await table.GetEntityAsync(tenant.Value, KeyRowPrefix + keyHash, ct: cancellationToken).ConfigureAwait(false);

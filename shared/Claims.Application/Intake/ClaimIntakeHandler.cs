@@ -36,6 +36,8 @@ public sealed record IntakeRequest(TenantId Tenant, ReadOnlyMemory<byte> Body, s
 /// entity group transaction (the commit point), and only then is the claim queued. A failure before the commit
 /// stores no claim (the caller answers 503); a failure after it is repaired by the client's retry (the key finds
 /// the claim and queues it again while it is still Received) and by the stuck-claim sweep.
+/// Claims of a transaction Bundle are first stored <see cref="StagedStatus"/> (not queued, invisible to the
+/// pipeline and the sweep) and then committed together by <see cref="CommitStagedAsync"/> (docs/FHIR.md).
 /// </summary>
 public sealed partial class ClaimIntakeHandler(
     StorageClients storage,
@@ -47,6 +49,13 @@ public sealed partial class ClaimIntakeHandler(
     private readonly BlobContainerClient raw = storage.Container(StorageNames.RawContainer);
     private readonly BlobContainerClient documents = storage.Container(StorageNames.DocumentsContainer);
     private readonly QueueClient intakeQueue = storage.Queue(StorageNames.IntakeQueue);
+
+    /// <summary>Row status of a claim stored for a transaction Bundle that has not committed yet. Not a pipeline
+    /// status: the rules engine, the pipeline and the stuck-claim sweep ignore it.</summary>
+    public const string StagedStatus = "Staged";
+
+    /// <summary>Most Claims one transaction Bundle may hold: its commit is one entity group transaction (≤ 100 entities).</summary>
+    public const int MaxTransactionClaims = 100;
 
     /// <summary>POST /fhir/Claim.</summary>
     public async Task<IntakeResult> AcceptClaimAsync(IntakeRequest request, CancellationToken cancellationToken)
@@ -76,7 +85,8 @@ public sealed partial class ClaimIntakeHandler(
         string? idempotencyKey,
         string contentHash,
         DateTimeOffset now,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool stage = false)
     {
         var documentBlob = $"{request.Tenant.Value}/{claimId.Value}.json";
         await documents.UploadAsync(documentBlob, document.ToBundleJson(), "application/fhir+json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
@@ -85,7 +95,7 @@ public sealed partial class ClaimIntakeHandler(
         {
             Tenant = request.Tenant,
             Id = claimId,
-            Status = nameof(PipelineStatus.Received),
+            Status = stage ? StagedStatus : nameof(PipelineStatus.Received),
             ReceivedAt = now,
             UpdatedAt = now,
             SubmittedVia = request.SubmittedVia,
@@ -100,6 +110,9 @@ public sealed partial class ClaimIntakeHandler(
         var created = await claims.CreateAsync(record, cancellationToken).ConfigureAwait(false);
         switch (created)
         {
+            case CreateClaimResult.Created when stage:
+                return new IntakeResult.Accepted(claimId, StagedStatus, Replayed: false);
+
             case CreateClaimResult.Created:
                 await intakeQueue.SendMessageAsync(new EvaluateClaim(request.Tenant, claimId).ToJson(), ct: cancellationToken).ConfigureAwait(false);
                 LogAccepted(logger, request.Tenant.Value, claimId.Value);
@@ -113,7 +126,7 @@ public sealed partial class ClaimIntakeHandler(
                     await TryDeleteAsync(raw, rawBlob).ConfigureAwait(false);
                 }
 
-                return await ReplayAsync(request.Tenant, taken.Existing, contentHash, cancellationToken).ConfigureAwait(false);
+                return await ReplayAsync(request.Tenant, taken.Existing, contentHash, stage, cancellationToken).ConfigureAwait(false);
 
             default:
                 throw new InvalidOperationException("Unknown create result.");
@@ -133,7 +146,51 @@ public sealed partial class ClaimIntakeHandler(
         : document.ClaimResourceId is { } id ? "id:" + id
         : null;
 
-    private async Task<IntakeResult> ReplayAsync(TenantId tenant, IdempotencyEntry existing, string contentHash, CancellationToken cancellationToken)
+    /// <summary>
+    /// Commits staged claims all at once (one entity group transaction, so at most <see cref="MaxTransactionClaims"/>)
+    /// and queues every claim that is Received afterwards. Claims already past Staged (committed by an earlier or a
+    /// concurrent request for the same keys) are left as they are. Returns each claim's status, in order.
+    /// </summary>
+    internal async Task<IReadOnlyList<string>> CommitStagedAsync(TenantId tenant, IReadOnlyList<ClaimId> ids, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var distinct = ids.Distinct().ToList();
+        if (distinct.Count > MaxTransactionClaims)
+        {
+            throw new ArgumentException($"At most {MaxTransactionClaims} claims commit together.", nameof(ids));
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var records = await Task.WhenAll(distinct.Select(id => claims.GetAsync(tenant, id, cancellationToken))).ConfigureAwait(false);
+            if (Array.FindIndex(records, r => r is null) is var missing and >= 0)
+            {
+                throw new InvalidOperationException($"Claim {distinct[missing].Value} has an idempotency key but no row.");
+            }
+
+            var staged = records.Where(r => r!.Status == StagedStatus).Select(r => r!).ToList();
+            if (staged.Count > 0)
+            {
+                try
+                {
+                    await claims.CommitStagedAsync(staged, nameof(PipelineStatus.Received), now, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status == 412 && attempt < 3)
+                {
+                    // A concurrent request with the same keys committed (some of) them first: read again.
+                    continue;
+                }
+            }
+
+            var statuses = records.ToDictionary(r => r!.Id, r => r!.Status == StagedStatus ? nameof(PipelineStatus.Received) : r.Status);
+            await Task.WhenAll(statuses.Where(p => p.Value == nameof(PipelineStatus.Received))
+                .Select(p => intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, p.Key).ToJson(), ct: cancellationToken))).ConfigureAwait(false);
+            LogCommitted(logger, tenant.Value, staged.Count);
+            return ids.Select(id => statuses[id]).ToList();
+        }
+    }
+
+    private async Task<IntakeResult> ReplayAsync(TenantId tenant, IdempotencyEntry existing, string contentHash, bool stage, CancellationToken cancellationToken)
     {
         if (!string.Equals(existing.ContentHash, contentHash, StringComparison.Ordinal))
         {
@@ -145,7 +202,19 @@ public sealed partial class ClaimIntakeHandler(
 
         var claim = await claims.GetAsync(tenant, existing.Claim, cancellationToken).ConfigureAwait(false);
         var status = claim?.Status ?? nameof(PipelineStatus.Received);
-        if (status == nameof(PipelineStatus.Received))
+        if (stage)
+        {
+            // Part of a transaction: its commit queues the claim (or it was committed already).
+            LogReplayed(logger, tenant.Value, existing.Claim.Value);
+            return new IntakeResult.Accepted(existing.Claim, status, Replayed: true);
+        }
+
+        if (status == StagedStatus)
+        {
+            // Staged by a transaction that did not commit, now re-sent on its own with the same key and content.
+            status = (await CommitStagedAsync(tenant, [existing.Claim], time.GetUtcNow(), cancellationToken).ConfigureAwait(false))[0];
+        }
+        else if (status == nameof(PipelineStatus.Received))
         {
             // The first attempt may have stopped between the commit and the enqueue; queue it again (the rules
             // engine ignores a claim that has moved on).
@@ -170,6 +239,9 @@ public sealed partial class ClaimIntakeHandler(
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} accepted")]
     private static partial void LogAccepted(ILogger logger, string tenant, string claimId);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Tenant {Tenant}: committed {Count} staged claims")]
+    private static partial void LogCommitted(ILogger logger, string tenant, int count);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Tenant {Tenant}: repeat of claim {ClaimId} answered idempotently")]
     private static partial void LogReplayed(ILogger logger, string tenant, string claimId);

@@ -93,6 +93,11 @@ public static class FhirJson
                 foreach (var entry in entries)
                 {
                     writer.WriteStartObject();
+                    if (entry.FullUrl is { Length: > 0 } fullUrl)
+                    {
+                        writer.WriteString("fullUrl", fullUrl);
+                    }
+
                     writer.WriteStartObject("response");
                     writer.WriteString("status", entry.Status);
                     if (entry.Location is { Length: > 0 } location)

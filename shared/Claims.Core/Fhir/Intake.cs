@@ -37,5 +37,8 @@ public sealed record BundleIntake(IntakeStatus Status, OperationOutcome Outcome,
 /// <summary>One Claim entry of a Bundle, validated on its own; expressions are prefixed Bundle.entry[i].resource.</summary>
 public sealed record BundleClaimEntry(int EntryIndex, string? FullUrl, ClaimIntake Result);
 
-/// <summary>One entry of a batch-response / transaction-response Bundle.</summary>
-public sealed record BundleResponseEntry(string Status, string? Location, OperationOutcome? Outcome);
+/// <summary>
+/// One entry of a batch-response / transaction-response Bundle. <paramref name="FullUrl"/> echoes the request
+/// entry's fullUrl so a client can match answers to the Claims it sent.
+/// </summary>
+public sealed record BundleResponseEntry(string Status, string? Location, OperationOutcome? Outcome, string? FullUrl = null);

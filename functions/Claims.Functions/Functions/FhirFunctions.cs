@@ -1,0 +1,58 @@
+using System.Reflection;
+using Claims.Application.Intake;
+using Claims.Core.Fhir;
+using Claims.Functions.Http;
+using Microsoft.Extensions.Options;
+
+namespace Claims.Functions.Functions;
+
+/// <summary>The FHIR system endpoints: POST /fhir (Bundles) and GET /fhir/metadata (CapabilityStatement).</summary>
+public static class FhirFunctions
+{
+    private static readonly string SoftwareVersion =
+        typeof(FhirFunctions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0";
+
+    /// <summary>When this process started: the CapabilityStatement's date (it describes the running build).</summary>
+    private static readonly DateTimeOffset Started = DateTimeOffset.UtcNow;
+
+    public static async Task<IResult> PostBundle(
+        HttpContext context,
+        BundleIntakeHandler handler,
+        IOptions<ClaimIntakeOptions> options,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        if (RequestBody.CheckContentType(context.Request) is { } unsupported)
+        {
+            return unsupported;
+        }
+
+        var maxBytes = options.Value.MaxBodyBytes;
+        if (await RequestBody.ReadAsync(context.Request, maxBytes, cancellationToken).ConfigureAwait(false) is not { } body)
+        {
+            return RequestBody.TooLarge(maxBytes);
+        }
+
+        var caller = ApiKeyFilter.GetCaller(context);
+        var request = new IntakeRequest(caller.Tenant, body, IntakeFunctions.IdempotencyKey(context.Request), "ehr_webhook");
+        var result = await handler.AcceptBundleAsync(request, cancellationToken).ConfigureAwait(false);
+        return result switch
+        {
+            BundleIntakeResult.Responded responded => FhirResults.Fhir(StatusCodes.Status200OK, FhirJson.BatchResponse(responded.ResponseType, responded.Entries)),
+            BundleIntakeResult.Refused { Status: IntakeStatus.Malformed } refused => FhirResults.Outcome(StatusCodes.Status400BadRequest, refused.Outcome),
+            BundleIntakeResult.Refused refused => FhirResults.Outcome(StatusCodes.Status422UnprocessableEntity, refused.Outcome),
+            BundleIntakeResult.KeyConflict conflict => FhirResults.Outcome(StatusCodes.Status409Conflict, conflict.Outcome),
+            _ => throw new InvalidOperationException("Unknown Bundle intake result."),
+        };
+    }
+
+    /// <summary>GET /fhir/metadata, anonymous as FHIR requires (http://hl7.org/fhir/R4/http.html#capabilities).</summary>
+    public static IResult Metadata(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var baseUrl = $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/api/fhir";
+        return FhirResults.Fhir(StatusCodes.Status200OK, FhirJson.CapabilityStatement(baseUrl, SoftwareVersion, Started));
+    }
+}
