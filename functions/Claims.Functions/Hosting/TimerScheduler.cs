@@ -31,10 +31,12 @@ public sealed partial class TimerScheduler(
     {
         var schedule = ResolveSchedule(function, configuration);
         LogScheduled(logger, function.Name, schedule.Expression);
+        var last = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // A timer may wake a little early; counting from the last occurrence keeps one run per occurrence.
             var now = time.GetUtcNow();
-            var next = schedule.GetNextOccurrence(now);
+            var next = schedule.GetNextOccurrence(now > last ? now : last);
             if (next is null)
             {
                 return;
@@ -49,6 +51,7 @@ public sealed partial class TimerScheduler(
                 return;
             }
 
+            last = next.Value;
             await RunOnceAsync(next.Value, stoppingToken).ConfigureAwait(false);
         }
     }
