@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Fhir;
@@ -76,7 +75,7 @@ public sealed partial class BundleIntakeHandler(
                 var key = request.IdempotencyKey is { } header
                     ? header + "#" + entry.EntryIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)
                     : ClaimIntakeHandler.KeyFromResource(document);
-                var contentHash = Convert.ToHexStringLower(SHA256.HashData(document.ToBundleJson()));
+                var contentHash = ClaimIntakeHandler.ContentHash(document);
                 var result = await claims.StoreAsync(request, document, ClaimId.From(Guid.NewGuid()), rawBlob, key, contentHash, now, ct, stage: transaction).ConfigureAwait(false);
                 lock (stored)
                 {

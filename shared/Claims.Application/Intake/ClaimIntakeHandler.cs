@@ -68,7 +68,7 @@ public sealed partial class ClaimIntakeHandler(
             return new IntakeResult.Refused(intake.Status, intake.Outcome);
         }
 
-        var contentHash = Convert.ToHexStringLower(SHA256.HashData(request.Body.Span));
+        var contentHash = ContentHash(intake.Document);
         var key = request.IdempotencyKey ?? KeyFromResource(intake.Document);
         var claimId = ClaimId.From(Guid.NewGuid());
         var rawBlob = $"{request.Tenant.Value}/{claimId.Value}.json";
@@ -132,6 +132,10 @@ public sealed partial class ClaimIntakeHandler(
                 throw new InvalidOperationException("Unknown create result.");
         }
     }
+
+    /// <summary>What an idempotency key vouches for: the Claim resource (contained resources included), compacted,
+    /// so the same Claim re-sent alone or in a Bundle, with other whitespace, is a repeat and not a conflict.</summary>
+    internal static string ContentHash(ClaimDocument document) => Convert.ToHexStringLower(SHA256.HashData(document.ClaimJson()));
 
     internal IntakeOptions IntakeLimits() => new()
     {

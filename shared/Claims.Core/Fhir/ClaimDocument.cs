@@ -114,6 +114,21 @@ public sealed class ClaimDocument
     }
 
     /// <summary>
+    /// The Claim resource alone (with its contained resources) as compact JSON: what an idempotency key vouches for,
+    /// the same whether the Claim was posted alone or inside a Bundle, whatever the whitespace.
+    /// </summary>
+    public byte[] ClaimJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            claim.Json.WriteTo(writer);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>
     /// A FHIR R4 Bundle of type collection: entry[0] is the Claim, then each resource it resolved (with the fullUrl it
     /// came with), so that every reference resolves again when read back with <see cref="FhirIntake.ReadDocument"/>.
     /// </summary>
