@@ -43,6 +43,14 @@ public sealed class AppFactory(AzuriteFixture azurite, IReadOnlyDictionary<strin
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+
+        // Also as host settings: Program.cs reads some settings (FUNCTIONS_CUSTOMHANDLER_PORT) before Build, where
+        // only these are visible; ConfigureAppConfiguration applies at Build.
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureAppConfiguration((_, config) =>
         {
             var values = new Dictionary<string, string?>

@@ -14,11 +14,19 @@ public static class FunctionsHostExtensions
         services.AddOptions<DevTenantOptions>().BindConfiguration(DevTenantOptions.Section);
         services.AddSingleton<StorageStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageStartup>());
+
+        // As a custom handler the Functions host owns the queue and timer triggers: no local listener or scheduler.
+        var customHandler = HostingMode.IsCustomHandler(configuration);
         foreach (var function in Catalog.Functions)
         {
             if (function.HandlerType is not null)
             {
                 services.AddScoped(function.HandlerType);
+            }
+
+            if (customHandler)
+            {
+                continue;
             }
 
             switch (function.Trigger)
@@ -58,6 +66,11 @@ public static class FunctionsHostExtensions
                     endpoint.AddEndpointFilter(new ApiKeyFilter(role));
                 }
             }
+        }
+
+        if (HostingMode.IsCustomHandler(app.Configuration))
+        {
+            app.MapInvocations();
         }
 
         return app;
