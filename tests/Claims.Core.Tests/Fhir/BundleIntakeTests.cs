@@ -141,4 +141,38 @@ public sealed class BundleIntakeTests
         Assert.Equal("OperationOutcome", entries[1].GetProperty("response").GetProperty("outcome").GetProperty("resourceType").GetString());
         Assert.Throws<ArgumentException>(() => FhirJson.BatchResponse("searchset", []));
     }
+
+    [Fact]
+    public void BatchResponse_EntryWithFullUrl_EchoesItBesideTheResponse()
+    {
+        var bytes = FhirJson.BatchResponse("transaction-response", [
+            new BundleResponseEntry("202 Accepted", "/api/claims/0123456789abcdef0123456789abcdef", null, "urn:uuid:1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"),
+            new BundleResponseEntry("202 Accepted", "/api/claims/fedcba9876543210fedcba9876543210", null),
+        ]);
+
+        using var json = JsonDocument.Parse(bytes);
+        var entries = json.RootElement.GetProperty("entry");
+        Assert.Equal("urn:uuid:1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9", entries[0].GetProperty("fullUrl").GetString());
+        Assert.False(entries[1].TryGetProperty("fullUrl", out _));
+    }
+
+    [Fact]
+    public void ClaimJson_SameClaimAloneOrInBundleWithOtherWhitespace_SameBytes()
+    {
+        var claim = ClaimFixtures.Claim();
+        var alone = FhirIntake.ReadClaim(Encoding.UTF8.GetBytes(claim.ToJsonString(new JsonSerializerOptions { WriteIndented = true })), Today);
+        var bundle = new JsonObject
+        {
+            ["resourceType"] = "Bundle",
+            ["type"] = "batch",
+            ["entry"] = new JsonArray(new JsonObject { ["fullUrl"] = "urn:uuid:1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9", ["resource"] = claim.DeepClone() }),
+        };
+        var inBundle = FhirIntake.ReadBundle(bundle.Bytes(), Today);
+
+        Assert.Equal(IntakeStatus.Accepted, alone.Status);
+        var fromBundle = Assert.Single(inBundle.Claims).Result.Document!;
+        Assert.Equal(alone.Document!.ClaimJson(), fromBundle.ClaimJson());
+        claim["created"] = "2025-12-31";
+        Assert.NotEqual(alone.Document.ClaimJson(), FhirIntake.ReadClaim(claim.Bytes(), Today).Document!.ClaimJson());
+    }
 }
