@@ -25,7 +25,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<TenantStore>();
         services.AddSingleton<ClaimRepository>();
         services.AddSingleton<ClaimQueries>();
+        services.AddOptions<RuleSetOptions>().BindConfiguration(RuleSetOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RuleSetStore>();
+        services.AddSingleton<RuleSetAdminHandler>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<ClaimIntakeHandler>();

@@ -22,10 +22,13 @@ public static class StorageNames
     /// <summary>Submissions handed to the clearinghouse (the default submitter writes them here).</summary>
     public const string OutboundContainer = "outbound";
 
+    /// <summary>Rule-set documents too large for a table property (immutable, one per saved version).</summary>
+    public const string RuleSetsContainer = "rulesets";
+
     public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable];
 
     public static IReadOnlyList<string> Queues { get; } =
         [IntakeQueue, IntakeQueue + "-poison", PipelineQueue, PipelineQueue + "-poison"];
 
-    public static IReadOnlyList<string> Containers { get; } = [RawContainer, DocumentsContainer, OutboundContainer];
+    public static IReadOnlyList<string> Containers { get; } = [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer];
 }

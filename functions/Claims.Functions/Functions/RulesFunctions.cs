@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Claims.Application.Rules;
+using Claims.Functions.Http;
+using Microsoft.Extensions.Options;
+
+namespace Claims.Functions.Functions;
+
+/// <summary>
+/// The tenant's rule set (admin): GET/PUT /rules (ETag = version; PUT needs If-Match), GET /rules/versions[/{v}],
+/// POST /rules/dry-run. Rule-set bodies are application/json; every error is an OperationOutcome.
+/// </summary>
+public static class RulesFunctions
+{
+    private const string JsonContentType = "application/json";
+
+    public static async Task<IResult> Get(HttpContext context, RuleSetAdminHandler handler, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(handler);
+        var caller = ApiKeyFilter.GetCaller(context);
+        var current = await handler.GetAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
+        return Document(context, current);
+    }
+
+    public static async Task<IResult> Put(HttpContext context, RuleSetAdminHandler handler, IOptions<RuleSetOptions> options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        var ifMatch = context.Request.Headers.IfMatch.ToString();
+        if (string.IsNullOrWhiteSpace(ifMatch))
+        {
+            return FhirResults.Problem(
+                StatusCodes.Status428PreconditionRequired,
+                "required",
+                "PUT /rules needs If-Match with the version you edited (the ETag of GET /rules), so a concurrent edit is never overwritten.",
+                "If-Match");
+        }
+
+        if (CheckJson(context.Request) is { } unsupported)
+        {
+            return unsupported;
+        }
+
+        var maxBytes = options.Value.MaxBodyBytes;
+        if (await RequestBody.ReadAsync(context.Request, maxBytes, cancellationToken).ConfigureAwait(false) is not { } body)
+        {
+            return RequestBody.TooLarge(maxBytes);
+        }
+
+        var caller = ApiKeyFilter.GetCaller(context);
+        var result = await handler.SaveAsync(caller.Tenant, ParseIfMatch(ifMatch), body, caller.KeyId, cancellationToken).ConfigureAwait(false);
+        switch (result)
+        {
+            case RuleSetSaveResult.Saved saved:
+                return Document(context, saved.RuleSet);
+            case RuleSetSaveResult.Stale stale:
+                context.Response.Headers.ETag = Quote(stale.CurrentVersion);
+                return FhirResults.Problem(
+                    StatusCodes.Status412PreconditionFailed,
+                    "conflict",
+                    $"The rule set changed since you read it: the current version is {stale.CurrentVersion}. GET /rules, reapply your edits and PUT again with its ETag.",
+                    "If-Match");
+            case RuleSetSaveResult.Invalid invalid:
+                return FhirResults.Outcome(StatusCodes.Status400BadRequest, invalid.Outcome);
+            case RuleSetSaveResult.TestsFailed failed:
+                return FhirResults.Outcome(StatusCodes.Status422UnprocessableEntity, failed.Outcome);
+            default:
+                throw new InvalidOperationException("Unknown save result.");
+        }
+    }
+
+    public static async Task<IResult> ListVersions(
+        HttpContext context, RuleSetAdminHandler handler, IOptions<RuleSetOptions> options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        var max = options.Value.MaxVersionsPageSize;
+        var pageSize = max;
+        var sizeText = context.Request.Query["pageSize"].ToString();
+        if (sizeText.Length > 0 && (!int.TryParse(sizeText, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize < 1 || pageSize > max))
+        {
+            return FhirResults.Problem(StatusCodes.Status400BadRequest, "value", $"pageSize must be a whole number from 1 to {max}.", "pageSize");
+        }
+
+        var token = context.Request.Query["continuationToken"].ToString();
+        RuleSetVersionPage page;
+        try
+        {
+            var caller = ApiKeyFilter.GetCaller(context);
+            page = await handler.ListVersionsAsync(caller.Tenant, pageSize, token.Length == 0 ? null : token, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException)
+        {
+            return FhirResults.Problem(StatusCodes.Status400BadRequest, "value", "The continuationToken is not one this API issued.", "continuationToken");
+        }
+
+        var body = new VersionsBody(
+            page.Items.Select(v => new VersionBody(v.Version, v.SavedAt, v.SavedBy, v.RuleCount, v.TestCount)).ToList(),
+            page.ContinuationToken);
+        return Results.Json(body, RulesJson.Default.VersionsBody);
+    }
+
+    public static async Task<IResult> GetVersion(HttpContext context, string version, RuleSetAdminHandler handler, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(handler);
+        var caller = ApiKeyFilter.GetCaller(context);
+        if (!long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            || await handler.GetVersionAsync(caller.Tenant, number, cancellationToken).ConfigureAwait(false) is not { } stored)
+        {
+            return FhirResults.Problem(StatusCodes.Status404NotFound, "not-found", "No such rule-set version.");
+        }
+
+        return Document(context, stored);
+    }
+
+    public static async Task<IResult> DryRun(HttpContext context, RuleSetAdminHandler handler, IOptions<RuleSetOptions> options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        if (CheckJson(context.Request) is { } unsupported)
+        {
+            return unsupported;
+        }
+
+        var maxBytes = options.Value.MaxBodyBytes;
+        if (await RequestBody.ReadAsync(context.Request, maxBytes, cancellationToken).ConfigureAwait(false) is not { } body)
+        {
+            return RequestBody.TooLarge(maxBytes);
+        }
+
+        var caller = ApiKeyFilter.GetCaller(context);
+        return await handler.DryRunAsync(caller.Tenant, body, cancellationToken).ConfigureAwait(false) switch
+        {
+            DryRunResult.Evaluated evaluated => Results.Bytes(evaluated.ResultJson, JsonContentType),
+            DryRunResult.Malformed malformed => FhirResults.Outcome(StatusCodes.Status400BadRequest, malformed.Outcome),
+            DryRunResult.InvalidClaim invalid => FhirResults.Outcome(StatusCodes.Status422UnprocessableEntity, invalid.Outcome),
+            _ => throw new InvalidOperationException("Unknown dry-run result."),
+        };
+    }
+
+    /// <summary>
+    /// The versions If-Match names: <c>*</c>, or entity tags such as <c>"3"</c> (weak <c>W/"3"</c> and a bare 3 are
+    /// accepted too, since the version is the whole validator).
+    /// </summary>
+    internal static IReadOnlyCollection<string> ParseIfMatch(string header) =>
+        header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(tag => tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag)
+            .Select(tag => tag.Length >= 2 && tag[0] == '"' && tag[^1] == '"' ? tag[1..^1] : tag)
+            .ToHashSet(StringComparer.Ordinal);
+
+    private static string Quote(string version) => "\"" + version + "\"";
+
+    private static IResult Document(HttpContext context, StoredRuleSet stored)
+    {
+        context.Response.Headers.ETag = Quote(stored.VersionText);
+        return Results.Bytes(stored.Json, JsonContentType);
+    }
+
+    private static IResult? CheckJson(HttpRequest request)
+    {
+        var mediaType = request.ContentType?.Split(';', 2)[0].Trim();
+        return string.Equals(mediaType, JsonContentType, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(mediaType, FhirResults.FhirJsonContentType, StringComparison.OrdinalIgnoreCase)
+            ? null
+            : FhirResults.Problem(StatusCodes.Status415UnsupportedMediaType, "not-supported", "Send the body as application/json.");
+    }
+}
+
+/// <summary>GET /rules/versions: newest first; pass <c>continuationToken</c> back for the next page.</summary>
+public sealed record VersionsBody(IReadOnlyList<VersionBody> Versions, string? ContinuationToken);
+
+/// <summary>One saved version: who (the key id) saved it, when, and its size.</summary>
+public sealed record VersionBody(string Version, DateTimeOffset SavedAt, string SavedBy, int RuleCount, int TestCount);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(VersionsBody))]
+internal sealed partial class RulesJson : JsonSerializerContext;
