@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Globalization;
+using Claims.Storage.Rest;
+
+namespace Claims.Load;
+
+/// <summary>Result of the storage-only run.</summary>
+public sealed record BaselineResult(int Claims, int Operations, TimeSpan Elapsed, int Errors)
+{
+    public double ClaimsPerSecond => Claims / Elapsed.TotalSeconds;
+
+    public double OperationsPerSecond => Operations / Elapsed.TotalSeconds;
+}
+
+/// <summary>
+/// The storage-bound limit: per claim, the same storage operations the app performs for a claim that passes the
+/// rules and is submitted (counted from Claims.Application: intake, RulesEngineHandler, PipelineRunner,
+/// OutboundBlobSubmitter, AuditLog.AppendAsync; docs/PERFORMANCE.md lists them), issued directly with the
+/// Claims.Storage clients, sequentially per claim, at the given concurrency, on tables/queues/containers of its own.
+/// Queue receives are batched by 16 as the app's listener does. 27 operations per claim plus the receives.
+/// </summary>
+public static class StorageBaseline
+{
+    /// <summary>The per-claim operation mix, as documented.</summary>
+    public static readonly IReadOnlyList<(string Step, string Operations)> Mix =
+    [
+        ("intake (webhook)", "blob put raw, blob put document, table batch (claim row + idempotency key), queue put claims-intake"),
+        ("RulesEngine", "queue receive (1/16), table get claim, blob get document, table get + update claim (EvaluationStarted with outbox), audit: table get head + batch, table update (clear outbox), audit: table get head + batch (rules.evaluated), queue put claims-pipeline, queue delete"),
+        ("ClaimPipeline", "queue receive (1/16), table get + update claim (Submitting with outbox), blob get document, blob put outbound, table get + update claim (Submitted), audit: get head + batch, table update (clear outbox), audit: get head + batch (pass), queue delete"),
+    ];
+
+    public static async Task<BaselineResult> RunAsync(StorageClients storage, byte[] document, int concurrency, TimeSpan duration, int maxClaims, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(document);
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        var claimsTable = storage.Table("loadbaseclaims" + suffix);
+        var auditTable = storage.Table("loadbaseaudit" + suffix);
+        var raw = storage.Container("loadbase-raw-" + suffix);
+        var documents = storage.Container("loadbase-doc-" + suffix);
+        var outbound = storage.Container("loadbase-out-" + suffix);
+        var intakeQueue = storage.Queue("loadbase-intake-" + suffix);
+        var pipelineQueue = storage.Queue("loadbase-pipeline-" + suffix);
+        await Task.WhenAll(
+            claimsTable.CreateIfNotExistsAsync(ct), auditTable.CreateIfNotExistsAsync(ct), raw.CreateIfNotExistsAsync(ct),
+            documents.CreateIfNotExistsAsync(ct), outbound.CreateIfNotExistsAsync(ct), intakeQueue.CreateIfNotExistsAsync(ct),
+            pipelineQueue.CreateIfNotExistsAsync(ct)).ConfigureAwait(false);
+
+        var pipelineJson = new string('p', 1800);
+        var resultJson = new string('r', 2200);
+        var outboxJson = new string('o', 300);
+        var operations = 0;
+        var started = 0;
+        var completed = 0;
+        var errors = 0;
+        var clock = Stopwatch.StartNew();
+
+        async Task WorkerAsync(int worker)
+        {
+            var intakeBuffer = new Queue<QueueMessage>();
+            var pipelineBuffer = new Queue<QueueMessage>();
+            var auditPartition = string.Create(CultureInfo.InvariantCulture, $"w{worker:D3}");
+            var seq = 0L;
+
+            async Task<QueueMessage?> NextAsync(QueueClient queue, Queue<QueueMessage> buffer)
+            {
+                for (var attempt = 0; buffer.Count == 0 && attempt < 50; attempt++)
+                {
+                    Interlocked.Increment(ref operations);
+                    foreach (var m in await queue.ReceiveMessagesAsync(16, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false))
+                    {
+                        buffer.Enqueue(m);
+                    }
+                }
+
+                return buffer.TryDequeue(out var message) ? message : null;
+            }
+
+            async Task AuditAsync(string rowKey)
+            {
+                var head = await auditTable.GetEntityAsync(auditPartition, "~head", ct: ct).ConfigureAwait(false);
+                var row = new TableEntity(auditPartition, rowKey) { ["Action"] = "rules.evaluated", ["Details"] = "Pass; risk 12; 0 changes; round 1", ["Seq"] = ++seq, ["Hash"] = new string('h', 64) };
+                var newHead = new TableEntity(auditPartition, "~head") { ["Seq"] = seq, ["Hash"] = new string('h', 64) };
+                await auditTable.SubmitTransactionAsync(
+                [
+                    new(TableTransactionActionType.Add, row),
+                    head is null ? new(TableTransactionActionType.Add, newHead) : new(TableTransactionActionType.UpdateReplace, newHead, head.ETag),
+                ], ct).ConfigureAwait(false);
+                Interlocked.Add(ref operations, 2);
+            }
+
+            TableEntity Row(string id, string status, string? outbox) => new("tenant", id)
+            {
+                ["Status"] = status, ["ReceivedAt"] = DateTimeOffset.UtcNow, ["UpdatedAt"] = DateTimeOffset.UtcNow, ["SubmittedVia"] = "Claim",
+                ["RawBlob"] = "tenant/" + id + ".json", ["DocumentBlob"] = "tenant/" + id + ".json", ["PipelineJson"] = pipelineJson,
+                ["RuleResultJson"] = status == "Received" ? null : resultJson, ["OutboxJson"] = outbox, ["ContentHash"] = new string('c', 64),
+            };
+
+            async Task<string> UpdateAsync(string id, string status, string? outbox)
+            {
+                var current = await claimsTable.GetEntityAsync("tenant", id, ct: ct).ConfigureAwait(false);
+                Interlocked.Add(ref operations, 2);
+                return await claimsTable.UpdateEntityAsync(Row(id, status, outbox), current!.ETag!, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+            }
+
+            while (clock.Elapsed < duration && Interlocked.Increment(ref started) <= maxClaims && !ct.IsCancellationRequested)
+            {
+                try
+                {
+                    var id = Guid.NewGuid().ToString("N");
+                    var blob = "tenant/" + id + ".json";
+
+                    // Intake: 4 operations.
+                    await raw.UploadAsync(blob, document, "application/fhir+json", BlobConditions.IfNotExists, ct).ConfigureAwait(false);
+                    await documents.UploadAsync(blob, document, "application/fhir+json", BlobConditions.IfNotExists, ct).ConfigureAwait(false);
+                    await claimsTable.SubmitTransactionAsync(
+                    [
+                        new(TableTransactionActionType.Add, Row(id, "Received", null)),
+                        new(TableTransactionActionType.Add, new TableEntity("tenant", "key-" + id) { ["ClaimId"] = id, ["ContentHash"] = new string('c', 64) }),
+                    ], ct).ConfigureAwait(false);
+                    await intakeQueue.SendMessageAsync($$"""{"tenant":"tenant","claimId":"{{id}}","round":1}""", ct: ct).ConfigureAwait(false);
+                    Interlocked.Add(ref operations, 4);
+
+                    // RulesEngine: receive (batched), 11 operations.
+                    var evaluate = await NextAsync(intakeQueue, intakeBuffer).ConfigureAwait(false);
+                    _ = await claimsTable.GetEntityAsync("tenant", id, ct: ct).ConfigureAwait(false);
+                    _ = await documents.DownloadAsync(blob, ct).ConfigureAwait(false);
+                    Interlocked.Add(ref operations, 2);
+                    await UpdateAsync(id, "Evaluating", outboxJson).ConfigureAwait(false);
+                    await AuditAsync(id + "-started").ConfigureAwait(false);
+                    await claimsTable.UpdateEntityAsync(Row(id, "Evaluating", null), "*", TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                    Interlocked.Increment(ref operations);
+                    await AuditAsync(id + "-r1-result").ConfigureAwait(false);
+                    await pipelineQueue.SendMessageAsync("{\"tenant\":\"tenant\",\"claimId\":\"" + id + "\",\"event\":{\"type\":\"RulesEvaluated\"}}", ct: ct).ConfigureAwait(false);
+                    Interlocked.Increment(ref operations);
+                    if (evaluate is not null)
+                    {
+                        await intakeQueue.DeleteMessageAsync(evaluate.MessageId, evaluate.PopReceipt, ct).ConfigureAwait(false);
+                        Interlocked.Increment(ref operations);
+                    }
+
+                    // ClaimPipeline: receive (batched), 12 operations.
+                    var verdict = await NextAsync(pipelineQueue, pipelineBuffer).ConfigureAwait(false);
+                    await UpdateAsync(id, "Submitting", outboxJson).ConfigureAwait(false);
+                    _ = await documents.DownloadAsync(blob, ct).ConfigureAwait(false);
+                    await outbound.UploadAsync(blob, document, "application/fhir+json", BlobConditions.IfNotExists, ct).ConfigureAwait(false);
+                    Interlocked.Add(ref operations, 2);
+                    await UpdateAsync(id, "Submitted", outboxJson).ConfigureAwait(false);
+                    await AuditAsync(id + "-submit").ConfigureAwait(false);
+                    await claimsTable.UpdateEntityAsync(Row(id, "Submitted", null), "*", TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                    Interlocked.Increment(ref operations);
+                    await AuditAsync(id + "-pass").ConfigureAwait(false);
+                    if (verdict is not null)
+                    {
+                        await pipelineQueue.DeleteMessageAsync(verdict.MessageId, verdict.PopReceipt, ct).ConfigureAwait(false);
+                        Interlocked.Increment(ref operations);
+                    }
+
+                    Interlocked.Increment(ref completed);
+                }
+                catch (Exception ex) when (ex is StorageRequestException or StorageUnavailableException or TableTransactionFailedException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, Math.Max(1, concurrency)).Select(WorkerAsync)).ConfigureAwait(false);
+        var elapsed = clock.Elapsed;
+        return new BaselineResult(completed, operations, elapsed, errors);
+    }
+}
