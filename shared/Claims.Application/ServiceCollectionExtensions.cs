@@ -34,6 +34,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<BundleIntakeHandler>();
         services.AddSingleton<PipelineRunner>();
         services.AddSingleton<RulesEngineHandler>();
+        services.AddSingleton<Authorizations.AuthorizationStore>();
+        services.AddSingleton<Authorizations.AuthorizationAdminHandler>();
+        services.AddSingleton<Authorizations.AuthorizationUnits>();
+        services.AddSingleton<Authorizations.AuthorizationGate>();
+        services.AddSingleton<Authorizations.AuthorizationSweeper>();
         services.AddSingleton<StuckClaimSweeper>();
         services.AddSingleton<IClaimSubmitter, OutboundBlobSubmitter>();
         return services;

@@ -27,7 +27,8 @@ public sealed partial class RulesEngineHandler(
     StorageClients storage,
     TimeProvider time,
     ILogger<RulesEngineHandler> logger,
-    IAuthorizationLookup? authorizations = null)
+    IAuthorizationLookup? authorizations = null,
+    Authorizations.AuthorizationGate? authorizationGate = null)
 {
     private readonly BlobContainerClient documents = storage.Container(StorageNames.DocumentsContainer);
     private readonly QueueClient pipelineQueue = storage.Queue(StorageNames.PipelineQueue);
@@ -59,7 +60,8 @@ public sealed partial class RulesEngineHandler(
         var facts = document.ToFacts(record.SubmittedVia);
         var rules = await ruleSets.GetActiveAsync(message.Tenant, cancellationToken).ConfigureAwait(false);
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        var result = rules.Compiled.Evaluate(facts, EvaluationContext.Create(facts, authorizations, null, today));
+        var preloaded = authorizationGate is null ? null : await authorizationGate.PreloadAsync(message.Tenant, facts, cancellationToken).ConfigureAwait(false);
+        var result = rules.Compiled.Evaluate(facts, EvaluationContext.Create(facts, preloaded ?? authorizations, null, today));
 
         var documentBlob = original;
         if (result.Claim != facts)
@@ -101,6 +103,12 @@ public sealed partial class RulesEngineHandler(
             result.HeldBy?.RuleId,
             result.HeldBy?.Reason,
             message.Round);
+        if (authorizationGate is not null)
+        {
+            // Units are consumed before a PASS reaches the pipeline (which submits at once); too few units turn it into a hold.
+            evaluated = await authorizationGate.BeforeSubmitAsync(message.Tenant, message.Claim, facts, preloaded, evaluated, cancellationToken).ConfigureAwait(false);
+        }
+
         await pipelineQueue.SendMessageAsync(new PipelineMessage(message.Tenant, message.Claim, evaluated).ToJson(), ct: cancellationToken).ConfigureAwait(false);
         LogEvaluated(logger, message.Tenant.Value, message.Claim.Value, evaluated.Outcome, rules.Version);
     }

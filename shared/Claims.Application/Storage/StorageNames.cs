@@ -9,9 +9,11 @@ public static class StorageNames
     public const string RuleSetsTable = "rulesets";
     public const string AuditTable = "audit";
     public const string AlertsTable = "alerts";
+    public const string AuthorizationsTable = "authorizations";
 
     public const string IntakeQueue = "claims-intake";
     public const string PipelineQueue = "claims-pipeline";
+    public const string AuthorizationSweepQueue = "authorizations-sweep";
 
     /// <summary>Raw payloads exactly as received (immutable).</summary>
     public const string RawContainer = "raw";
@@ -25,10 +27,10 @@ public static class StorageNames
     /// <summary>Rule-set documents too large for a table property (immutable, one per saved version).</summary>
     public const string RuleSetsContainer = "rulesets";
 
-    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable];
+    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable];
 
     public static IReadOnlyList<string> Queues { get; } =
-        [IntakeQueue, IntakeQueue + "-poison", PipelineQueue, PipelineQueue + "-poison"];
+        [IntakeQueue, IntakeQueue + "-poison", PipelineQueue, PipelineQueue + "-poison", AuthorizationSweepQueue, AuthorizationSweepQueue + "-poison"];
 
     public static IReadOnlyList<string> Containers { get; } = [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer];
 }

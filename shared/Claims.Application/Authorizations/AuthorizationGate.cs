@@ -1,0 +1,40 @@
+using Claims.Core.Authorizations;
+using Claims.Core.Claims;
+using Claims.Core.Pipeline;
+
+namespace Claims.Application.Authorizations;
+
+/// <summary>
+/// Where authorizations meet the rules engine (docs/AUTHORIZATIONS.md): before the rules run it preloads the
+/// patient's authorizations (one range query) so the authorization.* fields and the risk score see them; after a PASS,
+/// and before the verdict reaches the pipeline (which submits at once on PASS), it consumes the claim's units. A PASS
+/// whose units would exceed the authorization becomes a HOLD with reason "authorization units exhausted".
+/// </summary>
+public sealed class AuthorizationGate(AuthorizationStore store, AuthorizationUnits units)
+{
+    /// <summary>The patient's authorizations as a lookup for the engine (empty without a patient identifier).</summary>
+    public async Task<PreloadedAuthorizationLookup> PreloadAsync(TenantId tenant, ClaimFacts facts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        return new PreloadedAuthorizationLookup(
+            facts.PatientIdentifier is null
+                ? []
+                : await store.ForPatientAsync(tenant, facts.PatientIdentifier, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Consumes the units of a passing claim; returns the verdict to hand to the pipeline.</summary>
+    public async Task<RulesEvaluated> BeforeSubmitAsync(
+        TenantId tenant, ClaimId claim, ClaimFacts facts, PreloadedAuthorizationLookup? lookup, RulesEvaluated verdict, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        if (verdict.Outcome != RulesOutcome.Pass || lookup is null)
+        {
+            return verdict;
+        }
+
+        var reservation = await units.ReserveAsync(tenant, claim, facts, lookup.Candidates, cancellationToken).ConfigureAwait(false);
+        return reservation == UnitReservation.Exhausted
+            ? verdict with { Outcome = RulesOutcome.Hold, HeldByRuleId = AuthorizationUnits.ExhaustedRuleId, HoldReason = AuthorizationUnits.ExhaustedReason }
+            : verdict;
+    }
+}
