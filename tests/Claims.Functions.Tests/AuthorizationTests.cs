@@ -213,6 +213,29 @@ public sealed class AuthorizationTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancel_ClaimThatConsumed_GivesTheUnitsBack()
+    {
+        var tenant = await app.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant, holdEverything: true);
+        using var admin = Client(tenant.AdminKey);
+        using var ingest = Client(tenant.IngestKey);
+        var store = app.Services.GetRequiredService<AuthorizationStore>();
+        Assert.NotNull(await store.AddAsync(tenant.Tenant, Auth.Make("AUTH-X", authorized: 100), null, CancellationToken.None));
+        var claimId = await PipelineSupport.PostClaimAsync(ingest, SampleClaims.AbaTherapy("CLM-CANCEL"));
+        await ClaimFlowTests.WaitForStatusAsync(admin, claimId, "Held");
+        var candidates = await store.ForPatientAsync(tenant.Tenant, "MRN-42", CancellationToken.None);
+        Assert.Equal(UnitReservation.Reserved, await app.Services.GetRequiredService<AuthorizationUnits>().ReserveAsync(tenant.Tenant, ClaimId.Parse(claimId), Auth.Claim(12), candidates, CancellationToken.None));
+        Assert.Equal(12m, (await store.GetAsync(tenant.Tenant, "AUTH-X", CancellationToken.None))!.Value.UnitsUsed);
+
+        using var cancel = await admin.PostAsync($"/api/claims/{claimId}/cancel", content: null);
+
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal(0m, (await store.GetAsync(tenant.Tenant, "AUTH-X", CancellationToken.None))!.Value.UnitsUsed);
+        var row = await store.GetConsumptionAsync(tenant.Tenant, ClaimId.Parse(claimId), CancellationToken.None);
+        Assert.True(row!.GetBoolean("Released"));
+    }
+
+    [Fact]
     public async Task Sweep_TimeTravel_LeadTimeExpiryRenewal_EachChangeAndAlertOnce()
     {
         var tenant = await app.NewTenantAsync();

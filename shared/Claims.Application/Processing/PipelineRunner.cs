@@ -30,7 +30,8 @@ public sealed partial class PipelineRunner(
     AlertStore alerts,
     PipelinePolicy policy,
     TimeProvider time,
-    ILogger<PipelineRunner> logger)
+    ILogger<PipelineRunner> logger,
+    Authorizations.AuthorizationUnits? authorizationUnits = null)
 {
     private const int MaxConcurrencyRetries = 10;
     private readonly QueueClient intakeQueue = storage.Queue(StorageNames.IntakeQueue);
@@ -117,6 +118,12 @@ public sealed partial class PipelineRunner(
             }
 
             LogTransition(logger, tenant.Value, claimId.Value, state.Status, decision.State.Status);
+            if (decision.State.Status == PipelineStatus.Cancelled && authorizationUnits is not null)
+            {
+                // A cancelled claim consumes nothing: give back the units it consumed when it passed (docs/AUTHORIZATIONS.md).
+                await authorizationUnits.ReleaseAsync(tenant, claimId, cancellationToken).ConfigureAwait(false);
+            }
+
             var final = await PerformAndClearAsync(tenant, saved, decision.State, decision.Commands, cancellationToken).ConfigureAwait(false);
             return new PipelineApplyResult(decision.Kind, final ?? saved, decision);
         }
