@@ -1,0 +1,134 @@
+// The one storage account: Functions host storage (AzureWebJobsStorage) and the app's tables, queues and containers.
+// Identity access only (shared keys off, so no connection string exists to leak), TLS 1.2, no public blobs,
+// blob soft delete. The lists below must hold every name of Claims.Application/Storage/StorageNames.cs
+// (tests/Claims.Functions.Tests/InfraTests.cs checks it).
+
+param name string
+param location string
+
+@description('The app identity: Blob Data Owner (the Functions host needs it on AzureWebJobsStorage), Queue and Table Data Contributor.')
+param appPrincipalId string
+
+param deployerPrincipalId string = ''
+param deployerPrincipalType string = 'User'
+
+var tableNames = [
+  'tenants'
+  'apikeys'
+  'claims'
+  'rulesets'
+  'audit'
+  'alerts'
+  'authorizations'
+  'webhooksignatures'
+]
+
+var queueNames = [
+  'claims-intake'
+  'claims-intake-poison'
+  'claims-pipeline'
+  'claims-pipeline-poison'
+  'authorizations-sweep'
+  'authorizations-sweep-poison'
+]
+
+var containerNames = [
+  'raw'
+  'documents'
+  'outbound'
+  'rulesets'
+]
+
+// Holds the deployment package the app runs from (WEBSITE_RUN_FROM_PACKAGE); not used by the app itself.
+var deploymentContainer = 'deployments'
+var packageBlob = 'claims-functions.zip'
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: name
+  location: location
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    defaultToOAuthAuthentication: true
+    accessTier: 'Hot'
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    deleteRetentionPolicy: {
+      enabled: true
+      days: 14
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: true
+      days: 14
+    }
+  }
+}
+
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for container in concat(containerNames, [deploymentContainer]): {
+  parent: blobService
+  name: container
+  properties: {
+    publicAccess: 'None'
+  }
+}]
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [for queue in queueNames: {
+  parent: queueService
+  name: queue
+}]
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for table in tableNames: {
+  parent: tableService
+  name: table
+}]
+
+var roles = {
+  blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  blobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160ff3b'
+}
+
+resource appRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [roles.blobDataOwner, roles.queueDataContributor, roles.tableDataContributor]: {
+  name: guid(account.id, appPrincipalId, role)
+  scope: account
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}]
+
+resource deployerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+  name: guid(account.id, deploymentContainer, deployerPrincipalId, roles.blobDataContributor)
+  scope: account
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDataContributor)
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+  }
+}
+
+output name string = account.name
+output packageUrl string = '${account.properties.primaryEndpoints.blob}${deploymentContainer}/${packageBlob}'
