@@ -208,6 +208,51 @@ public static class FhirIntake
             : new ClaimIntake(IntakeStatus.Accepted, outcome, new ClaimDocument(claim, included));
     }
 
+    /// <summary>
+    /// True when a string or property name escapes a surrogate that does not form a pair ("\ud800", "\udfff"):
+    /// well-formed JSON that no reader can turn into text. Only payloads that escape a surrogate at all are scanned.
+    /// </summary>
+    private static bool HasLoneSurrogateEscape(ReadOnlySpan<byte> utf8Json, IntakeOptions options, out long position)
+    {
+        position = 0;
+        if (utf8Json.IndexOf("\\ud"u8) < 0 && utf8Json.IndexOf("\\uD"u8) < 0)
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = options.MaxDepth });
+        while (TryRead(ref reader))
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                try
+                {
+                    _ = reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    position = reader.TokenStartIndex;
+                    return true;
+                }
+            }
+        }
+
+        return false;
+
+        // Not well-formed (or too deep): the parser that runs next reports it.
+        static bool TryRead(ref Utf8JsonReader reader)
+        {
+            try
+            {
+                return reader.Read();
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+    }
+
     private static bool TryParse(ReadOnlySpan<byte> utf8Json, IntakeOptions options, out JsonElement root, out OperationOutcome malformed)
     {
         root = default;
@@ -215,6 +260,15 @@ public static class FhirIntake
         if (!System.Text.Unicode.Utf8.IsValid(utf8Json))
         {
             malformed = new OperationOutcome([new OutcomeIssue(IssueSeverity.Fatal, "structure", "The body is not valid UTF-8.")]);
+            return false;
+        }
+
+        if (HasLoneSurrogateEscape(utf8Json, options, out var position))
+        {
+            // Valid UTF-8 can still spell an invalid string: "\ud800" without its pair cannot be read as text,
+            // and JsonDocument.Parse's duplicate-property check throws InvalidOperationException on such a property name.
+            malformed = new OperationOutcome([new OutcomeIssue(IssueSeverity.Fatal, "structure",
+                $"The body escapes a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair) at byte {(position + 1).ToString(CultureInfo.InvariantCulture)}.")]);
             return false;
         }
 
