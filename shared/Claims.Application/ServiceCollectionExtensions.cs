@@ -21,13 +21,22 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PipelineOptions>>().Value.ToPolicy());
         services.AddSingleton<StorageInitializer>();
+        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OperatorOptions>().BindConfiguration(OperatorOptions.Section)
+            .Validate(o => string.IsNullOrWhiteSpace(o.ApiKeyHash) || (o.ApiKeyHash.Trim().Length == 64 && o.ApiKeyHash.Trim().All(Uri.IsHexDigit)), "Operator:ApiKeyHash must be the 64-digit hex SHA-256 of the operator key.")
+            .ValidateOnStart();
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<OperatorKey>();
+        services.AddSingleton<TenantSigningSecrets>();
+        services.AddSingleton<SignatureReplayGuard>();
+        services.AddSingleton<TenantAdminHandler>();
         services.AddSingleton<TenantStore>();
         services.AddSingleton<ClaimRepository>();
         services.AddSingleton<ClaimQueries>();
         services.AddOptions<RuleSetOptions>().BindConfiguration(RuleSetOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RuleSetStore>();
         services.AddSingleton<RuleSetAdminHandler>();
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<ClaimIntakeHandler>();

@@ -14,6 +14,7 @@ public sealed class RulesEngineFunction(RulesEngineHandler handler) : IQueueFunc
         // An unreadable message fails every attempt and so ends in claims-intake-poison.
         var message = EvaluateClaim.TryParse(invocation.Text)
             ?? throw new FormatException($"Message {invocation.MessageId} is not an EvaluateClaim message.");
+        using var audit = Claims.Application.Audit.AuditContext.Begin("queue:" + Claims.Application.Storage.StorageNames.IntakeQueue, invocation.MessageId);
         return handler.HandleAsync(message, cancellationToken);
     }
 }
@@ -26,6 +27,7 @@ public sealed class ClaimPipelineFunction(PipelineRunner runner) : IQueueFunctio
         ArgumentNullException.ThrowIfNull(invocation);
         var message = PipelineMessage.TryParse(invocation.Text)
             ?? throw new FormatException($"Message {invocation.MessageId} is not a pipeline message.");
+        using var audit = Claims.Application.Audit.AuditContext.Begin("queue:" + Claims.Application.Storage.StorageNames.PipelineQueue, invocation.MessageId);
         return message.Event is null
             ? runner.ResumeAsync(message.Tenant, message.Claim, cancellationToken)
             : runner.ApplyAsync(message.Tenant, message.Claim, message.Event, cancellationToken);
@@ -35,6 +37,10 @@ public sealed class ClaimPipelineFunction(PipelineRunner runner) : IQueueFunctio
 /// <summary>Timer function StuckClaimSweep: finds claims that stopped moving and queues them to resume.</summary>
 public sealed class StuckClaimSweepFunction(StuckClaimSweeper sweeper, Microsoft.Extensions.Options.IOptions<PipelineOptions> options) : ITimerFunction
 {
-    public Task RunAsync(DateTimeOffset scheduledAt, CancellationToken cancellationToken) =>
-        sweeper.SweepAsync(options.Value.StuckAfter, cancellationToken);
+    public Task RunAsync(DateTimeOffset scheduledAt, CancellationToken cancellationToken)
+    {
+        // The started async flow keeps the context it captured; disposing restores only this caller's.
+        using var audit = Claims.Application.Audit.AuditContext.Begin("timer:StuckClaimSweep", scheduledAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        return sweeper.SweepAsync(options.Value.StuckAfter, cancellationToken);
+    }
 }

@@ -19,6 +19,14 @@ public static class Catalog
         new("RuleVersionsList", new HttpTrigger("rules/versions", ["GET"], ApiRole.Admin), Http: RulesFunctions.ListVersions),
         new("RuleVersionGet", new HttpTrigger("rules/versions/{version}", ["GET"], ApiRole.Admin), Http: RulesFunctions.GetVersion),
         new("RulesDryRun", new HttpTrigger("rules/dry-run", ["POST"], ApiRole.Admin), Http: RulesFunctions.DryRun),
+        new("AuditList", new HttpTrigger("audit", ["GET"], ApiRole.Admin), Http: AuditFunctions.List),
+        new("AuditVerify", new HttpTrigger("audit/verify", ["GET"], ApiRole.Admin), Http: AuditFunctions.Verify),
+        new("OperatorTenantCreate", new HttpTrigger("operator/tenants", ["POST"], ApiRole.Operator), Http: OperatorFunctions.CreateTenant),
+        new("OperatorKeyList", new HttpTrigger("operator/tenants/{tenant}/keys", ["GET"], ApiRole.Operator), Http: OperatorFunctions.ListKeys),
+        new("OperatorKeyIssue", new HttpTrigger("operator/tenants/{tenant}/keys", ["POST"], ApiRole.Operator), Http: OperatorFunctions.IssueKey),
+        new("OperatorKeyRevoke", new HttpTrigger("operator/tenants/{tenant}/keys/{keyId}", ["DELETE"], ApiRole.Operator), Http: OperatorFunctions.RevokeKey),
+        new("OperatorSigningSecretRotate", new HttpTrigger("operator/tenants/{tenant}/signing-secret", ["POST"], ApiRole.Operator), Http: OperatorFunctions.RotateSigningSecret),
+        new("OperatorSigningSecretRemove", new HttpTrigger("operator/tenants/{tenant}/signing-secret", ["DELETE"], ApiRole.Operator), Http: OperatorFunctions.RemoveSigningSecret),
         new("AuthorizationList", new HttpTrigger("authorizations", ["GET"], ApiRole.Admin), Http: AuthorizationFunctions.List),
         new("AuthorizationCreate", new HttpTrigger("authorizations", ["POST"], ApiRole.Admin), Http: AuthorizationFunctions.Create),
         new("AuthorizationGet", new HttpTrigger("authorizations/{number}", ["GET"], ApiRole.Admin), Http: AuthorizationFunctions.Get),
@@ -30,5 +38,6 @@ public static class Catalog
         new("RulesEngine", new QueueTrigger(StorageNames.IntakeQueue), typeof(RulesEngineFunction)),
         new("ClaimPipeline", new QueueTrigger(StorageNames.PipelineQueue), typeof(ClaimPipelineFunction)),
         new("StuckClaimSweep", new TimerTrigger("StuckClaimSweepSchedule", "0 */5 * * * *"), typeof(StuckClaimSweepFunction)),
+        new("SignatureReplayPurge", new TimerTrigger("SignatureReplayPurgeSchedule", "0 17 * * * *"), typeof(SignatureReplayPurgeFunction)),
     ];
 }

@@ -1,11 +1,17 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Storage.Rest;
+using Microsoft.Extensions.Options;
 
 namespace Claims.Application.Audit;
 
-/// <summary>One execution-log row. Details hold ids, codes and numbers only — never PHI.</summary>
+/// <summary>
+/// One execution-log row. Details hold ids, codes and numbers only — never PHI. <paramref name="Trigger"/>,
+/// <paramref name="CorrelationId"/> and <paramref name="DurationMs"/> default to the ambient <see cref="AuditContext"/>.
+/// </summary>
 public sealed record AuditEntry(
     TenantId Tenant,
     DateTimeOffset At,
@@ -17,49 +23,141 @@ public sealed record AuditEntry(
     string? RuleId = null,
     string? RuleSetVersion = null,
     string? Note = null,
-    string? CorrelationId = null);
+    string? CorrelationId = null,
+    string? Trigger = null,
+    long? DurationMs = null);
+
+/// <summary>The result column's only values.</summary>
+public static class AuditResults
+{
+    public const string Success = "SUCCESS";
+    public const string Failed = "FAILED";
+    public const string Escalated = "ESCALATED";
+
+    public static bool IsValid(string? value) => value is Success or Failed or Escalated;
+}
 
 /// <summary>
-/// The append-only execution log. Partition = tenant and UTC day, so one busy tenant spreads over a partition per
-/// day; row key = inverted ticks then the entry's idempotency key, so a partition reads newest first and the same
-/// step written twice (a redelivered message) lands on the same row instead of a second one.
+/// The append-only execution log (table "audit"); this class has no update or delete path.
+/// <para>
+/// Partition = <c>{tenant}-{yyyyMMdd}-{shard}</c>: per tenant, per UTC day, spread over <see cref="AuditOptions.Shards"/>
+/// shards (a claim's rows always land in the shard its id hashes to; rows without a claim by their idempotency key).
+/// Row key = inverted ticks then the entry's idempotency key, so a partition reads newest first and the same step
+/// written twice (a redelivered message) lands on the same row instead of a second one.
+/// </para>
+/// <para>
+/// Tamper evidence: each partition is a hash chain. Every row carries <c>Seq</c> (1, 2, …), <c>PrevHash</c> and
+/// <c>Hash</c> = SHA-256 over its canonical content and <c>PrevHash</c>; the partition's head row (<c>~head</c>) holds
+/// the last <c>Seq</c> and <c>Hash</c>. An append reads the head and writes the new row together with the head
+/// (If-Match on the head's ETag) in one entity group transaction, so concurrent appenders serialize: the loser gets
+/// 412 and retries on the new head. <see cref="VerifyAsync"/> walks the chains.
+/// </para>
 /// </summary>
-public sealed class AuditLog(StorageClients storage)
+public sealed partial class AuditLog(StorageClients storage, IOptions<AuditOptions> options, TimeProvider time)
 {
+    /// <summary>Row key of each partition's chain head. '~' sorts after every entry's digit-led row key.</summary>
+    public const string HeadRowKey = "~head";
+
+    private const int MaxAppendAttempts = 50;
     private readonly TableClient table = storage.Table(StorageNames.AuditTable);
+    private readonly AuditOptions settings = options.Value;
 
-    public static string PartitionFor(TenantId tenant, DateTimeOffset at) =>
-        string.Create(CultureInfo.InvariantCulture, $"{tenant.Value}-{at.UtcDateTime:yyyyMMdd}");
+    public static string PartitionFor(TenantId tenant, DateTimeOffset at, int shard) =>
+        PartitionFor(tenant, DateOnly.FromDateTime(at.UtcDateTime), shard);
 
-    /// <summary>Writes the entry once per <paramref name="idempotencyKey"/>.</summary>
+    public static string PartitionFor(TenantId tenant, DateOnly day, int shard) =>
+        string.Create(CultureInfo.InvariantCulture, $"{tenant.Value}-{day:yyyyMMdd}-{shard:D2}");
+
+    /// <summary>The shard a claim's rows (or, without a claim, an idempotency key's row) land in.</summary>
+    public static int ShardFor(string key, int shards)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(key), hash);
+        return (int)(BitConverter.ToUInt32(hash) % (uint)shards);
+    }
+
+    /// <summary>
+    /// Writes the entry once per <paramref name="idempotencyKey"/>, chained to the previous row of its partition.
+    /// </summary>
+    /// <exception cref="ArgumentException">The result is not SUCCESS, FAILED or ESCALATED.</exception>
     public async Task AppendAsync(AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var inverted = DateTimeOffset.MaxValue.UtcTicks - entry.At.UtcTicks;
-        var row = new TableEntity(PartitionFor(entry.Tenant, entry.At), string.Create(CultureInfo.InvariantCulture, $"{inverted:D19}-{idempotencyKey}"))
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        if (!AuditResults.IsValid(entry.Result))
         {
-            ["At"] = entry.At,
+            throw new ArgumentException($"Audit result '{entry.Result}' is not SUCCESS, FAILED or ESCALATED.", nameof(entry));
+        }
+
+        var ambient = AuditContext.Current;
+        var shard = ShardFor(entry.Claim?.Value ?? idempotencyKey, settings.Shards);
+        var partition = PartitionFor(entry.Tenant, entry.At, shard);
+        var rowKey = string.Create(CultureInfo.InvariantCulture, $"{Invert(entry.At):D19}-{idempotencyKey}");
+        var content = new Dictionary<string, object?>
+        {
+            ["At"] = entry.At.ToUniversalTime(),
             ["Actor"] = entry.Actor,
+            ["ClaimId"] = entry.Claim?.Value,
             ["Action"] = entry.Action,
             ["Result"] = entry.Result,
             ["Details"] = entry.Details,
+            ["RuleId"] = entry.RuleId,
+            ["RuleSetVersion"] = entry.RuleSetVersion,
+            ["Note"] = entry.Note,
+            ["CorrelationId"] = entry.CorrelationId ?? ambient?.CorrelationId,
+            ["Trigger"] = entry.Trigger ?? ambient?.Trigger,
+            ["DurationMs"] = entry.DurationMs ?? ambient?.ElapsedMilliseconds,
+            ["WrittenAt"] = time.GetUtcNow(),
         };
-        if (entry.Claim is { } claim)
-        {
-            row["ClaimId"] = claim.Value;
-        }
 
-        SetIfPresent(row, "RuleId", entry.RuleId);
-        SetIfPresent(row, "RuleSetVersion", entry.RuleSetVersion);
-        SetIfPresent(row, "Note", entry.Note);
-        SetIfPresent(row, "CorrelationId", entry.CorrelationId);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
-        }
-        catch (EntityAlreadyExistsException)
-        {
-            // Written by an earlier delivery of the same step: the log already has it, and rows are never replaced.
+            var head = await table.GetEntityAsync(partition, HeadRowKey, ct: cancellationToken).ConfigureAwait(false);
+            var seq = (head?.GetInt64("Seq") ?? 0) + 1;
+            var previous = head?.GetString("Hash") ?? AuditChain.Genesis(partition);
+            var row = new TableEntity(partition, rowKey);
+            foreach (var (name, value) in content)
+            {
+                if (value is not null)
+                {
+                    row[name] = value;
+                }
+            }
+
+            row["Seq"] = seq;
+            row["PrevHash"] = previous;
+            var hash = AuditChain.Hash(row);
+            row["Hash"] = hash;
+            var newHead = new TableEntity(partition, HeadRowKey) { ["Seq"] = seq, ["Hash"] = hash, ["LastRowKey"] = rowKey };
+            TableTransactionAction[] actions =
+            [
+                new(TableTransactionActionType.Add, row),
+                head is null
+                    ? new(TableTransactionActionType.Add, newHead)
+                    : new(TableTransactionActionType.UpdateReplace, newHead, head.ETag),
+            ];
+            try
+            {
+                await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // 409 on the row: an earlier delivery of the same step wrote it; the log has it, rows are never
+                // replaced. Otherwise another appender moved the head first: chain onto the new head.
+                if (await table.GetEntityAsync(partition, rowKey, ["Seq"], cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    return;
+                }
+
+                if (attempt >= MaxAppendAttempts)
+                {
+                    throw;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * Math.Min(attempt, 10))), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -67,9 +165,10 @@ public sealed class AuditLog(StorageClients storage)
     public async Task<IReadOnlyList<TableEntity>> ForClaimAsync(TenantId tenant, ClaimId claim, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var rows = new List<TableEntity>();
-        for (var day = to.UtcDateTime.Date; day >= from.UtcDateTime.Date; day = day.AddDays(-1))
+        var shard = ShardFor(claim.Value, settings.Shards);
+        for (var day = DateOnly.FromDateTime(to.UtcDateTime); day >= DateOnly.FromDateTime(from.UtcDateTime); day = day.AddDays(-1))
         {
-            var filter = TableFilter.And(TableFilter.PartitionEq(PartitionFor(tenant, day)), TableFilter.Eq("ClaimId", claim.Value));
+            var filter = TableFilter.And(TableFilter.PartitionEq(PartitionFor(tenant, day, shard)), TableFilter.Eq("ClaimId", claim.Value));
             await foreach (var row in table.QueryAllAsync(filter, ct: cancellationToken).ConfigureAwait(false))
             {
                 rows.Add(row);
@@ -79,11 +178,61 @@ public sealed class AuditLog(StorageClients storage)
         return rows;
     }
 
-    private static void SetIfPresent(TableEntity row, string name, string? value)
+    internal static long Invert(DateTimeOffset at) => DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks;
+}
+
+/// <summary>The hash chain of one audit partition.</summary>
+public static class AuditChain
+{
+    /// <summary>The columns a row's hash covers, in this order (besides PartitionKey, RowKey, Seq and PrevHash).</summary>
+    public static IReadOnlyList<string> HashedColumns { get; } =
+        ["At", "Actor", "ClaimId", "Action", "Result", "Details", "RuleId", "RuleSetVersion", "Note", "CorrelationId", "Trigger", "DurationMs", "WrittenAt"];
+
+    /// <summary>The PrevHash of a partition's first row.</summary>
+    public static string Genesis(string partition) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("claims-audit-genesis|" + partition)));
+
+    /// <summary>SHA-256 (hex) over the row's canonical JSON: keys, Seq, PrevHash and every hashed column in order.</summary>
+    public static string Hash(TableEntity row)
     {
-        if (value is not null)
+        ArgumentNullException.ThrowIfNull(row);
+        using var buffer = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
         {
-            row[name] = value;
+            writer.WriteStartArray();
+            writer.WriteStringValue(row.PartitionKey);
+            writer.WriteStringValue(row.RowKey);
+            writer.WriteStringValue(Canonical(row["Seq"]));
+            writer.WriteStringValue(Canonical(row["PrevHash"]));
+            foreach (var column in HashedColumns)
+            {
+                writer.WriteStringValue(column);
+                var value = Canonical(row[column]);
+                if (value is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    writer.WriteStringValue(value);
+                }
+            }
+
+            writer.WriteEndArray();
         }
+
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));
     }
+
+    // Times are hashed to the millisecond: what every Table endpoint (Azure and Azurite) round-trips exactly.
+    private static string? Canonical(object? value) => value switch
+    {
+        null => null,
+        string s => s,
+        DateTimeOffset d => d.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        DateTime d => new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        int i => i.ToString(CultureInfo.InvariantCulture),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+    };
 }

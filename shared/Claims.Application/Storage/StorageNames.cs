@@ -11,6 +11,9 @@ public static class StorageNames
     public const string AlertsTable = "alerts";
     public const string AuthorizationsTable = "authorizations";
 
+    /// <summary>Webhook signatures seen in the last hours (replay protection; purged by a timer).</summary>
+    public const string WebhookSignaturesTable = "webhooksignatures";
+
     public const string IntakeQueue = "claims-intake";
     public const string PipelineQueue = "claims-pipeline";
     public const string AuthorizationSweepQueue = "authorizations-sweep";
@@ -27,7 +30,7 @@ public static class StorageNames
     /// <summary>Rule-set documents too large for a table property (immutable, one per saved version).</summary>
     public const string RuleSetsContainer = "rulesets";
 
-    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable];
+    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable];
 
     public static IReadOnlyList<string> Queues { get; } =
         [IntakeQueue, IntakeQueue + "-poison", PipelineQueue, PipelineQueue + "-poison", AuthorizationSweepQueue, AuthorizationSweepQueue + "-poison"];
