@@ -1,0 +1,116 @@
+using Claims.Application.Claims;
+using Claims.Core.Claims;
+using Claims.Core.Pipeline;
+using Claims.Functions.Http;
+
+namespace Claims.Functions.Functions;
+
+/// <summary>
+/// Admin functions on claims: POST /claims/{id}/release, POST /claims/{id}/cancel, the worklist GET /claims and
+/// GET /alerts. Each binds the request, calls one handler and maps the result (docs/PIPELINE.md, "HTTP").
+/// </summary>
+public static class ClaimAdminFunctions
+{
+    /// <summary>Release and cancel bodies are small JSON objects; anything larger is refused unread.</summary>
+    private const int MaxBodyBytes = 16 * 1024;
+
+    public static async Task<IResult> Release(HttpContext context, string id, ClaimActions actions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(actions);
+        if (!ClaimId.TryParse(id, out var claimId))
+        {
+            return NotFound();
+        }
+
+        if (RequestBody.CheckContentType(context.Request) is { } unsupported)
+        {
+            return unsupported;
+        }
+
+        if (await ReadBodyAsync(context.Request, cancellationToken).ConfigureAwait(false) is not { } body)
+        {
+            return RequestBody.TooLarge(MaxBodyBytes);
+        }
+
+        var (request, problems) = ClaimActionRequests.ParseRelease(body);
+        if (request is null)
+        {
+            return FhirResults.Outcome(StatusCodes.Status400BadRequest, problems!);
+        }
+
+        var caller = ApiKeyFilter.GetCaller(context);
+        return ToHttp(await actions.ReleaseAsync(caller.Tenant, claimId, caller.KeyId, request, cancellationToken).ConfigureAwait(false));
+    }
+
+    public static async Task<IResult> Cancel(HttpContext context, string id, ClaimActions actions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(actions);
+        if (!ClaimId.TryParse(id, out var claimId))
+        {
+            return NotFound();
+        }
+
+        if (await ReadBodyAsync(context.Request, cancellationToken).ConfigureAwait(false) is not { } body)
+        {
+            return RequestBody.TooLarge(MaxBodyBytes);
+        }
+
+        // An empty body is a cancel without a note; a body must be JSON.
+        if (!body.IsEmpty && RequestBody.CheckContentType(context.Request) is { } unsupported)
+        {
+            return unsupported;
+        }
+
+        var (request, problems) = ClaimActionRequests.ParseCancel(body);
+        if (request is null)
+        {
+            return FhirResults.Outcome(StatusCodes.Status400BadRequest, problems!);
+        }
+
+        var caller = ApiKeyFilter.GetCaller(context);
+        return ToHttp(await actions.CancelAsync(caller.Tenant, claimId, caller.KeyId, request, cancellationToken).ConfigureAwait(false));
+    }
+
+    public static async Task<IResult> List(HttpContext context, ClaimWorklist worklist, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(worklist);
+        var query = context.Request.Query;
+        var caller = ApiKeyFilter.GetCaller(context);
+        var result = await worklist.ListAsync(
+            caller.Tenant, query["status"].ToString(), query["pageSize"].ToString(), query["continuationToken"].ToString(), cancellationToken).ConfigureAwait(false);
+        return result.PageJson is { } page
+            ? Json(page)
+            : FhirResults.Outcome(StatusCodes.Status400BadRequest, result.Problems!);
+    }
+
+    public static async Task<IResult> Alerts(HttpContext context, ClaimWorklist worklist, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(worklist);
+        var caller = ApiKeyFilter.GetCaller(context);
+        return Json(await worklist.OpenAlertsAsync(caller.Tenant, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static IResult ToHttp(ClaimActionResult result) => result switch
+    {
+        ClaimActionResult.Done done => Json(done.ViewJson),
+        ClaimActionResult.NotFound => NotFound(),
+        ClaimActionResult.Refused { Code: RefusalCode.Conflict } refused => FhirResults.Outcome(StatusCodes.Status409Conflict, refused.Outcome),
+        ClaimActionResult.Refused refused => FhirResults.Outcome(StatusCodes.Status400BadRequest, refused.Outcome),
+        _ => throw new InvalidOperationException("Unknown claim action result."),
+    };
+
+    // Content-Length: 0 is an empty body (the reader sizes its buffer from the header and needs a positive size).
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        request.ContentLength == 0
+            ? ReadOnlyMemory<byte>.Empty
+            : await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+
+    // A malformed id and another tenant's id both answer 404: nothing reveals what exists elsewhere.
+    private static IResult NotFound() => FhirResults.Problem(StatusCodes.Status404NotFound, "not-found", "No such claim.");
+
+    private static IResult Json(string body) => Results.Text(body, "application/json", System.Text.Encoding.UTF8, StatusCodes.Status200OK);
+}
