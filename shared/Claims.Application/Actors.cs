@@ -8,4 +8,7 @@ public static class Actors
     public const string Pipeline = "system:pipeline";
     public const string Submitter = "system:submitter";
     public const string Sweep = "system:sweep";
+
+    /// <summary>The queue trigger itself (it records messages it moves to a poison queue).</summary>
+    public const string QueueTrigger = "system:queue-trigger";
 }

@@ -33,6 +33,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<TenantStore>();
         services.AddSingleton<ClaimRepository>();
         services.AddSingleton<ClaimQueries>();
+        services.AddSingleton<ClaimActions>();
+        services.AddSingleton<ClaimWorklist>();
         services.AddOptions<RuleSetOptions>().BindConfiguration(RuleSetOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RuleSetStore>();
         services.AddSingleton<RuleSetAdminHandler>();
@@ -41,7 +43,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<AlertStore>();
         services.AddSingleton<ClaimIntakeHandler>();
         services.AddSingleton<BundleIntakeHandler>();
+        services.AddSingleton<TenantPipelinePolicies>();
         services.AddSingleton<PipelineRunner>();
+        services.AddSingleton<IPoisonMessageHandler, PoisonMessageRecorder>();
         services.AddSingleton<RulesEngineHandler>();
         services.AddSingleton<Authorizations.AuthorizationStore>();
         services.AddSingleton<Authorizations.AuthorizationAdminHandler>();

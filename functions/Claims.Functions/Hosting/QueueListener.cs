@@ -1,3 +1,4 @@
+using Claims.Application.Processing;
 using Claims.Storage.Rest;
 using Microsoft.Extensions.Options;
 
@@ -206,9 +207,30 @@ public sealed partial class QueueListener : BackgroundService
 
     private async Task MoveToPoisonAsync(QueueMessage message, CancellationToken cancellationToken)
     {
+        // Recorded before the move: if the process dies in between, the message comes back, is moved again and the
+        // record (keyed by queue and message id) is not duplicated. A failing record does not keep it out of poison.
+        await RecordPoisonAsync(message, cancellationToken).ConfigureAwait(false);
         await poisonQueue.SendMessageAsync(message.Text, timeToLive: TimeSpan.MinValue, ct: cancellationToken).ConfigureAwait(false);
         await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
         LogMovedToPoison(logger, function.Name, message.MessageId, poisonQueue.Name, message.DequeueCount);
+    }
+
+    private async Task RecordPoisonAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            if (scope.ServiceProvider.GetService<IPoisonMessageHandler>() is { } handler)
+            {
+                await handler.HandleAsync(
+                    new PoisonedMessage(function.Name, queue.Name, poisonQueue.Name, message.MessageId, message.DequeueCount, message.Text),
+                    cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogPoisonRecordFailed(logger, ex, function.Name, message.MessageId);
+        }
     }
 
     private async Task TryReleaseAsync(QueueMessage message, string popReceipt, TimeSpan visibility)
@@ -286,6 +308,9 @@ public sealed partial class QueueListener : BackgroundService
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Function {Function}: could not settle message {MessageId}; it will be redelivered")]
     private static partial void LogSettleFailed(ILogger logger, Exception exception, string function, string messageId);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Error, Message = "Function {Function}: could not record poison message {MessageId} (audit row and alert)")]
+    private static partial void LogPoisonRecordFailed(ILogger logger, Exception exception, string function, string messageId);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Function {Function}: shutdown grace period over, cancelling {Count} in-flight messages")]
     private static partial void LogCancellingInFlight(ILogger logger, string function, int count);

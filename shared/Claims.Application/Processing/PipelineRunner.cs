@@ -28,7 +28,7 @@ public sealed partial class PipelineRunner(
     IClaimSubmitter submitter,
     AuditLog audit,
     AlertStore alerts,
-    PipelinePolicy policy,
+    TenantPipelinePolicies policies,
     TimeProvider time,
     ILogger<PipelineRunner> logger,
     Authorizations.AuthorizationUnits? authorizationUnits = null)
@@ -45,22 +45,29 @@ public sealed partial class PipelineRunner(
         PipelineEvent @event,
         CancellationToken cancellationToken,
         Func<ClaimRecord, ClaimRecord>? mutate = null) =>
-        ApplyAsync(tenant, claimId, @event, performingVersion: null, mutate, cancellationToken);
+        ApplyAsync(tenant, claimId, @event, performingVersion: null, known: null, mutate, cancellationToken);
 
     // performingVersion: the version whose outbox the caller is performing right now (a Submit's result applied
-    // inline); that outbox is not replayed, the new transition's save replaces it.
+    // inline); that outbox is not replayed, the new transition's save replaces it. known: the row as the caller just
+    // saved it (with its ETag), used instead of a first read; a stale one costs a 412 and a reload, nothing more.
     private async Task<PipelineApplyResult> ApplyAsync(
         TenantId tenant,
         ClaimId claimId,
         PipelineEvent @event,
         long? performingVersion,
+        ClaimRecord? known,
         Func<ClaimRecord, ClaimRecord>? mutate,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(@event);
+
+        // The tenant's escalation delay matters only to a HOLD verdict; other events cost no settings read.
+        var policy = await policies.ForAsync(tenant, @event, cancellationToken).ConfigureAwait(false);
         for (var attempt = 0; ; attempt++)
         {
-            var record = await claims.GetAsync(tenant, claimId, cancellationToken).ConfigureAwait(false);
+            var record = attempt == 0 && known is not null
+                ? known
+                : await claims.GetAsync(tenant, claimId, cancellationToken).ConfigureAwait(false);
             if (record?.PipelineJson is null)
             {
                 LogClaimMissing(logger, tenant.Value, claimId.Value);
@@ -133,6 +140,7 @@ public sealed partial class PipelineRunner(
     /// Re-drives a claim whose last step may have been cut short (the process died after a save and before its
     /// commands ran): Received/Evaluating go back to the rules engine, a Submitting claim with no retry pending is
     /// submitted again (the submitter is idempotent per claim), an overdue retry or escalation timer is re-sent.
+    /// Before that, a row that still holds an outbox (in any status) has it performed and cleared.
     /// Anything else is left alone.
     /// </summary>
     public async Task ResumeAsync(TenantId tenant, ClaimId claimId, CancellationToken cancellationToken)
@@ -144,6 +152,21 @@ public sealed partial class PipelineRunner(
         }
 
         var state = PipelineJson.DeserializeState(record.PipelineJson);
+        if (record.OutboxJson is not null)
+        {
+            // The last transition's commands may never have run (the process died after the save). No further event
+            // may come for a Held or Submitted claim, so the sweep is what performs them.
+            LogReplayingOutbox(logger, tenant.Value, claimId.Value, state.Version);
+            record = await PerformAndClearAsync(tenant, record, state, PipelineJson.DeserializeCommands(record.OutboxJson), cancellationToken).ConfigureAwait(false);
+            if (record?.PipelineJson is null)
+            {
+                // Someone else moved the claim meanwhile: they perform their own commands.
+                return;
+            }
+
+            state = PipelineJson.DeserializeState(record.PipelineJson);
+        }
+
         var now = time.GetUtcNow();
         switch (state.Status)
         {
@@ -187,13 +210,16 @@ public sealed partial class PipelineRunner(
         }
     }
 
-    /// <summary>Performs the commands in order; a Submit feeds its result back as the next event, at once.</summary>
+    /// <summary>
+    /// Performs the commands in order, except that Submit goes last: it feeds its result back as the next event at
+    /// once, and that event's save replaces the outbox, so every other command of this outbox must be done by then.
+    /// </summary>
     private async Task<(ClaimRecord Current, bool Resaved)> PerformAsync(
         TenantId tenant, ClaimRecord record, PipelineState state, IReadOnlyList<PipelineCommand> commands, bool deferred, CancellationToken cancellationToken)
     {
         var current = record;
         var resaved = false;
-        for (var i = 0; i < commands.Count; i++)
+        foreach (var i in Enumerable.Range(0, commands.Count).OrderBy(i => commands[i] is Submit ? 1 : 0))
         {
             var key = deferred
                 ? $"{record.Id.Value}-deferred-{state.Version:D10}-{i:D2}"
@@ -225,7 +251,7 @@ public sealed partial class PipelineRunner(
 
                 case Submit submit:
                     var result = await SubmitAsync(tenant, current, submit.Attempt, cancellationToken).ConfigureAwait(false);
-                    var next = await ApplyAsync(tenant, record.Id, result, state.Version, mutate: null, cancellationToken).ConfigureAwait(false);
+                    var next = await ApplyAsync(tenant, record.Id, result, state.Version, known: current, mutate: null, cancellationToken).ConfigureAwait(false);
                     if (next.Claim is not null)
                     {
                         current = next.Claim;

@@ -9,8 +9,9 @@ namespace Claims.Application.Processing;
 
 /// <summary>
 /// Finds claims that have not moved for longer than a threshold in a status that should move on
-/// by itself (Received, Evaluating, Submitting), and queues a resume message for each. Held claims are not swept:
-/// their escalation timer is a delayed message sent with the hold (docs/PIPELINE.md names the remaining gap). It only finds and enqueues; the ClaimPipeline function does the work (STYLE.md).
+/// by itself (Received, Evaluating, Submitting), or that still hold an outbox in any status (a Held or Submitted
+/// claim whose transition's commands — escalation timer, audit row, alert — never ran), and queues a resume message
+/// for each. Held claims without an outbox are not swept: their escalation timer was sent with the hold. It only finds and enqueues; the ClaimPipeline function does the work (STYLE.md).
 /// </summary>
 public sealed partial class StuckClaimSweeper(StorageClients storage, TimeProvider time, ILogger<StuckClaimSweeper> logger)
 {

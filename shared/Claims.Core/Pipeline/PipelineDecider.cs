@@ -202,7 +202,7 @@ public static partial class PipelineDecider
             Invariant($"hold {hold.Generation} by rule {hold.RuleId}"),
             new RaiseAlert(
                 PipelineAlertKind.HoldEscalated,
-                Invariant($"Claim {s.State.Claim.Value} has been held by rule {hold.RuleId} since {hold.HeldAt:O}, longer than {s.Policy.EscalationDelay.TotalHours:0.##} h.")),
+                Invariant($"Claim {s.State.Claim.Value} has been held by rule {hold.RuleId} since {hold.HeldAt:O}, longer than {(hold.EscalationDueAt - hold.HeldAt).TotalHours:0.##} h.")),
             s.Audit(
                 PipelineAuditActions.HoldEscalated,
                 PipelineAuditResult.Escalated,
