@@ -13,4 +13,10 @@ public sealed class StorageClientOptions
 
     /// <summary>Timeout of one attempt (not of the whole operation with its retries).</summary>
     public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Extra policies run once per attempt, after authentication (e.g. a test counting round trips). Not bound from
+    /// configuration.
+    /// </summary>
+    public IReadOnlyList<Azure.Core.Pipeline.HttpPipelinePolicy> PerRetryPolicies { get; init; } = [];
 }

@@ -41,7 +41,7 @@ internal sealed class StorageService
         var pipeline = HttpPipelineBuilder.Build(
             clientOptions,
             [new VersionPolicy()],
-            [auth],
+            [auth, .. options.PerRetryPolicies],
             new ResponseClassifier());
         return new StorageService(kind, endpoint, pipeline);
     }

@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Claims.Application;
+using Claims.Application.Intake;
+using Claims.Application.Processing;
+using Claims.Application.Rules;
+using Claims.Application.Storage;
+using Claims.Application.Tenants;
+using Claims.Core.Claims;
+using Claims.Storage.Rest;
+using Claims.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+using static Claims.Functions.Tests.PipelineSupport;
+
+namespace Claims.Functions.Tests;
+
+/// <summary>
+/// Cost: storage round trips for one clean claim from webhook to Submitted (docs/PIPELINE.md, "Cost"). Drives the
+/// same handlers the functions call, one queue hop at a time the way the queue trigger does (receive, handle,
+/// delete), with a policy on the storage pipelines that counts every HTTP request.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class PipelineCostTests(AzuriteFixture azurite, ITestOutputHelper output)
+{
+    /// <summary>The figure reported in docs/PIPELINE.md; a change that costs more round trips fails here.</summary>
+    private const int MaxRoundTrips = 29;
+
+    [Fact]
+    public async Task CleanClaim_WebhookToSubmitted_CostsAtMostTheDocumentedRoundTrips()
+    {
+        var counter = new CountingPolicy(new Dictionary<int, string> { [azurite.BlobPort] = "blob", [azurite.QueuePort] = "queue", [azurite.TablePort] = "table" });
+        var storage = new StorageClients(StorageConnection.Parse(azurite.ConnectionString), new StorageClientOptions { PerRetryPolicies = [counter] });
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+            .AddLogging()
+            .AddSingleton(TimeProvider.System)
+            .AddSingleton(storage)
+            .AddClaimsApplication();
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<StorageInitializer>().EnsureCreatedAsync(CancellationToken.None);
+        var tenant = TenantId.Parse("cost" + Guid.NewGuid().ToString("N")[..12]);
+        await provider.GetRequiredService<TenantStore>().EnsureAsync(tenant, "Cost tenant", CancellationToken.None);
+        await provider.GetRequiredService<ApiKeyStore>().RegisterAsync(tenant, ApiRole.Ingest, "cost-key-" + tenant.Value, "cost-ingest", CancellationToken.None);
+        await UseTestRulesAsync(provider.GetRequiredService<RuleSetStore>(), tenant);
+
+        // A first claim warms the per-tenant caches (rule set, compiled rules), as on any instance that has served the tenant.
+        await RunOneAsync(provider, storage, tenant, "CLM-COST-WARM");
+        counter.Reset();
+
+        var (claimId, extraReceives) = await RunOneAsync(provider, storage, tenant, "CLM-COST-1");
+        var calls = counter.Calls.ToList();
+
+        foreach (var call in calls)
+        {
+            output.WriteLine(call);
+        }
+
+        var total = calls.Count - extraReceives;
+        output.WriteLine($"total {total} round trips");
+        var row = await storage.Table(StorageNames.ClaimsTable).GetEntityAsync(tenant.Value, claimId.Value);
+        Assert.Equal("Submitted", row!.GetString("Status"));
+        Assert.Null(row.GetString("Outbox"));
+        Assert.InRange(total, 1, MaxRoundTrips);
+    }
+
+    private static async Task<(ClaimId Claim, int ExtraReceives)> RunOneAsync(IServiceProvider provider, StorageClients storage, TenantId tenant, string identifier)
+    {
+        // The webhook: the key lookup, then intake.
+        Assert.NotNull(await provider.GetRequiredService<ApiKeyStore>().FindAsync("cost-key-" + tenant.Value, CancellationToken.None));
+        var accepted = Assert.IsType<IntakeResult.Accepted>(await provider.GetRequiredService<ClaimIntakeHandler>().AcceptClaimAsync(
+            new IntakeRequest(tenant, System.Text.Encoding.UTF8.GetBytes(Claim(identifier)), null, "ehr_webhook"), CancellationToken.None));
+
+        var extra = 0;
+        extra += await HopAsync(storage.Queue(StorageNames.IntakeQueue), accepted.Claim, text =>
+            provider.GetRequiredService<RulesEngineHandler>().HandleAsync(EvaluateClaim.TryParse(text)!, CancellationToken.None));
+        extra += await HopAsync(storage.Queue(StorageNames.PipelineQueue), accepted.Claim, text =>
+        {
+            var message = PipelineMessage.TryParse(text)!;
+            return provider.GetRequiredService<PipelineRunner>().ApplyAsync(message.Tenant, message.Claim, message.Event!, CancellationToken.None);
+        });
+        return (accepted.Claim, extra);
+    }
+
+    /// <summary>Receives until this claim's message comes (other tests' leftovers are left alone), handles it, deletes it.</summary>
+    private static async Task<int> HopAsync(QueueClient queue, ClaimId claim, Func<string, Task> handle)
+    {
+        var extraReceives = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var messages = await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30));
+            var mine = messages.FirstOrDefault(m => m.Text.Contains(claim.Value, StringComparison.Ordinal));
+            if (mine is not null)
+            {
+                await handle(mine.Text);
+                await queue.DeleteMessageAsync(mine.MessageId, mine.PopReceipt);
+                return extraReceives;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No message for claim {claim.Value} on {queue.Name}.");
+            extraReceives++;
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Counts every HTTP request the storage clients send (per attempt).</summary>
+    private sealed class CountingPolicy(Dictionary<int, string> services) : HttpPipelinePolicy
+    {
+        private readonly ConcurrentQueue<string> calls = new();
+
+        public IEnumerable<string> Calls => calls;
+
+        public void Reset() => calls.Clear();
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Record(message);
+            ProcessNext(message, pipeline);
+        }
+
+        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Record(message);
+            return ProcessNextAsync(message, pipeline);
+        }
+
+        private void Record(HttpMessage message)
+        {
+            var uri = message.Request.Uri.ToUri();
+            var path = uri.AbsolutePath;
+            var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            var resource = segments.Length > 1 ? segments[1] : path;
+            var service = services.GetValueOrDefault(uri.Port, "?");
+            calls.Enqueue($"{message.Request.Method} {service} {resource}{(segments.Length > 2 ? "/…" : string.Empty)}");
+        }
+    }
+}
