@@ -29,7 +29,9 @@ public static class RequestBody
             return null;
         }
 
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 16 * 1024, maxBytes + 1L));
+        // At least 1: ArrayBufferWriter refuses a capacity of 0, and an empty body (Content-Length: 0) must reach the
+        // parser and be answered 400, not throw (found by tools/hostile.sh).
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(request.ContentLength ?? 16 * 1024, 1, maxBytes + 1L));
         while (true)
         {
             var memory = buffer.GetMemory(16 * 1024);
