@@ -46,19 +46,40 @@ else
 fi
 
 setting() { node -e 'const s=require("./local.settings.json").Values||{};process.stdout.write(String(s[process.argv[1]]??""))' "$1"; }
+INGEST_KEY=$(setting Dev__IngestApiKey)
+ADMIN_KEY=$(setting Dev__AdminApiKey)
+
+dotnet run --project functions/Claims.Functions -c Release &
+pids+=("$!")
+
+echo "Starting the app (first build takes a minute)..."
+for _ in $(seq 1 600); do
+  curl -fs http://localhost:7071/api/health >/dev/null 2>&1 && break
+  kill -0 "${pids[-1]}" 2>/dev/null || { echo "The app stopped; see the output above." >&2; exit 1; }
+  sleep 0.5
+done
+
+# The demo tenant's prior authorization for the sample claim (the starter rule set holds ABA claims without one).
+# 201 the first time, 409 when a previous run created it already.
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST http://localhost:7071/api/authorizations \
+  -H "x-api-key: $ADMIN_KEY" -H "Content-Type: application/json" --data-binary @samples/aba-authorization.json || true)
+case "$code" in
+  201) echo "Seeded authorization AUTH-1001 (samples/aba-authorization.json)." ;;
+  409) echo "Authorization AUTH-1001 already on file." ;;
+  *) echo "Could not seed authorization AUTH-1001 (HTTP $code)." >&2 ;;
+esac
+
 cat <<INFO
 
 Claims Functions: http://localhost:7071/api   (health: http://localhost:7071/api/health)
   tenant:     $(setting Dev__TenantId)
-  ingest key: $(setting Dev__IngestApiKey)
-  admin key:  $(setting Dev__AdminApiKey)
+  ingest key: $INGEST_KEY
+  admin key:  $ADMIN_KEY
 Post the sample claim:
-  curl -i -X POST http://localhost:7071/api/fhir/Claim -H "x-api-key: $(setting Dev__IngestApiKey)" \\
+  curl -i -X POST http://localhost:7071/api/fhir/Claim -H "x-api-key: $INGEST_KEY" \\
        -H "Content-Type: application/fhir+json" --data-binary @samples/aba-therapy-claim.json
 Ctrl-C stops the app and Azurite.
 
 INFO
 
-dotnet run --project functions/Claims.Functions -c Release &
-pids+=("$!")
 wait -n "${pids[@]}"
