@@ -7,6 +7,9 @@ namespace Claims.Load;
 /// <summary>The answer to one request: HTTP status (0 = no answer: refused, reset, timeout) and the body.</summary>
 public sealed record Answer(int Status, string Body, TimeSpan Elapsed, string? Error = null)
 {
+    /// <summary>The Retry-After of a 429 or 503, when given.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>"202", "503", "conn" … — the key errors are grouped by.</summary>
     public string Key => Status == 0 ? Error ?? "no-answer" : Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
@@ -40,7 +43,7 @@ public sealed class AppClient : IDisposable
         this.adminKey = adminKey;
     }
 
-    public Task<Answer> PostAsync(string path, ReadOnlyMemory<byte> body, string? contentType, bool admin = false, CancellationToken ct = default)
+    public Task<Answer> PostAsync(string path, ReadOnlyMemory<byte> body, string? contentType, bool admin = false, CancellationToken ct = default, string? idempotencyKey = null)
     {
         var content = new ReadOnlyMemoryContent(body);
         if (contentType is not null)
@@ -49,6 +52,11 @@ public sealed class AppClient : IDisposable
         }
 
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+        }
+
         return SendAsync(request, admin, ct);
     }
 
@@ -106,7 +114,10 @@ public sealed class AppClient : IDisposable
             {
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
                 var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-                return new Answer((int)response.StatusCode, body, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                return new Answer((int)response.StatusCode, body, System.Diagnostics.Stopwatch.GetElapsedTime(started))
+                {
+                    RetryAfter = response.Headers.RetryAfter?.Delta,
+                };
             }
             catch (TaskCanceledException) when (!ct.IsCancellationRequested)
             {

@@ -83,6 +83,11 @@ public static class LoadRunner
                 ? path.EndsWith("Claim", StringComparison.Ordinal) ? AppClient.ClaimIdOf(answer.Body) is { } id ? [id] : [] : BundleClaimIds(answer.Body)
                 : (IReadOnlyList<string>)[];
             results.Add(new Sent(identifiers, at, answer, ids, repeat, path.EndsWith("Claim", StringComparison.Ordinal) ? "Claim" : "Bundle"));
+            if (answer.Status is 0 or 429 or 503)
+            {
+                // No answer, or told to come back: pause like a retrying EHR instead of spinning on a dead port.
+                await Task.Delay(answer.RetryAfter is { } wait && wait < TimeSpan.FromSeconds(2) ? wait : TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
+            }
         }
 
         if (options.Rate <= 0)

@@ -19,7 +19,7 @@ internal static class Cli
             Console.WriteLine("""
                 usage: Claims.Load load|hostile --url http://127.0.0.1:PORT/ --ingest-key K [--admin-key K] --tenant T --storage "<connection string>"
                   load:    [--duration 30] [--concurrency 8] [--rate 0] [--max-claims 100000] [--post-twice] [--bundle-share 0]
-                           [--wait 180] [--baseline] [--reenqueue] [--poison 0] [--synthea DIR] [--seed 1] [--label text]
+                           [--aba-share 0.6] [--wait 180] [--baseline] [--reenqueue] [--poison 0] [--synthea DIR] [--seed 1] [--label text]
                   hostile: [--seed 1] [--wait 120] [--corpus DIR (extra files, e.g. ../shared/data/fhir-invalid)]
                 """);
             return 2;

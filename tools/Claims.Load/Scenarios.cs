@@ -35,7 +35,7 @@ internal static class Scenarios
 
         var runId = Guid.NewGuid().ToString("N")[..8];
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        var generator = new ClaimGenerator(Int(o, "seed", 1), today, runId);
+        var generator = new ClaimGenerator(Int(o, "seed", 1), today, runId) { AbaShare = Double(o, "aba-share", 0.6) };
         Line(F($"## {o.GetValueOrDefault("label", "load")} — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, run {runId}"));
         Line(Machine());
         Line(F($"- load: {(load.Rate > 0 ? F($"{load.Rate}/s, ≤ {concurrency} in flight") : F($"{concurrency} concurrent"))} for {load.Duration.TotalSeconds} s (≤ {load.MaxClaims} claims){(load.PostTwice ? ", every post sent twice" : string.Empty)}{(load.BundleShare > 0 ? F($", {load.BundleShare:P0} of posts as 5-claim transaction Bundles") : string.Empty)}"));
@@ -47,6 +47,23 @@ internal static class Scenarios
             Line(F($"- poison: {poison} garbage messages put on each of {StorageNames.IntakeQueue} and {StorageNames.PipelineQueue}"));
         }
 
+        var clock = Stopwatch.StartNew();
+        var sent = await LoadRunner.RunAsync(app, generator, load, ct).ConfigureAwait(false);
+        var loadElapsed = clock.Elapsed;
+        var firstIds = sent.Where(s => !s.Repeat).SelectMany(s => s.ClaimIds).Distinct(StringComparer.Ordinal).ToList();
+        var allIds = sent.SelectMany(s => s.ClaimIds).Distinct(StringComparer.Ordinal).ToList();
+        var sentAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var s in sent.OrderBy(s => s.SentAt))
+        {
+            foreach (var id in s.ClaimIds)
+            {
+                sentAt.TryAdd(id, s.SentAt);
+            }
+        }
+
+        var states = await Tracker.WaitFinalAsync(app, allIds, TimeSpan.FromSeconds(Int(o, "wait", 180)), 8, ct).ConfigureAwait(false);
+
+        // The Synthea Bundles go in after the generated claims are final, so they do not skew the figures above.
         var synthea = new List<Sent>();
         if (o.TryGetValue("synthea", out var dir) && Directory.Exists(dir))
         {
@@ -58,21 +75,8 @@ internal static class Scenarios
             }
         }
 
-        var clock = Stopwatch.StartNew();
-        var sent = await LoadRunner.RunAsync(app, generator, load, ct).ConfigureAwait(false);
-        var loadElapsed = clock.Elapsed;
-        var firstIds = sent.Where(s => !s.Repeat).SelectMany(s => s.ClaimIds).Distinct(StringComparer.Ordinal).ToList();
-        var allIds = sent.Concat(synthea).SelectMany(s => s.ClaimIds).Distinct(StringComparer.Ordinal).ToList();
-        var sentAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        foreach (var s in sent.OrderBy(s => s.SentAt))
-        {
-            foreach (var id in s.ClaimIds)
-            {
-                sentAt.TryAdd(id, s.SentAt);
-            }
-        }
-
-        var states = await Tracker.WaitFinalAsync(app, allIds, TimeSpan.FromSeconds(Int(o, "wait", 180)), 8, ct).ConfigureAwait(false);
+        var syntheaIds = synthea.SelectMany(s => s.ClaimIds).Distinct(StringComparer.Ordinal).ToList();
+        var syntheaStates = await Tracker.WaitFinalAsync(app, syntheaIds, TimeSpan.FromSeconds(Int(o, "wait", 180)), 8, ct).ConfigureAwait(false);
         var outbound = await Tracker.ReadOutboundAsync(storage, tenant, ct).ConfigureAwait(false);
 
         var posts = sent.Count(s => !s.Repeat);
@@ -95,14 +99,15 @@ internal static class Scenarios
         Line(F($"- final states: {Counts(states.Values.Select(s => s.Status))}"));
         if (synthea.Count > 0)
         {
-            Line(F($"- Synthea Bundles: {synthea.Count} posted to /api/fhir, answers {Counts(synthea.Select(s => s.Answer.Key))}, {synthea.Sum(s => s.ClaimIds.Count)} claims accepted"));
+            Line(F($"- Synthea Bundles (posted after the load, one at a time): {synthea.Count} posted to /api/fhir, answers {Counts(synthea.Select(s => s.Answer.Key))}, {syntheaIds.Count} claims accepted, final states: {Counts(syntheaStates.Values.Select(s => s.Status))}"));
         }
 
-        var (lost, twice) = Verify(allIds, states, outbound);
+        var everyState = states.Concat(syntheaStates).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
+        var (lost, twice) = Verify([.. allIds, .. syntheaIds], everyState, outbound);
         var reenqueueFailed = false;
         if (o.ContainsKey("reenqueue"))
         {
-            reenqueueFailed = !await ReenqueueAsync(app, storage, tenant, states, outbound, ct).ConfigureAwait(false);
+            reenqueueFailed = !await ReenqueueAsync(app, storage, tenant, everyState, outbound, ct).ConfigureAwait(false);
         }
 
         if (poison > 0)
@@ -172,9 +177,20 @@ internal static class Scenarios
         Line(Machine());
         var results = new List<(HostileCase Case, Answer Answer, bool Outcome)>();
         var crashes = new List<string>();
+        var throttled = 0;
+        var runId = Guid.NewGuid().ToString("N")[..8];
         foreach (var c in cases)
         {
-            var answer = await app.PostAsync(c.Path, c.Body, c.ContentType, ct: ct).ConfigureAwait(false);
+            // A key of its own per case: a mutation that is still a valid claim is a new claim, not a 409 repeat.
+            var key = "hostile-" + runId + "-" + results.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var answer = await app.PostAsync(c.Path, c.Body, c.ContentType, ct: ct, idempotencyKey: key).ConfigureAwait(false);
+            for (var retry = 0; answer.Status == 429 && retry < 10; retry++)
+            {
+                throttled++;
+                await Task.Delay(answer.RetryAfter is { } wait && wait < TimeSpan.FromSeconds(5) ? wait : TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                answer = await app.PostAsync(c.Path, c.Body, c.ContentType, ct: ct, idempotencyKey: key).ConfigureAwait(false);
+            }
+
             results.Add((c, answer, answer.Status is >= 400 and < 500 && AppClient.IsOperationOutcome(answer.Body)));
             if (answer.Status == 0 && !await app.IsUpAsync(ct).ConfigureAwait(false))
             {
@@ -190,7 +206,7 @@ internal static class Scenarios
         var serverErrors = results.Where(r => r.Answer.Status >= 500).ToList();
         var fourxx = results.Count(r => r.Answer.Status is >= 400 and < 500);
         var outcome = results.Count(r => r.Outcome);
-        Line(F($"- cases: {results.Count} (of {cases.Count}); answers: {Counts(results.Select(r => r.Answer.Key))}"));
+        Line(F($"- cases: {results.Count} (of {cases.Count}); answers: {Counts(results.Select(r => r.Answer.Key))}; 429s retried after Retry-After: {throttled}"));
         Line(F($"- **5xx: {serverErrors.Count}; no answer: {results.Count(r => r.Answer.Status == 0)}; process crashes: {crashes.Count}**"));
         Line(F($"- **refused with a 4xx OperationOutcome: {outcome} of {results.Count} ({(double)outcome / results.Count:P1}); 4xx without an OperationOutcome body: {fourxx - outcome}; accepted (2xx): {results.Count(r => r.Answer.Status is >= 200 and < 300)}**"));
         foreach (var r in serverErrors.Take(20))
