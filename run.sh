@@ -50,12 +50,13 @@ INGEST_KEY=$(setting Dev__IngestApiKey)
 ADMIN_KEY=$(setting Dev__AdminApiKey)
 
 dotnet run --project functions/Claims.Functions -c Release &
-pids+=("$!")
+app_pid=$!
+pids+=("$app_pid")
 
 echo "Starting the app (first build takes a minute)..."
 for _ in $(seq 1 600); do
   curl -fs http://localhost:7071/api/health >/dev/null 2>&1 && break
-  kill -0 "${pids[-1]}" 2>/dev/null || { echo "The app stopped; see the output above." >&2; exit 1; }
+  kill -0 "$app_pid" 2>/dev/null || { echo "The app stopped; see the output above." >&2; exit 1; }
   sleep 0.5
 done
 
@@ -82,4 +83,5 @@ Ctrl-C stops the app and Azurite.
 
 INFO
 
-wait -n "${pids[@]}"
+# Runs until the app stops or Ctrl-C. Azurite may be stopped on its own meanwhile: the webhook then answers 503.
+wait "$app_pid"
