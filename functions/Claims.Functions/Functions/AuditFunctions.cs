@@ -77,7 +77,7 @@ public static class AuditFunctions
         }
 
         return Results.Json(
-            new AuditPageBody([.. page.Entries.Select(ToBody)], page.ContinuationToken),
+            new AuditPageBody(page.Entries, page.ContinuationToken),
             SecurityJson.Default.AuditPageBody);
     }
 
@@ -151,31 +151,10 @@ public static class AuditFunctions
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value)
             && text.Contains('T', StringComparison.Ordinal);
     }
-
-    private static AuditEntryBody ToBody(AuditRecord r) => new(
-        r.At, r.Actor, r.ClaimId, r.Action, r.Result, r.Details, r.RuleId, r.RuleSetVersion, r.Trigger, r.DurationMs, r.CorrelationId, r.Note, r.Partition, r.Seq, r.Hash);
 }
 
 /// <summary>GET /audit: a page of entries and the token for the next (absent on the last page).</summary>
-public sealed record AuditPageBody(IReadOnlyList<AuditEntryBody> Entries, string? ContinuationToken);
-
-/// <summary>One execution-log entry.</summary>
-public sealed record AuditEntryBody(
-    DateTimeOffset At,
-    string Actor,
-    string? ClaimId,
-    string Action,
-    string Result,
-    string Details,
-    string? RuleId,
-    string? RuleSetVersion,
-    string? Trigger,
-    long? DurationMs,
-    string? CorrelationId,
-    string? Note,
-    string Partition,
-    long? Seq,
-    string? Hash);
+public sealed record AuditPageBody(IReadOnlyList<AuditRecord> Entries, string? ContinuationToken);
 
 /// <summary>GET /audit/verify: OK or BROKEN with the first broken link.</summary>
 public sealed record AuditVerifyBody(string Status, DateTimeOffset From, DateTimeOffset To, int PartitionsChecked, long RowsChecked, AuditBreakBody? FirstBreak);

@@ -21,22 +21,13 @@ public static class FhirFunctions
         IOptions<ClaimIntakeOptions> options,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
-        ArgumentNullException.ThrowIfNull(options);
-        if (RequestBody.CheckContentType(context.Request) is { } unsupported)
+        var (request, refusal) = await IntakeFunctions.ReadRequestAsync(context, options, cancellationToken).ConfigureAwait(false);
+        if (request is null)
         {
-            return unsupported;
+            return refusal!;
         }
 
-        var maxBytes = options.Value.MaxBodyBytes;
-        if (await RequestBody.ReadAsync(context.Request, maxBytes, cancellationToken).ConfigureAwait(false) is not { } body)
-        {
-            return RequestBody.TooLarge(maxBytes);
-        }
-
-        var caller = ApiKeyFilter.GetCaller(context);
-        var request = new IntakeRequest(caller.Tenant, body, IntakeFunctions.IdempotencyKey(context.Request), "ehr_webhook");
         var result = await handler.AcceptBundleAsync(request, cancellationToken).ConfigureAwait(false);
         return result switch
         {

@@ -14,24 +14,37 @@ public static class IntakeFunctions
         IOptions<ClaimIntakeOptions> options,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
+        var (request, refusal) = await ReadRequestAsync(context, options, cancellationToken).ConfigureAwait(false);
+        if (request is null)
+        {
+            return refusal!;
+        }
+
+        var result = await handler.AcceptClaimAsync(request, cancellationToken).ConfigureAwait(false);
+        return ToHttp(context, result);
+    }
+
+    /// <summary>The webhook's door checks, shared by /fhir/Claim and /fhir: content type (415), size (413), then the
+    /// caller's tenant and idempotency key.</summary>
+    internal static async Task<(IntakeRequest? Request, IResult? Refusal)> ReadRequestAsync(
+        HttpContext context, IOptions<ClaimIntakeOptions> options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(options);
         if (RequestBody.CheckContentType(context.Request) is { } unsupported)
         {
-            return unsupported;
+            return (null, unsupported);
         }
 
         var maxBytes = options.Value.MaxBodyBytes;
         if (await RequestBody.ReadAsync(context.Request, maxBytes, cancellationToken).ConfigureAwait(false) is not { } body)
         {
-            return RequestBody.TooLarge(maxBytes);
+            return (null, RequestBody.TooLarge(maxBytes));
         }
 
         var caller = ApiKeyFilter.GetCaller(context);
-        var key = IdempotencyKey(context.Request);
-        var result = await handler.AcceptClaimAsync(new IntakeRequest(caller.Tenant, body, key, "ehr_webhook"), cancellationToken).ConfigureAwait(false);
-        return ToHttp(context, result);
+        return (new IntakeRequest(caller.Tenant, body, IdempotencyKey(context.Request), "ehr_webhook"), null);
     }
 
     internal static string? IdempotencyKey(HttpRequest request)
