@@ -15,6 +15,18 @@ public sealed class ClaimQueries(ClaimRepository claims)
         return record is null ? null : ToJson(record).ToJsonString();
     }
 
+    /// <summary>A hold as the claims API shows it (the claim view and the worklist), or null when not held.</summary>
+    internal static JsonObject? HoldView(HoldInfo? hold) => hold is null
+        ? null
+        : new JsonObject
+        {
+            ["ruleId"] = hold.RuleId,
+            ["reason"] = hold.Reason,
+            ["heldAt"] = hold.HeldAt,
+            ["escalationDueAt"] = hold.EscalationDueAt,
+            ["escalated"] = hold.Escalated,
+        };
+
     internal static JsonObject ToJson(ClaimRecord record)
     {
         var state = record.PipelineJson is null ? null : PipelineJson.DeserializeState(record.PipelineJson);
@@ -29,16 +41,7 @@ public sealed class ClaimQueries(ClaimRepository claims)
             ["sourceResourceId"] = record.SourceResourceId,
             ["ruleSetVersion"] = record.RuleSetVersion,
             ["tags"] = result?["tags"]?.DeepClone() ?? new JsonArray(),
-            ["hold"] = state?.Hold is { } hold
-                ? new JsonObject
-                {
-                    ["ruleId"] = hold.RuleId,
-                    ["reason"] = hold.Reason,
-                    ["heldAt"] = hold.HeldAt,
-                    ["escalationDueAt"] = hold.EscalationDueAt,
-                    ["escalated"] = hold.Escalated,
-                }
-                : null,
+            ["hold"] = HoldView(state?.Hold),
             ["attempts"] = state?.Attempts ?? 0,
             ["submissionReference"] = state?.SubmissionReference,
             ["failureReason"] = state?.FailureReason,

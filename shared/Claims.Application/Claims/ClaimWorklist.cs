@@ -120,16 +120,7 @@ public sealed class ClaimWorklist(ClaimRepository claims, AlertStore alerts)
             ["updatedAt"] = record.UpdatedAt,
             ["sourceResourceId"] = record.SourceResourceId,
             ["ruleSetVersion"] = record.RuleSetVersion,
-            ["hold"] = state?.Hold is { } hold
-                ? new JsonObject
-                {
-                    ["ruleId"] = hold.RuleId,
-                    ["reason"] = hold.Reason,
-                    ["heldAt"] = hold.HeldAt,
-                    ["escalationDueAt"] = hold.EscalationDueAt,
-                    ["escalated"] = hold.Escalated,
-                }
-                : null,
+            ["hold"] = ClaimQueries.HoldView(state?.Hold),
             ["attempts"] = state?.Attempts ?? 0,
             ["failureReason"] = state?.FailureReason,
         };

@@ -175,7 +175,7 @@ public static class FhirIntake
     {
         var issues = new List<OutcomeIssue>(claim.Issues);
         ClaimRules.Check(claim, resolver, today, options, issues);
-        ClaimRules.CheckNpis(claim.Json, claim.Path, issues);
+        AddNpiIssues(claim, issues);
 
         // The Claim plus every resource it reaches (following references of the modelled types further).
         var included = new List<ResourceNode>();
@@ -194,7 +194,7 @@ public static class FhirIntake
                 included.Add(target);
                 used?.Add(target);
                 issues.AddRange(target.Issues);
-                ClaimRules.CheckNpis(target.Json, target.Path, issues);
+                AddNpiIssues(target, issues);
                 if (FollowedTypes.Contains(target.Type))
                 {
                     queue.Enqueue(target);
@@ -206,6 +206,20 @@ public static class FhirIntake
         return outcome.HasErrors
             ? new ClaimIntake(IntakeStatus.Invalid, outcome, null)
             : new ClaimIntake(IntakeStatus.Accepted, outcome, new ClaimDocument(claim, included));
+    }
+
+    // The walk found the NPI issues on its way; when it rejected something it did not descend into all of it, so
+    // the full scan runs instead (the result is the same either way).
+    private static void AddNpiIssues(ResourceNode node, List<OutcomeIssue> issues)
+    {
+        if (node.Issues.Count == 0)
+        {
+            issues.AddRange(node.NpiIssues);
+        }
+        else
+        {
+            ClaimRules.CheckNpis(node.Json, node.Path, issues);
+        }
     }
 
     /// <summary>

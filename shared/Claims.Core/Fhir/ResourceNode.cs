@@ -35,5 +35,12 @@ internal sealed class ResourceNode(JsonElement json, string type, string? id, st
     /// <summary>Structural problems found in this resource and its contained resources.</summary>
     public List<OutcomeIssue> Issues { get; } = [];
 
+    /// <summary>
+    /// NPI check-digit issues the structural walk found in this resource and its contained resources (top-level
+    /// resources only), in document order. Complete only when <see cref="Issues"/> is empty: the walk does not descend
+    /// into elements it rejects.
+    /// </summary>
+    public List<OutcomeIssue> NpiIssues { get; } = [];
+
     public ResourceNode TopLevel => Container?.TopLevel ?? this;
 }

@@ -105,6 +105,8 @@ internal sealed class StructureWalker
         }
 
         var count = 0;
+        var npiMark = top.NpiIssues.Count;
+        var isNpi = false;
         List<string>? choices = null;
         foreach (var property in obj.EnumerateObject())
         {
@@ -114,6 +116,8 @@ internal sealed class StructureWalker
             {
                 continue;
             }
+
+            isNpi |= IsNpiSystem(name, property.Value);
 
             var mark = Push(name);
             if (name.Length > 1 && name[0] == '_')
@@ -159,6 +163,7 @@ internal sealed class StructureWalker
             return;
         }
 
+        CheckNpi(obj, isNpi, npiMark);
         foreach (var required in type.RequiredElements)
         {
             if (!obj.TryGetProperty(required.Name, out _) && (required.Primitive == PrimitiveKind.None || !obj.TryGetProperty(required.ExtensionName, out _)))
@@ -354,6 +359,19 @@ internal sealed class StructureWalker
         }
     }
 
+    private static bool IsNpiSystem(string name, JsonElement value) =>
+        name == "system" && value.ValueKind == JsonValueKind.String && value.ValueEquals(FhirFormats.NpiSystem);
+
+    // Same rule and expression as ClaimRules.CheckNpis, in the same (pre-)order: the object's own issue goes before
+    // the issues of its children, which the walk has already added.
+    private void CheckNpi(JsonElement obj, bool isNpi, int npiMark)
+    {
+        if (isNpi && obj.Str("value") is { } npi && !FhirFormats.IsNpi(npi))
+        {
+            top.NpiIssues.Insert(npiMark, OutcomeIssue.Error("value", "The NPI is not 10 digits with a valid check digit.", path.ToString() + ".value"));
+        }
+    }
+
     private static readonly ElementDef ElementIdDef = FhirSchema.Resource("Extension").Find("id")!;
     private static readonly ElementDef ExtensionDef = FhirSchema.Resource("Extension").Find("extension")!;
 
@@ -445,11 +463,14 @@ internal sealed class StructureWalker
     private void WalkGenericObject(JsonElement obj, ResourceNode? resource)
     {
         var count = 0;
+        var npiMark = top.NpiIssues.Count;
+        var isNpi = false;
         foreach (var property in obj.EnumerateObject())
         {
             count++;
             var name = property.Name;
             var value = property.Value;
+            isNpi |= IsNpiSystem(name, value);
             if (resource is not null && name == "resourceType")
             {
                 continue;
@@ -494,6 +515,8 @@ internal sealed class StructureWalker
         {
             Error("invalid", "An object must not be empty: leave the property out instead.");
         }
+
+        CheckNpi(obj, isNpi, npiMark);
     }
 
     private static readonly ElementDef ContainedDef = FhirSchema.Resource("Patient").Find("contained")!;
