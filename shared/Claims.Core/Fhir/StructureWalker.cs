@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Claims.Core.Fhir.Schema;
@@ -107,19 +108,24 @@ internal sealed class StructureWalker
         var count = 0;
         var npiMark = top.NpiIssues.Count;
         var isNpi = false;
+        var requiredSeen = 0;
         List<string>? choices = null;
+        Span<char> buffer = stackalloc char[MaxSpanName];
         foreach (var property in obj.EnumerateObject())
         {
             count++;
-            var name = property.Name;
-            if (resource is not null && name == "resourceType")
+
+            // The name as chars without allocating a string (plain ASCII-range names, the usual case); otherwise
+            // the reader's unescaped string.
+            ReadOnlySpan<char> name = NameChars(property, buffer);
+            if (resource is not null && name.SequenceEqual("resourceType"))
             {
                 continue;
             }
 
-            isNpi |= IsNpiSystem(name, property.Value);
-
-            var mark = Push(name);
+            isNpi |= name.SequenceEqual("system") && IsNpiSystem(property.Value);
+            var mark = path.Length;
+            path.Append('.').Append(name);
             if (name.Length > 1 && name[0] == '_')
             {
                 var baseDef = type.Find(name[1..]);
@@ -138,6 +144,11 @@ internal sealed class StructureWalker
             }
             else
             {
+                if (def.Required)
+                {
+                    requiredSeen++;
+                }
+
                 if (def.ChoiceBase is { } choice)
                 {
                     choices ??= [];
@@ -164,6 +175,14 @@ internal sealed class StructureWalker
         }
 
         CheckNpi(obj, isNpi, npiMark);
+
+        // Property names are unique (the parser refuses duplicates): when every required element was met by its own
+        // name, none is missing; otherwise look each one up (it may be present as its _element only).
+        if (requiredSeen == type.RequiredElements.Length)
+        {
+            return;
+        }
+
         foreach (var required in type.RequiredElements)
         {
             if (!obj.TryGetProperty(required.Name, out _) && (required.Primitive == PrimitiveKind.None || !obj.TryGetProperty(required.ExtensionName, out _)))
@@ -359,8 +378,27 @@ internal sealed class StructureWalker
         }
     }
 
-    private static bool IsNpiSystem(string name, JsonElement value) =>
-        name == "system" && value.ValueKind == JsonValueKind.String && value.ValueEquals(FhirFormats.NpiSystem);
+    private static bool IsNpiSystem(string name, JsonElement value) => name == "system" && IsNpiSystem(value);
+
+    private static bool IsNpiSystem(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String && value.ValueEquals(FhirFormats.NpiSystem);
+
+    private const int MaxSpanName = 64;
+
+    // The property name as chars in buffer when its raw UTF-8 is short, unescaped ASCII (one byte per char);
+    // otherwise the unescaped string the reader builds.
+    private static ReadOnlySpan<char> NameChars(JsonProperty property, Span<char> buffer)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.Length > buffer.Length || !Ascii.IsValid(raw) || raw.Contains((byte)'\\'))
+        {
+            return property.Name;
+        }
+
+        var chars = buffer[..raw.Length];
+        Ascii.ToUtf16(raw, chars, out _);
+        return chars;
+    }
 
     // Same rule and expression as ClaimRules.CheckNpis, in the same (pre-)order: the object's own issue goes before
     // the issues of its children, which the walk has already added.

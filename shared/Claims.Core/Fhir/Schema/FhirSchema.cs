@@ -57,11 +57,25 @@ internal sealed class TypeDef(string name)
 {
     public string Name { get; } = name;
 
-    public FrozenDictionary<string, ElementDef> Elements { get; internal set; } = FrozenDictionary<string, ElementDef>.Empty;
+    private FrozenDictionary<string, ElementDef>.AlternateLookup<ReadOnlySpan<char>> byChars =
+        FrozenDictionary<string, ElementDef>.Empty.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    public FrozenDictionary<string, ElementDef> Elements
+    {
+        get;
+        internal set
+        {
+            field = value;
+            byChars = value.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+    } = FrozenDictionary<string, ElementDef>.Empty;
 
     public ElementDef[] RequiredElements { get; internal set; } = [];
 
     public ElementDef? Find(string element) => Elements.GetValueOrDefault(element);
+
+    /// <summary>Finds an element by a name held in a span (no string is allocated for the lookup).</summary>
+    public ElementDef? Find(ReadOnlySpan<char> element) => byChars.TryGetValue(element, out var def) ? def : null;
 }
 
 /// <summary>

@@ -1,0 +1,48 @@
+using System.Text;
+using Claims.Core.Fhir;
+
+namespace Claims.Core.Tests.Fhir;
+
+/// <summary>
+/// The walk reads plain property names and string values straight from the UTF-8 payload; escaped or non-ASCII
+/// ones go through the JSON reader's unescaping and must be judged exactly the same way.
+/// </summary>
+public sealed class EscapedNameTests
+{
+    private static readonly DateOnly Today = new(2026, 1, 15);
+
+    private static ClaimIntake Read(Func<string, string> edit)
+    {
+        var original = ClaimFixtures.Claim().ToJsonString();
+        var edited = edit(original);
+        Assert.NotEqual(original, edited);
+        return FhirIntake.ReadClaim(Encoding.UTF8.GetBytes(edited), Today);
+    }
+
+    [Fact]
+    public void ReadClaim_EscapedKnownNameAndValue_Accepted()
+    {
+        var result = Read(json => json.Replace("\"status\":\"active\"", "\"st\\u0061tus\":\"\\u0061ctive\"", StringComparison.Ordinal));
+
+        Assert.Equal(IntakeStatus.Accepted, result.Status);
+    }
+
+    [Theory]
+    [InlineData("\"c\\u006flour\":\"red\"", "Claim.colour")]
+    [InlineData("\"colöur\":\"red\"", "Claim.colöur")]
+    public void ReadClaim_UnknownNameEscapedOrNonAscii_ReportedUnescaped(string property, string expression)
+    {
+        var result = Read(json => json.Replace("\"use\":\"claim\"", "\"use\":\"claim\"," + property, StringComparison.Ordinal));
+
+        Assert.Equal(IntakeStatus.Invalid, result.Status);
+        Assert.Contains(result.Outcome.Issues, i => i.Code == "structure" && i.Expression == expression);
+    }
+
+    [Fact]
+    public void ReadClaim_EscapedCodeOutsideValueSet_CodeInvalid()
+    {
+        var result = Read(json => json.Replace("\"use\":\"claim\"", "\"use\":\"cl\\u0061im \"", StringComparison.Ordinal));
+
+        Assert.Contains(result.Outcome.Issues, i => i.Code == "value" && i.Expression == "Claim.use");
+    }
+}
