@@ -25,21 +25,33 @@ public static partial class FhirFormats
     };
 
     /// <summary>R4 id: [A-Za-z0-9\-\.]{1,64}.</summary>
-    public static bool IsId(string value) => value.Length is >= 1 and <= 64 && IdPattern().IsMatch(value);
+    public static bool IsId(string value) => IsId(value.AsSpan());
+
+    internal static bool IsId(ReadOnlySpan<char> value) => value.Length is >= 1 and <= 64 && IdPattern().IsMatch(value);
 
     /// <summary>R4 date: YYYY, YYYY-MM or YYYY-MM-DD, a real calendar date.</summary>
-    public static bool IsDate(string value) => DatePattern().IsMatch(value) && CalendarValid(value);
+    public static bool IsDate(string value) => IsDate(value.AsSpan());
+
+    internal static bool IsDate(ReadOnlySpan<char> value) => DatePattern().IsMatch(value) && CalendarValid(value);
 
     /// <summary>R4 dateTime: a partial or full date, or a date and time with seconds and a time zone.</summary>
-    public static bool IsDateTime(string value) => DateTimePattern().IsMatch(value) && CalendarValid(value);
+    public static bool IsDateTime(string value) => IsDateTime(value.AsSpan());
+
+    internal static bool IsDateTime(ReadOnlySpan<char> value) => DateTimePattern().IsMatch(value) && CalendarValid(value);
 
     /// <summary>R4 instant: a full date and time with seconds and a time zone.</summary>
-    public static bool IsInstant(string value) => InstantPattern().IsMatch(value) && CalendarValid(value);
+    public static bool IsInstant(string value) => IsInstant(value.AsSpan());
 
-    public static bool IsTime(string value) => TimePattern().IsMatch(value);
+    internal static bool IsInstant(ReadOnlySpan<char> value) => InstantPattern().IsMatch(value) && CalendarValid(value);
+
+    public static bool IsTime(string value) => IsTime(value.AsSpan());
+
+    internal static bool IsTime(ReadOnlySpan<char> value) => TimePattern().IsMatch(value);
 
     /// <summary>R4 code: no leading or trailing whitespace, only single spaces inside.</summary>
-    public static bool IsCode(string value)
+    public static bool IsCode(string value) => IsCode(value.AsSpan());
+
+    internal static bool IsCode(ReadOnlySpan<char> value)
     {
         if (value.Length == 0 || char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1]))
         {
@@ -57,11 +69,33 @@ public static partial class FhirFormats
         return true;
     }
 
-    public static bool IsUri(string value) => value.Length > 0 && !value.Any(char.IsWhiteSpace);
+    public static bool IsUri(string value) => IsUri(value.AsSpan());
 
-    public static bool IsOid(string value) => OidPattern().IsMatch(value);
+    internal static bool IsUri(ReadOnlySpan<char> value)
+    {
+        if (value.Length == 0)
+        {
+            return false;
+        }
 
-    public static bool IsUuid(string value) => UuidPattern().IsMatch(value);
+        foreach (var c in value)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static bool IsOid(string value) => IsOid(value.AsSpan());
+
+    internal static bool IsOid(ReadOnlySpan<char> value) => OidPattern().IsMatch(value);
+
+    public static bool IsUuid(string value) => IsUuid(value.AsSpan());
+
+    internal static bool IsUuid(ReadOnlySpan<char> value) => UuidPattern().IsMatch(value);
 
     public static bool IsBase64(string value)
     {
@@ -114,8 +148,8 @@ public static partial class FhirFormats
             ? date
             : null;
 
-    private static bool CalendarValid(string value) =>
-        value.Length < 10 || DatePart(value) is not null;
+    private static bool CalendarValid(ReadOnlySpan<char> value) =>
+        value.Length < 10 || DateOnly.TryParseExact(value[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
 
     [GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,64}$")]
     private static partial Regex IdPattern();

@@ -384,6 +384,22 @@ internal sealed class StructureWalker
         value.ValueKind == JsonValueKind.String && value.ValueEquals(FhirFormats.NpiSystem);
 
     private const int MaxSpanName = 64;
+    private const int MaxSpanValue = 128;
+
+    // A string value as chars in buffer when its raw UTF-8 is short, unescaped ASCII; otherwise the reader's string.
+    private static ReadOnlySpan<char> ValueChars(JsonElement value, Span<char> buffer)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        raw = raw[1..^1]; // the quotes
+        if (raw.Length > buffer.Length || !Ascii.IsValid(raw) || raw.Contains((byte)'\\'))
+        {
+            return value.GetString();
+        }
+
+        var chars = buffer[..raw.Length];
+        Ascii.ToUtf16(raw, chars, out _);
+        return chars;
+    }
 
     // The property name as chars in buffer when its raw UTF-8 is short, unescaped ASCII (one byte per char);
     // otherwise the unescaped string the reader builds.
@@ -455,7 +471,8 @@ internal sealed class StructureWalker
             return;
         }
 
-        var text = value.GetString()!;
+        Span<char> buffer = stackalloc char[MaxSpanValue];
+        var text = ValueChars(value, buffer);
         if (text.Length == 0)
         {
             Error("invalid", "A string must not be empty: leave the property out instead.");
@@ -469,7 +486,7 @@ internal sealed class StructureWalker
             PrimitiveKind.Uri => FhirFormats.IsUri(text),
             PrimitiveKind.Oid => FhirFormats.IsOid(text),
             PrimitiveKind.Uuid => FhirFormats.IsUuid(text),
-            PrimitiveKind.Base64Binary => FhirFormats.IsBase64(text),
+            PrimitiveKind.Base64Binary => FhirFormats.IsBase64(text.ToString()),
             PrimitiveKind.Date => FhirFormats.IsDate(text),
             PrimitiveKind.DateTime => FhirFormats.IsDateTime(text),
             PrimitiveKind.Instant => FhirFormats.IsInstant(text),
@@ -480,7 +497,7 @@ internal sealed class StructureWalker
         {
             Error("value", $"'{def.Name}' is not a valid FHIR {TypeLabel(kind)}.");
         }
-        else if (def.Codes is { } codes && !codes.Contains(text))
+        else if (def.Codes is not null && !def.HasCode(text))
         {
             Error("code-invalid", $"'{def.Name}' is not one of the codes of its required value set.");
         }

@@ -45,6 +45,12 @@ internal sealed class ElementDef(string name, string typeName, bool isArray, str
     /// <summary>The allowed codes of a required binding the schema lists as an enum.</summary>
     public FrozenSet<string>? Codes { get; } = codes;
 
+    /// <summary>True when <see cref="Codes"/> holds the code given as chars (no string is allocated).</summary>
+    public bool HasCode(ReadOnlySpan<char> code) => codesByChars.Contains(code);
+
+    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> codesByChars =
+        (codes ?? FrozenSet<string>.Empty).GetAlternateLookup<ReadOnlySpan<char>>();
+
     public PrimitiveKind Primitive { get; internal set; }
 
     public bool IsResource { get; internal set; }
