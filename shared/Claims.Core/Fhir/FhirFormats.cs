@@ -144,12 +144,36 @@ public static partial class FhirFormats
 
     /// <summary>The date part of a FHIR date or dateTime when it is a full date; null for partial dates.</summary>
     public static DateOnly? DatePart(string? value) =>
-        value is { Length: >= 10 } && DateOnly.TryParseExact(value.AsSpan(0, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+        value is { Length: >= 10 } && TryParseDate(value.AsSpan(0, 10), out var date)
             ? date
             : null;
 
     private static bool CalendarValid(ReadOnlySpan<char> value) =>
-        value.Length < 10 || DateOnly.TryParseExact(value[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+        value.Length < 10 || TryParseDate(value[..10], out _);
+
+    // "yyyy-MM-dd" as DateOnly.TryParseExact reads it (invariant culture); the common all-digit shape is read
+    // directly, anything else goes to the framework parser.
+    private static bool TryParseDate(ReadOnlySpan<char> text, out DateOnly date)
+    {
+        date = default;
+        if (text.Length == 10 && text[4] == '-' && text[7] == '-'
+            && char.IsAsciiDigit(text[0]) && char.IsAsciiDigit(text[1]) && char.IsAsciiDigit(text[2]) && char.IsAsciiDigit(text[3])
+            && char.IsAsciiDigit(text[5]) && char.IsAsciiDigit(text[6]) && char.IsAsciiDigit(text[8]) && char.IsAsciiDigit(text[9]))
+        {
+            var year = ((text[0] - '0') * 1000) + ((text[1] - '0') * 100) + ((text[2] - '0') * 10) + (text[3] - '0');
+            var month = ((text[5] - '0') * 10) + (text[6] - '0');
+            var day = ((text[8] - '0') * 10) + (text[9] - '0');
+            if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
+            {
+                return false;
+            }
+
+            date = new DateOnly(year, month, day);
+            return true;
+        }
+
+        return DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+    }
 
     [GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,64}$")]
     private static partial Regex IdPattern();
