@@ -46,7 +46,7 @@ internal static partial class ClaimRules
         CheckItems(json, root, today, issues, careTeam, information, diagnoses, procedures);
         CheckDiagnosisCodes(json, root, issues);
         CheckTotal(json, root, issues);
-        CheckDate(json.Prop("billablePeriod")?.Str("start"), root + ".billablePeriod.start", today, issues);
+        CheckDate(json.Prop("billablePeriod")?.Str("start"), root, ".billablePeriod.start", today, issues);
     }
 
     /// <summary>
@@ -139,7 +139,15 @@ internal static partial class ClaimRules
             return;
         }
 
-        var focal = insurance.EnumerateArray().Count(i => i.ValueKind == JsonValueKind.Object && i.Bool("focal") == true);
+        var focal = 0;
+        foreach (var entry in insurance.EnumerateArray())
+        {
+            if (entry.ValueKind == JsonValueKind.Object && entry.Bool("focal") == true)
+            {
+                focal++;
+            }
+        }
+
         if (focal != 1)
         {
             issues.Add(OutcomeIssue.Error("invariant", $"Exactly one insurance must have focal = true (found {focal}).", root + ".insurance"));
@@ -194,8 +202,8 @@ internal static partial class ClaimRules
             CheckLinks(item, "informationSequence", information, path, issues);
             CheckLinks(item, "diagnosisSequence", diagnoses, path, issues);
             CheckLinks(item, "procedureSequence", procedures, path, issues);
-            CheckDate(item.Str("servicedDate"), path + ".servicedDate", today, issues);
-            CheckDate(item.Prop("servicedPeriod")?.Str("start"), path + ".servicedPeriod.start", today, issues);
+            CheckDate(item.Str("servicedDate"), path, ".servicedDate", today, issues);
+            CheckDate(item.Prop("servicedPeriod")?.Str("start"), path, ".servicedPeriod.start", today, issues);
             CheckChargeable(item, path, issues);
             var detailIndex = 0;
             foreach (var detail in item.Arr("detail"))
@@ -248,7 +256,7 @@ internal static partial class ClaimRules
             codingIndex++;
         }
 
-        foreach (var money in (string[])["unitPrice", "net"])
+        foreach (var money in MoneyElements)
         {
             if (element.Prop(money)?.Dec("value") is < 0)
             {
@@ -256,6 +264,8 @@ internal static partial class ClaimRules
             }
         }
     }
+
+    private static readonly string[] MoneyElements = ["unitPrice", "net"];
 
     private static void CheckDiagnosisCodes(JsonElement json, string root, List<OutcomeIssue> issues)
     {
@@ -301,11 +311,12 @@ internal static partial class ClaimRules
         }
     }
 
-    private static void CheckDate(string? value, string path, DateOnly today, List<OutcomeIssue> issues)
+    // The expression is built only for an issue: parent + element.
+    private static void CheckDate(string? value, string parent, string element, DateOnly today, List<OutcomeIssue> issues)
     {
         if (FhirFormats.DatePart(value) is { } date && date > today)
         {
-            issues.Add(OutcomeIssue.Error("business-rule", "The service date is in the future.", path));
+            issues.Add(OutcomeIssue.Error("business-rule", "The service date is in the future.", parent + element));
         }
     }
 
