@@ -220,12 +220,12 @@ internal sealed class StructureWalker
             return;
         }
 
-        var nullsAllowed = def.Primitive != PrimitiveKind.None && parent.TryGetProperty(def.ExtensionName, out _);
+        // Looked up only when a null is met (nulls are allowed where the _element array carries their extensions).
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
             var mark = PushIndex(index++);
-            if (item.ValueKind == JsonValueKind.Null && nullsAllowed)
+            if (item.ValueKind == JsonValueKind.Null && def.Primitive != PrimitiveKind.None && parent.TryGetProperty(def.ExtensionName, out _))
             {
                 path.Length = mark;
                 continue;
@@ -612,12 +612,11 @@ internal sealed class StructureWalker
                     break;
                 }
 
-                var nullsAllowed = parent.TryGetProperty("_" + name, out _);
                 var index = 0;
                 foreach (var item in value.EnumerateArray())
                 {
                     var mark = PushIndex(index++);
-                    if (item.ValueKind != JsonValueKind.Null || !nullsAllowed)
+                    if (item.ValueKind != JsonValueKind.Null || !parent.TryGetProperty("_" + name, out _))
                     {
                         WalkGenericValue(parent, name, item);
                     }
