@@ -78,6 +78,13 @@ public static partial class FhirFormats
             return false;
         }
 
+        // Printable ASCII other than the space holds no white space (a vectorised scan); anything else is checked
+        // character by character.
+        if (value.IndexOfAnyExceptInRange('!', '~') < 0)
+        {
+            return true;
+        }
+
         foreach (var c in value)
         {
             if (char.IsWhiteSpace(c))
