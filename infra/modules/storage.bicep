@@ -21,6 +21,7 @@ var tableNames = [
   'alerts'
   'authorizations'
   'webhooksignatures'
+  'chargestats'
 ]
 
 var queueNames = [

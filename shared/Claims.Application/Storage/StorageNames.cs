@@ -14,6 +14,9 @@ public static class StorageNames
     /// <summary>Webhook signatures seen in the last hours (replay protection; purged by a timer).</summary>
     public const string WebhookSignaturesTable = "webhooksignatures";
 
+    /// <summary>Per tenant (partition) and billing code (row): how many per-unit charges were seen and their sum.</summary>
+    public const string ChargeStatsTable = "chargestats";
+
     public const string IntakeQueue = "claims-intake";
     public const string PipelineQueue = "claims-pipeline";
     public const string AuthorizationSweepQueue = "authorizations-sweep";
@@ -30,7 +33,7 @@ public static class StorageNames
     /// <summary>Rule-set documents too large for a table property (immutable, one per saved version).</summary>
     public const string RuleSetsContainer = "rulesets";
 
-    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable];
+    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable, ChargeStatsTable];
 
     public static IReadOnlyList<string> Queues { get; } =
         [IntakeQueue, IntakeQueue + "-poison", PipelineQueue, PipelineQueue + "-poison", AuthorizationSweepQueue, AuthorizationSweepQueue + "-poison"];
