@@ -38,6 +38,10 @@ public static class ServiceCollectionExtensions
         services.AddOptions<RuleSetOptions>().BindConfiguration(RuleSetOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RuleSetStore>();
         services.AddSingleton<RuleSetAdminHandler>();
+        services.AddOptions<ChargeBaselineOptions>().BindConfiguration(ChargeBaselineOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.HasUsableIntervals(), "ChargeBaselines: FlushInterval must be 1 s to 1 h and CacheDuration 0 to 24 h.")
+            .ValidateOnStart();
+        services.AddSingleton<ChargeBaselines>();
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AlertStore>();

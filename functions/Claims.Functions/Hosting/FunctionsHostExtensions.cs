@@ -15,6 +15,10 @@ public static class FunctionsHostExtensions
         services.AddSingleton<StorageStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageStartup>());
 
+        // In both hosting modes, and before the queue listeners: hosted services stop in reverse order, so the last
+        // flush runs after the listeners have drained their in-flight claims.
+        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ChargeBaselineFlusher>(sp, sp.GetRequiredService<StorageStartup>().Ready));
+
         // As a custom handler the Functions host owns the queue and timer triggers: no local listener or scheduler.
         var customHandler = HostingMode.IsCustomHandler(configuration);
         foreach (var function in Catalog.Functions)
