@@ -19,13 +19,24 @@ public static class FhirIntake
     public static ClaimIntake ReadClaim(ReadOnlySpan<byte> utf8Json, DateOnly today, IntakeOptions? options = null)
     {
         options ??= IntakeOptions.Default;
-        if (!TryParse(utf8Json, options, out var root, out var malformed))
+        if (!TryParse(utf8Json, options, allowRepeats: true, out var root, out var malformed))
+        {
+            return new ClaimIntake(IntakeStatus.Malformed, MalformedOutcome(utf8Json, options), null);
+        }
+
+        var issues = new List<OutcomeIssue>();
+        var walker = new StructureWalker();
+        var node = walker.ReadTopLevel(root, null, null, -1, issues);
+
+        // The parse let repeated properties through: a clean walk of a Claim rules them out on its way (the parser's
+        // own check is a second pass over the document); anything else goes through that check, so a repeat is
+        // Malformed whatever else is wrong, as before.
+        if (!(node is { Type: "Claim", Issues.Count: 0 } && walker.RepeatsRuledOut)
+            && !TryParse(utf8Json, options, allowRepeats: false, out _, out malformed))
         {
             return new ClaimIntake(IntakeStatus.Malformed, malformed, null);
         }
 
-        var issues = new List<OutcomeIssue>();
-        var node = new StructureWalker().ReadTopLevel(root, null, null, -1, issues);
         if (node is null)
         {
             return new ClaimIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null);
@@ -49,7 +60,7 @@ public static class FhirIntake
     public static BundleIntake ReadBundle(ReadOnlySpan<byte> utf8Json, DateOnly today, IntakeOptions? options = null)
     {
         options ??= IntakeOptions.Default;
-        if (!TryParse(utf8Json, options, out var root, out var malformed))
+        if (!TryParse(utf8Json, options, allowRepeats: false, out var root, out var malformed))
         {
             return new BundleIntake(IntakeStatus.Malformed, malformed, null, []);
         }
@@ -267,7 +278,15 @@ public static class FhirIntake
         }
     }
 
-    private static bool TryParse(ReadOnlySpan<byte> utf8Json, IntakeOptions options, out JsonElement root, out OperationOutcome malformed)
+    // What the strict parse reports for a body the lenient one already refused (the same failure: the check for
+    // repeated properties runs after a successful parse only), so both parses answer alike.
+    private static OperationOutcome MalformedOutcome(ReadOnlySpan<byte> utf8Json, IntakeOptions options)
+    {
+        _ = TryParse(utf8Json, options, allowRepeats: false, out _, out var malformed);
+        return malformed;
+    }
+
+    private static bool TryParse(ReadOnlySpan<byte> utf8Json, IntakeOptions options, bool allowRepeats, out JsonElement root, out OperationOutcome malformed)
     {
         root = default;
         malformed = null!;
@@ -295,7 +314,7 @@ public static class FhirIntake
                 MaxDepth = options.MaxDepth,
                 AllowTrailingCommas = false,
                 CommentHandling = JsonCommentHandling.Disallow,
-                AllowDuplicateProperties = false,
+                AllowDuplicateProperties = allowRepeats,
             });
             root = document.RootElement;
         }

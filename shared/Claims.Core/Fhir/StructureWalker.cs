@@ -21,6 +21,13 @@ internal sealed class StructureWalker
     public List<(int Index, JsonElement Resource)> EntryResources { get; } = [];
 
     /// <summary>
+    /// True while every object walked so far was checked for a property it repeats and none did. The generic walk of
+    /// unmodelled resources does not check, so it clears this; so does any repeat. Only meaningful for a walk that
+    /// reported no issue (the walk does not descend into what it rejects).
+    /// </summary>
+    public bool RepeatsRuledOut { get; private set; } = true;
+
+    /// <summary>
     /// Reads one top-level resource. <paramref name="basePath"/> is its FHIRPath location, or null for a posted
     /// resource (the location is then its type). Returns null when it is not a resource at all; the reason goes to
     /// <paramref name="failures"/>.
@@ -110,6 +117,7 @@ internal sealed class StructureWalker
         var isNpi = false;
         var requiredSeen = 0;
         List<string>? choices = null;
+        var seen = default(ElementsSeen);
         Span<char> buffer = stackalloc char[MaxSpanName];
         foreach (var property in obj.EnumerateObject())
         {
@@ -120,6 +128,8 @@ internal sealed class StructureWalker
             ReadOnlySpan<char> name = NameChars(property, buffer);
             if (resource is not null && name.SequenceEqual("resourceType"))
             {
+                // Unescaped names are compared: "resourceType" cannot meet an element of the same name.
+                Seen(ref seen, ElementsSeen.ResourceTypeSlot);
                 continue;
             }
 
@@ -135,6 +145,7 @@ internal sealed class StructureWalker
                 }
                 else
                 {
+                    Seen(ref seen, (baseDef.Index * 2) + 1);
                     WalkPrimitiveExtension(property.Value, baseDef.IsArray);
                 }
             }
@@ -144,6 +155,7 @@ internal sealed class StructureWalker
             }
             else
             {
+                Seen(ref seen, def.Index * 2);
                 if (def.Required)
                 {
                     requiredSeen++;
@@ -352,6 +364,7 @@ internal sealed class StructureWalker
         }
 
         var count = 0;
+        var seen = default(ElementsSeen);
         foreach (var property in value.EnumerateObject())
         {
             count++;
@@ -359,9 +372,11 @@ internal sealed class StructureWalker
             switch (property.Name)
             {
                 case "id":
+                    Seen(ref seen, 0);
                     CheckPrimitive(property.Value, ElementIdDef);
                     break;
                 case "extension":
+                    Seen(ref seen, 1);
                     WalkElement(value, property.Value, ExtensionDef, null);
                     break;
                 default:
@@ -376,6 +391,35 @@ internal sealed class StructureWalker
         {
             Error("invalid", "An object must not be empty: leave the property out instead.");
         }
+    }
+
+    // Which elements (slot 2i) and primitive extensions (2i + 1) of one object were met; a slot met twice is a repeated
+    // property. Two words hold every modelled type (Extension, the largest, has 52 elements); a larger type, or one
+    // whose last slot met resourceType's, only sends the body to the parser's own check.
+    private struct ElementsSeen
+    {
+        public const int ResourceTypeSlot = 127;
+
+        public ulong Low;
+        public ulong High;
+    }
+
+    private void Seen(ref ElementsSeen seen, int slot)
+    {
+        if (slot > ElementsSeen.ResourceTypeSlot)
+        {
+            RepeatsRuledOut = false;
+            return;
+        }
+
+        ref var word = ref slot < 64 ? ref seen.Low : ref seen.High;
+        var bit = 1UL << (slot & 63);
+        if ((word & bit) != 0)
+        {
+            RepeatsRuledOut = false;
+        }
+
+        word |= bit;
     }
 
     private static bool IsNpiSystem(string name, JsonElement value) => name == "system" && IsNpiSystem(value);
@@ -517,6 +561,7 @@ internal sealed class StructureWalker
     // Resources of types we do not model: only the type-independent JSON rules apply.
     private void WalkGenericObject(JsonElement obj, ResourceNode? resource)
     {
+        RepeatsRuledOut = false;
         var count = 0;
         var npiMark = top.NpiIssues.Count;
         var isNpi = false;

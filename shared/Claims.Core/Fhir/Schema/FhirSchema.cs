@@ -53,6 +53,9 @@ internal sealed class ElementDef(string name, string typeName, bool isArray, str
 
     public PrimitiveKind Primitive { get; internal set; }
 
+    /// <summary>The element's position in its type (0-based): the walk's key for spotting a repeated property.</summary>
+    public int Index { get; internal set; }
+
     public bool IsResource { get; internal set; }
 
     public TypeDef? Complex { get; internal set; }
@@ -156,8 +159,10 @@ internal static partial class FhirSchema
 
         foreach (var (type, elements) in pending)
         {
-            foreach (var element in elements)
+            for (var index = 0; index < elements.Count; index++)
             {
+                var element = elements[index];
+                element.Index = index;
                 if (element.TypeName == "ResourceList")
                 {
                     element.IsResource = true;
