@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -26,6 +27,16 @@ public sealed record AuditEntry(
     string? CorrelationId = null,
     string? Trigger = null,
     long? DurationMs = null);
+
+/// <summary>One entry to append and its idempotency key (the same step written twice lands on the same row).</summary>
+public sealed record AuditAppend(AuditEntry Entry, string IdempotencyKey);
+
+/// <summary>A partition's chain head as last seen: the last Seq and Hash and the head row's ETag.</summary>
+internal sealed record ChainHead(long Seq, string Hash, string ETag)
+{
+    public static ChainHead? From(TableEntity? head) =>
+        head is null ? null : new ChainHead(head.GetInt64("Seq") ?? 0, head.GetString("Hash") ?? string.Empty, head.ETag ?? "*");
+}
 
 /// <summary>The result column's only values.</summary>
 public static class AuditResults
@@ -59,6 +70,8 @@ public sealed partial class AuditLog(StorageClients storage, IOptions<AuditOptio
     public const string HeadRowKey = "~head";
 
     private const int MaxAppendAttempts = 50;
+    private const int MaxCachedHeads = 4096;
+    private readonly ConcurrentDictionary<string, ChainHead> heads = new(StringComparer.Ordinal);
     private readonly TableClient table = storage.Table(StorageNames.AuditTable);
     private readonly AuditOptions settings = options.Value;
 
@@ -81,72 +94,98 @@ public sealed partial class AuditLog(StorageClients storage, IOptions<AuditOptio
     /// Writes the entry once per <paramref name="idempotencyKey"/>, chained to the previous row of its partition.
     /// </summary>
     /// <exception cref="ArgumentException">The result is not SUCCESS, FAILED or ESCALATED.</exception>
-    public async Task AppendAsync(AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken)
+    public Task AppendAsync(AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken) =>
+        AppendManyAsync([new AuditAppend(entry, idempotencyKey)], cancellationToken);
+
+    /// <summary>
+    /// Writes the entries in order, each once per idempotency key: all the rows of one partition (a claim's rows of
+    /// one day) go in one entity group transaction with the partition's head. The head is taken from a cache of the
+    /// last head this instance wrote or read; a stale one costs a 412, a fresh read and a second try, nothing more.
+    /// </summary>
+    /// <exception cref="ArgumentException">A result is not SUCCESS, FAILED or ESCALATED, or a key is empty.</exception>
+    public async Task AppendManyAsync(IReadOnlyList<AuditAppend> entries, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(entry);
-        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
-        if (!AuditResults.IsValid(entry.Result))
-        {
-            throw new ArgumentException($"Audit result '{entry.Result}' is not SUCCESS, FAILED or ESCALATED.", nameof(entry));
-        }
-
+        ArgumentNullException.ThrowIfNull(entries);
         var ambient = AuditContext.Current;
-        var shard = ShardFor(entry.Claim?.Value ?? idempotencyKey, settings.Shards);
-        var partition = PartitionFor(entry.Tenant, entry.At, shard);
-        var rowKey = string.Create(CultureInfo.InvariantCulture, $"{Invert(entry.At):D19}-{idempotencyKey}");
-        var content = new Dictionary<string, object?>
+        var partitions = new List<(string Partition, List<TableEntity> Rows)>();
+        foreach (var (entry, idempotencyKey) in entries)
         {
-            ["At"] = entry.At.ToUniversalTime(),
-            ["Actor"] = entry.Actor,
-            ["ClaimId"] = entry.Claim?.Value,
-            ["Action"] = entry.Action,
-            ["Result"] = entry.Result,
-            ["Details"] = entry.Details,
-            ["RuleId"] = entry.RuleId,
-            ["RuleSetVersion"] = entry.RuleSetVersion,
-            ["Note"] = entry.Note,
-            ["CorrelationId"] = entry.CorrelationId ?? ambient?.CorrelationId,
-            ["Trigger"] = entry.Trigger ?? ambient?.Trigger,
-            ["DurationMs"] = entry.DurationMs ?? ambient?.ElapsedMilliseconds,
-            ["WrittenAt"] = time.GetUtcNow(),
-        };
-
-        for (var attempt = 1; ; attempt++)
-        {
-            var head = await table.GetEntityAsync(partition, HeadRowKey, ct: cancellationToken).ConfigureAwait(false);
-            var seq = (head?.GetInt64("Seq") ?? 0) + 1;
-            var previous = head?.GetString("Hash") ?? AuditChain.Genesis(partition);
-            var row = new TableEntity(partition, rowKey);
-            foreach (var (name, value) in content)
+            ArgumentNullException.ThrowIfNull(entry);
+            ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+            if (!AuditResults.IsValid(entry.Result))
             {
-                if (value is not null)
-                {
-                    row[name] = value;
-                }
+                throw new ArgumentException($"Audit result '{entry.Result}' is not SUCCESS, FAILED or ESCALATED.", nameof(entries));
             }
 
-            row["Seq"] = seq;
-            row["PrevHash"] = previous;
-            var hash = AuditChain.Hash(row);
-            row["Hash"] = hash;
-            var newHead = new TableEntity(partition, HeadRowKey) { ["Seq"] = seq, ["Hash"] = hash, ["LastRowKey"] = rowKey };
-            TableTransactionAction[] actions =
-            [
-                new(TableTransactionActionType.Add, row),
-                head is null
-                    ? new(TableTransactionActionType.Add, newHead)
-                    : new(TableTransactionActionType.UpdateReplace, newHead, head.ETag),
-            ];
+            var shard = ShardFor(entry.Claim?.Value ?? idempotencyKey, settings.Shards);
+            var partition = PartitionFor(entry.Tenant, entry.At, shard);
+            var row = ToRow(entry, partition, string.Create(CultureInfo.InvariantCulture, $"{Invert(entry.At):D19}-{idempotencyKey}"), ambient);
+            var group = partitions.FindIndex(p => p.Partition == partition);
+            if (group < 0)
+            {
+                partitions.Add((partition, [row]));
+            }
+            else if (partitions[group].Rows.TrueForAll(r => r.RowKey != row.RowKey))
+            {
+                partitions[group].Rows.Add(row);
+            }
+        }
+
+        foreach (var (partition, rows) in partitions)
+        {
+            // An entity group transaction holds at most 100 entities: the head plus 99 rows.
+            for (var offset = 0; offset < rows.Count; offset += 99)
+            {
+                await AppendToPartitionAsync(partition, rows.GetRange(offset, Math.Min(99, rows.Count - offset)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task AppendToPartitionAsync(string partition, List<TableEntity> rows, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var head = heads.TryGetValue(partition, out var cached)
+                ? cached
+                : ChainHead.From(await table.GetEntityAsync(partition, HeadRowKey, ct: cancellationToken).ConfigureAwait(false));
+            var seq = head?.Seq ?? 0;
+            var previous = head?.Hash ?? AuditChain.Genesis(partition);
+            var actions = new List<TableTransactionAction>(rows.Count + 1);
+            foreach (var row in rows)
+            {
+                row["Seq"] = ++seq;
+                row["PrevHash"] = previous;
+                previous = AuditChain.Hash(row);
+                row["Hash"] = previous;
+                actions.Add(new(TableTransactionActionType.Add, row));
+            }
+
+            var newHead = new TableEntity(partition, HeadRowKey) { ["Seq"] = seq, ["Hash"] = previous, ["LastRowKey"] = rows[^1].RowKey };
+            actions.Add(head is null
+                ? new(TableTransactionActionType.Add, newHead)
+                : new(TableTransactionActionType.UpdateReplace, newHead, head.ETag));
             try
             {
-                await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                Remember(partition, etags[^1] is { } etag ? new ChainHead(seq, previous, etag) : null);
                 return;
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
             {
-                // 409 on the row: an earlier delivery of the same step wrote it; the log has it, rows are never
-                // replaced. Otherwise another appender moved the head first: chain onto the new head.
-                if (await table.GetEntityAsync(partition, rowKey, ["Seq"], cancellationToken).ConfigureAwait(false) is not null)
+                // Either another appender (another instance, or a cached head gone stale) moved the head first: chain
+                // onto the new head. Or a row exists (409): an earlier delivery of the same step wrote it; the log has
+                // it, rows are never replaced, so only the rows not yet there are written.
+                heads.TryRemove(partition, out _);
+                var missing = new List<TableEntity>(rows.Count);
+                foreach (var row in rows)
+                {
+                    if (await table.GetEntityAsync(partition, row.RowKey, ["Seq"], cancellationToken).ConfigureAwait(false) is null)
+                    {
+                        missing.Add(row);
+                    }
+                }
+
+                if (missing.Count == 0)
                 {
                     return;
                 }
@@ -156,9 +195,59 @@ public sealed partial class AuditLog(StorageClients storage, IOptions<AuditOptio
                     throw;
                 }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * Math.Min(attempt, 10))), cancellationToken).ConfigureAwait(false);
+                rows = missing;
+                if (attempt > 1)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * Math.Min(attempt, 10))), cancellationToken).ConfigureAwait(false);
+                }
             }
         }
+    }
+
+    private TableEntity ToRow(AuditEntry entry, string partition, string rowKey, AuditContext? ambient)
+    {
+        var content = new (string Name, object? Value)[]
+        {
+            ("At", entry.At.ToUniversalTime()),
+            ("Actor", entry.Actor),
+            ("ClaimId", entry.Claim?.Value),
+            ("Action", entry.Action),
+            ("Result", entry.Result),
+            ("Details", entry.Details),
+            ("RuleId", entry.RuleId),
+            ("RuleSetVersion", entry.RuleSetVersion),
+            ("Note", entry.Note),
+            ("CorrelationId", entry.CorrelationId ?? ambient?.CorrelationId),
+            ("Trigger", entry.Trigger ?? ambient?.Trigger),
+            ("DurationMs", entry.DurationMs ?? ambient?.ElapsedMilliseconds),
+            ("WrittenAt", time.GetUtcNow()),
+        };
+        var row = new TableEntity(partition, rowKey);
+        foreach (var (name, value) in content)
+        {
+            if (value is not null)
+            {
+                row[name] = value;
+            }
+        }
+
+        return row;
+    }
+
+    private void Remember(string partition, ChainHead? head)
+    {
+        if (head is null)
+        {
+            return;
+        }
+
+        // Partitions are per tenant and day: yesterday's heads are dead weight, so the cache is simply bounded.
+        if (heads.Count >= MaxCachedHeads)
+        {
+            heads.Clear();
+        }
+
+        heads[partition] = head;
     }
 
     /// <summary>The tenant's entries for one claim (newest first), scanning the given days.</summary>
