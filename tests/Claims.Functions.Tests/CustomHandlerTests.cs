@@ -3,7 +3,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Claims.Application.Processing;
 using Claims.Application.Storage;
+using Claims.Core.Claims;
+using Claims.Core.Pipeline;
 using Claims.Functions.Hosting;
 using Claims.Storage.Rest;
 using Claims.Testing;
@@ -27,7 +30,7 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task DisposeAsync() => await app.DisposeAsync();
 
     [Fact]
-    public async Task QueueInvocations_ClaimFromWebhook_RulesEngineThenPipelineSettleIt()
+    public async Task QueueInvocations_ClaimFromWebhook_RulesEngineSettlesItAndPipelineTakesTheRelease()
     {
         var tenant = await app.NewTenantAsync();
         using var client = app.CreateClient();
@@ -48,21 +51,23 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Null(answer["ReturnValue"]);
         await DeleteAsync(StorageNames.IntakeQueue, intake);
 
-        // The rules engine handed the claim to the pipeline: deliver its messages until the pipeline settles the claim
-        // (submitted, or held by a rule of the tenant's rule set); each delivery moves the claim on.
+        // One hop: the rules engine handed the verdict to the pipeline runner in the same invocation, so the claim is
+        // settled already (submitted, or held by a rule of the tenant's rule set).
         string[] settled = ["Submitted", "Held"];
         var claimStatus = await StatusAsync(client, claimId);
-        Assert.Equal("Evaluating", claimStatus);
-        for (var round = 0; round < 5 && !settled.Contains(claimStatus); round++)
+        Assert.Contains(claimStatus, settled);
+        if (claimStatus == "Held")
         {
+            // A release travels on claims-pipeline like a timer or a retry: the ClaimPipeline invocation submits it.
+            var released = new PipelineMessage(tenant.Tenant, ClaimId.Parse(claimId), new Released(DateTimeOffset.UtcNow, "test-admin", ReleaseMode.Override, "custom handler test"));
+            await app.Storage.Queue(StorageNames.PipelineQueue).SendMessageAsync(released.ToJson());
             var step = await TakeMessageAsync(StorageNames.PipelineQueue, claimId);
             var (stepStatus, stepAnswer) = await InvokeAsync(client, "ClaimPipeline", HostPayload(step, doubleEncoded: false));
             Assert.Equal(HttpStatusCode.OK, stepStatus);
             Assert.Single(stepAnswer["Logs"]!.AsArray());
             await DeleteAsync(StorageNames.PipelineQueue, step);
-            var next = await StatusAsync(client, claimId);
-            Assert.NotEqual(claimStatus, next);
-            claimStatus = next;
+            claimStatus = await StatusAsync(client, claimId);
+            Assert.Equal("Submitted", claimStatus);
         }
 
         Assert.Contains(claimStatus, settled);

@@ -184,21 +184,28 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
         var table = storage.Table(StorageNames.ClaimsTable);
         while (true)
         {
+            // Settled = a terminal status and no outbox left (its audit rows written, docs/PIPELINE.md).
             var statuses = new Dictionary<string, string>();
-            await foreach (var row in table.QueryAllAsync(TableFilter.PartitionEq(tenant.Value), ["RowKey", "Status"]))
+            var unsettled = new HashSet<string>();
+            await foreach (var row in table.QueryAllAsync(TableFilter.PartitionEq(tenant.Value), ["RowKey", "Status", "Outbox"]))
             {
                 if (row.GetString("Status") is { } status)
                 {
                     statuses[row.RowKey] = status;
                 }
+
+                if (row.GetString("Outbox") is not null)
+                {
+                    unsettled.Add(row.RowKey);
+                }
             }
 
-            var pending = ids.Where(id => !statuses.TryGetValue(id, out var s) || !Terminal.Contains(s)).ToList();
+            var pending = ids.Where(id => !statuses.TryGetValue(id, out var s) || !Terminal.Contains(s) || unsettled.Contains(id)).ToList();
             if (pending.Count == 0 || DateTime.UtcNow > deadline)
             {
                 if (pending.Count > 0)
                 {
-                    output.WriteLine("not terminal: " + string.Join(", ", pending.Take(10).Select(id => $"{id}={statuses.GetValueOrDefault(id) ?? "missing"}")));
+                    output.WriteLine("not settled: " + string.Join(", ", pending.Take(10).Select(id => $"{id}={statuses.GetValueOrDefault(id) ?? "missing"}{(unsettled.Contains(id) ? " with outbox" : string.Empty)}")));
                 }
 
                 return statuses;

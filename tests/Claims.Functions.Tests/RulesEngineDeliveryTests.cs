@@ -61,44 +61,71 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
 
         await handler.HandleAsync(message, CancellationToken.None);
         var afterFirst = await RulesApiTests.AuditRowsAsync(app, tenant.Tenant, claimId);
-        await handler.HandleAsync(message, CancellationToken.None);
-        var afterSecond = await RulesApiTests.AuditRowsAsync(app, tenant.Tenant, claimId);
 
         // Changes: item.modifiers on both items, claim.tags by tele-95 and by hold-all; plus the outcome row.
         Assert.Equal(5, afterFirst.Count(r => r.GetString("Action") is "rules.change" or "rules.evaluated"));
-        Assert.Equal(Keys(afterFirst), Keys(afterSecond));
-        using (var evaluating = await ingest.GetAsync($"/api/claims/{claimId.Value}"))
+        Assert.Single(afterFirst, r => r.GetString("Action") == PipelineAuditActions.Hold);
+
+        // One hop: the engine handed the verdict to the pipeline runner itself; nothing visible travels on
+        // claims-pipeline (the escalation timer is a message delayed by 48 hours).
+        using (var heldAfterFirst = await ingest.GetAsync($"/api/claims/{claimId.Value}"))
         {
-            var claim = JsonNode.Parse(await evaluating.Content.ReadAsStringAsync())!;
-            Assert.Equal("Evaluating", claim["status"]!.GetValue<string>());
-            Assert.Equal("2", claim["ruleSetVersion"]!.GetValue<string>());
+            var final = JsonNode.Parse(await heldAfterFirst.Content.ReadAsStringAsync())!;
+            Assert.Equal("Held", final["status"]!.GetValue<string>());
+            Assert.Equal("2", final["ruleSetVersion"]!.GetValue<string>());
+            Assert.Equal(["Received", "Evaluating", "Held"], final["history"]!.AsArray().Select(h => h!["to"]!.GetValue<string>()));
+            Assert.Equal(["Hold", "bcbs"], final["tags"]!.AsArray().Select(t => t!.GetValue<string>()).Order(StringComparer.Ordinal));
+            var modifiers = final["ruleResult"]!["changes"]!.AsArray()
+                .Where(c => c!["field"]!.GetValue<string>() == "item.modifiers")
+                .Select(c => c!["after"]!.AsArray().Select(m => m!.GetValue<string>()).ToList())
+                .ToList();
+            Assert.Equal([["95"], ["95"]], modifiers);
         }
 
-        // Both deliveries handed a verdict to the pipeline; the second one is recognised as a duplicate.
-        var verdicts = await TakeMessagesAsync(StorageNames.PipelineQueue, claimId, expected: 2);
-        var runner = app.Services.GetRequiredService<PipelineRunner>();
-        var kinds = new List<DecisionKind>();
-        foreach (var verdict in verdicts)
-        {
-            var parsed = PipelineMessage.TryParse(verdict.Text)!;
-            kinds.Add((await runner.ApplyAsync(parsed.Tenant, parsed.Claim, parsed.Event!, CancellationToken.None)).Kind);
-        }
+        Assert.Empty(await PeekForAsync(StorageNames.PipelineQueue, claimId));
 
-        Assert.Equal([DecisionKind.Transition, DecisionKind.Duplicate], kinds);
-        using var held = await ingest.GetAsync($"/api/claims/{claimId.Value}");
-        var final = JsonNode.Parse(await held.Content.ReadAsStringAsync())!;
-        Assert.Equal("Held", final["status"]!.GetValue<string>());
-        Assert.Equal(["Received", "Evaluating", "Held"], final["history"]!.AsArray().Select(h => h!["to"]!.GetValue<string>()));
-        Assert.Equal(["Hold", "bcbs"], final["tags"]!.AsArray().Select(t => t!.GetValue<string>()).Order(StringComparer.Ordinal));
-        var modifiers = final["ruleResult"]!["changes"]!.AsArray()
-            .Where(c => c!["field"]!.GetValue<string>() == "item.modifiers")
-            .Select(c => c!["after"]!.AsArray().Select(m => m!.GetValue<string>()).ToList())
-            .ToList();
-        Assert.Equal([["95"], ["95"]], modifiers);
-
-        // A third delivery, after the claim moved on, writes nothing and sends nothing.
+        // A second delivery, after the claim moved on, writes nothing and sends nothing.
         await handler.HandleAsync(message, CancellationToken.None);
-        Assert.Equal(RulesRows(afterFirst), RulesRows(await RulesApiTests.AuditRowsAsync(app, tenant.Tenant, claimId)));
+        Assert.Equal(Keys(afterFirst), Keys(await RulesApiTests.AuditRowsAsync(app, tenant.Tenant, claimId)));
+        Assert.Empty(await PeekForAsync(StorageNames.PipelineQueue, claimId));
+        using var again = await ingest.GetAsync($"/api/claims/{claimId.Value}");
+        Assert.Equal(3, JsonNode.Parse(await again.Content.ReadAsStringAsync())!["history"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task HandleAsync_SameMessageDeliveredTwiceAtOnce_OneDeliveryWinsAndNothingIsWrittenTwice()
+    {
+        var tenant = await app.NewTenantAsync();
+        foreach (var listener in app.Services.GetServices<IHostedService>().OfType<QueueListener>())
+        {
+            await listener.StopAsync(CancellationToken.None);
+        }
+
+        using var admin = app.CreateClient();
+        admin.DefaultRequestHeaders.Add("x-api-key", tenant.AdminKey);
+        using var ingest = app.CreateClient();
+        ingest.DefaultRequestHeaders.Add("x-api-key", tenant.IngestKey);
+        using (var saved = await RulesApiTests.PutAsync(admin, TagAndHold, "\"1\""))
+        {
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        }
+
+        using var posted = await ingest.PostAsync("/api/fhir/Claim", ClaimFlowTests.FhirBody(SampleClaims.AbaTherapy()));
+        var claimId = ClaimId.Parse(JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["claimId"]!.GetValue<string>());
+        var message = EvaluateClaim.TryParse((await TakeMessagesAsync(StorageNames.IntakeQueue, claimId, expected: 1)).Single().Text)!;
+        var handler = app.Services.GetRequiredService<RulesEngineHandler>();
+
+        // Two instances evaluating the same message (its visibility timeout ran out): both save on the ETag they read,
+        // one wins, the other reloads, finds the claim Held and stores nothing.
+        await Task.WhenAll(handler.HandleAsync(message, CancellationToken.None), handler.HandleAsync(message, CancellationToken.None));
+
+        var rows = await RulesApiTests.AuditRowsAsync(app, tenant.Tenant, claimId);
+        Assert.Equal(5, rows.Count(r => r.GetString("Action") is "rules.change" or "rules.evaluated"));
+        Assert.Single(rows, r => r.GetString("Action") == PipelineAuditActions.Hold);
+        Assert.Single(rows, r => r.GetString("Action") == PipelineAuditActions.EvaluationStarted);
+        using var held = await ingest.GetAsync($"/api/claims/{claimId.Value}");
+        var claim = JsonNode.Parse(await held.Content.ReadAsStringAsync())!;
+        Assert.Equal(["Received", "Evaluating", "Held"], claim["history"]!.AsArray().Select(h => h!["to"]!.GetValue<string>()));
         Assert.Empty(await PeekForAsync(StorageNames.PipelineQueue, claimId));
     }
 

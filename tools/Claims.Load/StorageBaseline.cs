@@ -17,8 +17,8 @@ public sealed record BaselineResult(int Claims, int Operations, TimeSpan Elapsed
 /// rules and is submitted (counted from Claims.Application: intake, RulesEngineHandler, PipelineRunner,
 /// OutboundBlobSubmitter, AuditLog.AppendAsync; docs/PERFORMANCE.md lists them), issued directly with the
 /// Claims.Storage clients, sequentially per claim, at the given concurrency, on tables/queues/containers of its own.
-/// Queue receives are batched by 16 as the app's listener does. 28 operations per claim plus the receives
-/// (docs/PIPELINE.md "Cost" counts 29 with one receive per hop).
+/// Queue receives are batched by 16 as the app's listener does. 13 operations per claim plus the receive
+/// (docs/PIPELINE.md "Cost" counts 14 with one receive).
 /// </summary>
 public static class StorageBaseline
 {
@@ -26,9 +26,11 @@ public static class StorageBaseline
     public static readonly IReadOnlyList<(string Step, string Operations)> Mix =
     [
         ("intake (webhook)", "blob put raw, blob put document, table batch (claim row + idempotency key), queue put claims-intake"),
-        ("RulesEngine", "queue receive (1/16), table get claim, blob get document, table query (the patient's authorizations), table get + update claim (EvaluationStarted with outbox), audit: table get head + batch, table update (clear outbox), audit: table get head + batch (rules.evaluated), queue put claims-pipeline, queue delete"),
-        ("ClaimPipeline", "queue receive (1/16), table get + update claim (Submitting with outbox), blob get document, blob put outbound, table get + update claim (Submitted), audit: get head + batch, table update (clear outbox), audit: get head + batch (pass), queue delete"),
+        ("RulesEngine (one hop, submits too)", "queue receive (1/16), table get claim, blob get document, table query (the patient's authorizations), table update claim (Submitting with result and outbox), blob put outbound, table update claim (Submitted with outbox), audit: one batch (the claim's rows + chain head; the head is cached), table update (clear outbox), queue delete"),
     ];
+
+    private static readonly (string Suffix, string Action)[] AuditRows =
+        [("-0", "pipeline.evaluation-started"), ("-1", "rules.evaluated"), ("-2", "pipeline.pass"), ("-3", "pipeline.submit")];
 
     public static async Task<BaselineResult> RunAsync(StorageClients storage, byte[] document, int concurrency, TimeSpan duration, int maxClaims, CancellationToken ct)
     {
@@ -41,11 +43,9 @@ public static class StorageBaseline
         var documents = storage.Container("loadbase-doc-" + suffix);
         var outbound = storage.Container("loadbase-out-" + suffix);
         var intakeQueue = storage.Queue("loadbase-intake-" + suffix);
-        var pipelineQueue = storage.Queue("loadbase-pipeline-" + suffix);
         await Task.WhenAll(
             claimsTable.CreateIfNotExistsAsync(ct), auditTable.CreateIfNotExistsAsync(ct), raw.CreateIfNotExistsAsync(ct),
-            documents.CreateIfNotExistsAsync(ct), outbound.CreateIfNotExistsAsync(ct), intakeQueue.CreateIfNotExistsAsync(ct),
-            pipelineQueue.CreateIfNotExistsAsync(ct)).ConfigureAwait(false);
+            documents.CreateIfNotExistsAsync(ct), outbound.CreateIfNotExistsAsync(ct), intakeQueue.CreateIfNotExistsAsync(ct)).ConfigureAwait(false);
 
         var pipelineJson = new string('p', 1800);
         var resultJson = new string('r', 2200);
@@ -56,7 +56,6 @@ public static class StorageBaseline
         var errors = 0;
         var clock = Stopwatch.StartNew();
         var intakeBuffer = new MessageBuffer(intakeQueue);
-        var pipelineBuffer = new MessageBuffer(pipelineQueue);
 
         async Task<QueueMessage?> NextAsync(QueueClient queue, MessageBuffer buffer)
         {
@@ -70,17 +69,22 @@ public static class StorageBaseline
             var auditPartition = string.Create(CultureInfo.InvariantCulture, $"w{worker:D3}");
             var seq = 0L;
 
-            async Task AuditAsync(string rowKey)
+            string? headETag = null;
+
+            // The claim's audit rows in one transaction with the chain head, whose ETag is remembered (as AuditLog caches it).
+            async Task AuditAsync(string claim)
             {
-                var head = await auditTable.GetEntityAsync(auditPartition, "~head", ct: ct).ConfigureAwait(false);
-                var row = new TableEntity(auditPartition, rowKey) { ["Action"] = "rules.evaluated", ["Details"] = "Pass; risk 12; 0 changes; round 1", ["Seq"] = ++seq, ["Hash"] = new string('h', 64) };
+                var actions = new List<TableTransactionAction>();
+                foreach (var (suffix, action) in AuditRows)
+                {
+                    actions.Add(new(TableTransactionActionType.Add, new TableEntity(auditPartition, claim + suffix) { ["Action"] = action, ["Details"] = "Pass; risk 12; 0 changes; round 1", ["Seq"] = ++seq, ["Hash"] = new string('h', 64) }));
+                }
+
                 var newHead = new TableEntity(auditPartition, "~head") { ["Seq"] = seq, ["Hash"] = new string('h', 64) };
-                await auditTable.SubmitTransactionAsync(
-                [
-                    new(TableTransactionActionType.Add, row),
-                    head is null ? new(TableTransactionActionType.Add, newHead) : new(TableTransactionActionType.UpdateReplace, newHead, head.ETag),
-                ], ct).ConfigureAwait(false);
-                Interlocked.Add(ref operations, 2);
+                actions.Add(headETag is null ? new(TableTransactionActionType.Add, newHead) : new(TableTransactionActionType.UpdateReplace, newHead, headETag));
+                var etags = await auditTable.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                headETag = etags[^1];
+                Interlocked.Increment(ref operations);
             }
 
             TableEntity Row(string id, string status, string? outbox) => new("tenant", id)
@@ -89,13 +93,6 @@ public static class StorageBaseline
                 ["RawBlob"] = "tenant/" + id + ".json", ["DocumentBlob"] = "tenant/" + id + ".json", ["PipelineJson"] = pipelineJson,
                 ["RuleResultJson"] = status == "Received" ? null : resultJson, ["OutboxJson"] = outbox, ["ContentHash"] = new string('c', 64),
             };
-
-            async Task<string> UpdateAsync(string id, string status, string? outbox)
-            {
-                var current = await claimsTable.GetEntityAsync("tenant", id, ct: ct).ConfigureAwait(false);
-                Interlocked.Add(ref operations, 2);
-                return await claimsTable.UpdateEntityAsync(Row(id, status, outbox), current!.ETag!, TableUpdateMode.Replace, ct).ConfigureAwait(false);
-            }
 
             while (clock.Elapsed < duration && Interlocked.Increment(ref started) <= maxClaims && !ct.IsCancellationRequested)
             {
@@ -115,39 +112,20 @@ public static class StorageBaseline
                     await intakeQueue.SendMessageAsync($$"""{"tenant":"tenant","claimId":"{{id}}","round":1}""", ct: ct).ConfigureAwait(false);
                     Interlocked.Add(ref operations, 4);
 
-                    // RulesEngine: receive (batched), 12 operations.
+                    // RulesEngine (one hop, submits too): receive (batched), 9 operations.
                     var evaluate = await NextAsync(intakeQueue, intakeBuffer).ConfigureAwait(false);
-                    _ = await claimsTable.GetEntityAsync("tenant", id, ct: ct).ConfigureAwait(false);
+                    var read = await claimsTable.GetEntityAsync("tenant", id, ct: ct).ConfigureAwait(false);
                     _ = await documents.DownloadAsync(blob, ct).ConfigureAwait(false);
                     _ = await auditTable.QueryAsync(TableFilter.And(TableFilter.PartitionEq("auth"), TableFilter.Eq("Patient", id)), maxPerPage: 100, ct: ct).ConfigureAwait(false);
-                    Interlocked.Add(ref operations, 3);
-                    await UpdateAsync(id, "Evaluating", outboxJson).ConfigureAwait(false);
-                    await AuditAsync(id + "-started").ConfigureAwait(false);
-                    await claimsTable.UpdateEntityAsync(Row(id, "Evaluating", null), "*", TableUpdateMode.Replace, ct).ConfigureAwait(false);
-                    Interlocked.Increment(ref operations);
-                    await AuditAsync(id + "-r1-result").ConfigureAwait(false);
-                    await pipelineQueue.SendMessageAsync("{\"tenant\":\"tenant\",\"claimId\":\"" + id + "\",\"event\":{\"type\":\"RulesEvaluated\"}}", ct: ct).ConfigureAwait(false);
-                    Interlocked.Increment(ref operations);
+                    var etag = await claimsTable.UpdateEntityAsync(Row(id, "Submitting", outboxJson), read!.ETag!, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                    await outbound.UploadAsync(blob, document, "application/fhir+json", BlobConditions.IfNotExists, ct).ConfigureAwait(false);
+                    etag = await claimsTable.UpdateEntityAsync(Row(id, "Submitted", outboxJson), etag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                    await AuditAsync(id).ConfigureAwait(false);
+                    await claimsTable.UpdateEntityAsync(Row(id, "Submitted", null), etag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                    Interlocked.Add(ref operations, 7);
                     if (evaluate is not null)
                     {
                         await intakeQueue.DeleteMessageAsync(evaluate.MessageId, evaluate.PopReceipt, ct).ConfigureAwait(false);
-                        Interlocked.Increment(ref operations);
-                    }
-
-                    // ClaimPipeline: receive (batched), 12 operations.
-                    var verdict = await NextAsync(pipelineQueue, pipelineBuffer).ConfigureAwait(false);
-                    await UpdateAsync(id, "Submitting", outboxJson).ConfigureAwait(false);
-                    _ = await documents.DownloadAsync(blob, ct).ConfigureAwait(false);
-                    await outbound.UploadAsync(blob, document, "application/fhir+json", BlobConditions.IfNotExists, ct).ConfigureAwait(false);
-                    Interlocked.Add(ref operations, 2);
-                    await UpdateAsync(id, "Submitted", outboxJson).ConfigureAwait(false);
-                    await AuditAsync(id + "-submit").ConfigureAwait(false);
-                    await claimsTable.UpdateEntityAsync(Row(id, "Submitted", null), "*", TableUpdateMode.Replace, ct).ConfigureAwait(false);
-                    Interlocked.Increment(ref operations);
-                    await AuditAsync(id + "-pass").ConfigureAwait(false);
-                    if (verdict is not null)
-                    {
-                        await pipelineQueue.DeleteMessageAsync(verdict.MessageId, verdict.PopReceipt, ct).ConfigureAwait(false);
                         Interlocked.Increment(ref operations);
                     }
 

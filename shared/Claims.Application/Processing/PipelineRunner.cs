@@ -8,6 +8,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Claims.Application.Processing;
 
+/// <summary>The claim document a caller already holds (blob name and content), so the submitter need not download it.</summary>
+public sealed record DocumentHandover(string Blob, ReadOnlyMemory<byte> Content);
+
 /// <summary>What applying one event came to.</summary>
 public sealed record PipelineApplyResult(DecisionKind Kind, ClaimRecord? Claim, Decision? Decision)
 {
@@ -44,29 +47,69 @@ public sealed partial class PipelineRunner(
         ClaimId claimId,
         PipelineEvent @event,
         CancellationToken cancellationToken,
-        Func<ClaimRecord, ClaimRecord>? mutate = null) =>
-        ApplyAsync(tenant, claimId, @event, performingVersion: null, known: null, mutate, cancellationToken);
+        Func<ClaimRecord, ClaimRecord>? mutate = null)
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        return ApplyAsync(tenant, claimId, [@event], new ApplyContext(Mutate: mutate), cancellationToken);
+    }
 
-    // performingVersion: the version whose outbox the caller is performing right now (a Submit's result applied
-    // inline); that outbox is not replayed, the new transition's save replaces it. known: the row as the caller just
-    // saved it (with its ETag), used instead of a first read; a stale one costs a 412 and a reload, nothing more.
+    /// <summary>
+    /// The rules engine's hand-over (docs/PIPELINE.md "One hop"): applies <see cref="EvaluationStarted"/> and the
+    /// verdict in one save, with the rules' audit rows in the same outbox, starting from the row the engine read
+    /// (<paramref name="known"/>; a stale one costs a 412 and a reload). A PASS is submitted at once, with
+    /// <paramref name="document"/> (the document the engine just read or corrected) instead of a second download.
+    /// </summary>
+    public Task<PipelineApplyResult> ApplyEvaluationAsync(
+        TenantId tenant,
+        ClaimRecord known,
+        DateTimeOffset startedAt,
+        RulesEvaluated verdict,
+        IReadOnlyList<WriteAudit> rulesAudit,
+        Func<ClaimRecord, ClaimRecord> mutate,
+        DocumentHandover? document,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        ArgumentNullException.ThrowIfNull(verdict);
+        return ApplyAsync(
+            tenant,
+            known.Id,
+            [new EvaluationStarted(startedAt, verdict.Actor), verdict],
+            new ApplyContext(Known: known, Mutate: mutate, BeforeLast: rulesAudit, Document: document),
+            cancellationToken);
+    }
+
+    // PerformingVersion: the version whose outbox the caller is performing right now (a Submit's result applied
+    // inline); that outbox is not replayed, the new transition's save replaces it, and Carried (its audit rows, not
+    // yet written) go into the new outbox. Known: the row as the caller just read or saved it (with its ETag), used
+    // instead of a first read. BeforeLast: commands of the caller's own (the rules' audit rows) placed before the
+    // last event's commands.
+    private sealed record ApplyContext(
+        long? PerformingVersion = null,
+        ClaimRecord? Known = null,
+        Func<ClaimRecord, ClaimRecord>? Mutate = null,
+        IReadOnlyList<PipelineCommand>? Carried = null,
+        IReadOnlyList<PipelineCommand>? BeforeLast = null,
+        DocumentHandover? Document = null);
+
     private async Task<PipelineApplyResult> ApplyAsync(
         TenantId tenant,
         ClaimId claimId,
-        PipelineEvent @event,
-        long? performingVersion,
-        ClaimRecord? known,
-        Func<ClaimRecord, ClaimRecord>? mutate,
+        IReadOnlyList<PipelineEvent> events,
+        ApplyContext context,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(@event);
-
         // The tenant's escalation delay matters only to a HOLD verdict; other events cost no settings read.
-        var policy = await policies.ForAsync(tenant, @event, cancellationToken).ConfigureAwait(false);
+        var eventPolicies = new PipelinePolicy[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            eventPolicies[i] = await policies.ForAsync(tenant, events[i], cancellationToken).ConfigureAwait(false);
+        }
+
         for (var attempt = 0; ; attempt++)
         {
-            var record = attempt == 0 && known is not null
-                ? known
+            var record = attempt == 0 && context.Known is not null
+                ? context.Known
                 : await claims.GetAsync(tenant, claimId, cancellationToken).ConfigureAwait(false);
             if (record?.PipelineJson is null)
             {
@@ -75,10 +118,10 @@ public sealed partial class PipelineRunner(
             }
 
             var state = PipelineJson.DeserializeState(record.PipelineJson);
-            if (record.OutboxJson is not null && state.Version != performingVersion)
+            if (record.OutboxJson is not null && state.Version != context.PerformingVersion)
             {
                 LogReplayingOutbox(logger, tenant.Value, claimId.Value, state.Version);
-                record = await PerformAndClearAsync(tenant, record, state, PipelineJson.DeserializeCommands(record.OutboxJson), cancellationToken).ConfigureAwait(false);
+                record = await PerformAndClearAsync(tenant, record, state, PipelineJson.DeserializeCommands(record.OutboxJson), null, cancellationToken).ConfigureAwait(false);
                 if (record is null)
                 {
                     continue;
@@ -87,30 +130,51 @@ public sealed partial class PipelineRunner(
                 state = PipelineJson.DeserializeState(record.PipelineJson!);
             }
 
-            var decision = PipelineDecider.Decide(state, @event, policy);
-            switch (decision.Kind)
+            // Each event is decided on the state the previous one left; only transitions count towards the save.
+            var from = state;
+            var fresh = new List<PipelineCommand>();
+            Decision? last = null;
+            var transitioned = false;
+            for (var i = 0; i < events.Count; i++)
             {
-                case DecisionKind.Duplicate:
-                case DecisionKind.Refused:
-                    return new PipelineApplyResult(decision.Kind, record, decision);
+                if (i == events.Count - 1 && context.BeforeLast is { Count: > 0 } before)
+                {
+                    fresh.AddRange(before);
+                }
 
-                case DecisionKind.Deferred:
+                last = PipelineDecider.Decide(state, events[i], eventPolicies[i]);
+                if (last.Kind == DecisionKind.Transition)
+                {
+                    fresh.AddRange(last.Commands);
+                    state = last.State;
+                    transitioned = true;
+                }
+                else if (last.Kind == DecisionKind.Deferred && events.Count == 1)
+                {
                     // A deferral only re-arms a timer; a second timer message is harmless, so no outbox.
-                    await PerformAsync(tenant, record, decision.State, decision.Commands, deferred: true, cancellationToken).ConfigureAwait(false);
-                    return new PipelineApplyResult(decision.Kind, record, decision);
+                    await PerformAsync(tenant, record, last.State, last.Commands, deferred: true, null, cancellationToken).ConfigureAwait(false);
+                    return new PipelineApplyResult(last.Kind, record, last);
+                }
             }
 
+            if (!transitioned)
+            {
+                return new PipelineApplyResult(last!.Kind, record, last);
+            }
+
+            var decision = Decision.Transition(state, [.. fresh.Select((c, i) => c with { Key = Decision.CommandKey(state, i) })]);
+            var outbox = context.Carried is { Count: > 0 } carried ? [.. carried, .. decision.Commands] : decision.Commands;
             var changed = record with
             {
                 Status = decision.State.Status.ToString(),
                 UpdatedAt = decision.State.UpdatedAt,
                 RuleSetVersion = decision.State.RuleSetVersion ?? record.RuleSetVersion,
                 PipelineJson = PipelineJson.Serialize(decision.State),
-                OutboxJson = decision.Commands.IsEmpty ? null : PipelineJson.Serialize(decision.Commands),
+                OutboxJson = outbox.IsEmpty ? null : PipelineJson.Serialize(outbox),
             };
-            if (mutate is not null)
+            if (context.Mutate is not null)
             {
-                changed = mutate(changed);
+                changed = context.Mutate(changed);
             }
 
             ClaimRecord saved;
@@ -124,14 +188,14 @@ public sealed partial class PipelineRunner(
                 continue;
             }
 
-            LogTransition(logger, tenant.Value, claimId.Value, state.Status, decision.State.Status);
+            LogTransition(logger, tenant.Value, claimId.Value, from.Status, decision.State.Status);
             if (decision.State.Status == PipelineStatus.Cancelled && authorizationUnits is not null)
             {
                 // A cancelled claim consumes nothing: give back the units it consumed when it passed (docs/AUTHORIZATIONS.md).
                 await authorizationUnits.ReleaseAsync(tenant, claimId, cancellationToken).ConfigureAwait(false);
             }
 
-            var final = await PerformAndClearAsync(tenant, saved, decision.State, decision.Commands, cancellationToken).ConfigureAwait(false);
+            var final = await PerformAndClearAsync(tenant, saved, decision.State, outbox, context.Document, cancellationToken).ConfigureAwait(false);
             return new PipelineApplyResult(decision.Kind, final ?? saved, decision);
         }
     }
@@ -157,7 +221,7 @@ public sealed partial class PipelineRunner(
             // The last transition's commands may never have run (the process died after the save). No further event
             // may come for a Held or Submitted claim, so the sweep is what performs them.
             LogReplayingOutbox(logger, tenant.Value, claimId.Value, state.Version);
-            record = await PerformAndClearAsync(tenant, record, state, PipelineJson.DeserializeCommands(record.OutboxJson), cancellationToken).ConfigureAwait(false);
+            record = await PerformAndClearAsync(tenant, record, state, PipelineJson.DeserializeCommands(record.OutboxJson), null, cancellationToken).ConfigureAwait(false);
             if (record?.PipelineJson is null)
             {
                 // Someone else moved the claim meanwhile: they perform their own commands.
@@ -177,7 +241,7 @@ public sealed partial class PipelineRunner(
                 await SendDelayedAsync(new PipelineMessage(tenant, claimId, new RetryDue(retry.DueAt, Actors.Pipeline, retry.Attempt)), retry.DueAt, cancellationToken).ConfigureAwait(false);
                 break;
             case PipelineStatus.Submitting:
-                var result = await SubmitAsync(tenant, record, Math.Max(1, state.Attempts), cancellationToken).ConfigureAwait(false);
+                var result = await SubmitAsync(tenant, record, Math.Max(1, state.Attempts), null, cancellationToken).ConfigureAwait(false);
                 await ApplyAsync(tenant, claimId, result, cancellationToken).ConfigureAwait(false);
                 break;
             case PipelineStatus.Held when state.Hold is { Escalated: false } hold && hold.EscalationDueAt <= now:
@@ -192,9 +256,9 @@ public sealed partial class PipelineRunner(
     /// When a Submit fed its result back, that result's own save replaced the outbox already.
     /// </summary>
     private async Task<ClaimRecord?> PerformAndClearAsync(
-        TenantId tenant, ClaimRecord record, PipelineState state, IReadOnlyList<PipelineCommand> commands, CancellationToken cancellationToken)
+        TenantId tenant, ClaimRecord record, PipelineState state, IReadOnlyList<PipelineCommand> commands, DocumentHandover? document, CancellationToken cancellationToken)
     {
-        var (current, resaved) = await PerformAsync(tenant, record, state, commands, deferred: false, cancellationToken).ConfigureAwait(false);
+        var (current, resaved) = await PerformAsync(tenant, record, state, commands, deferred: false, document, cancellationToken).ConfigureAwait(false);
         if (resaved || current.OutboxJson is null)
         {
             return current;
@@ -211,19 +275,22 @@ public sealed partial class PipelineRunner(
     }
 
     /// <summary>
-    /// Performs the commands in order, except that Submit goes last: it feeds its result back as the next event at
-    /// once, and that event's save replaces the outbox, so every other command of this outbox must be done by then.
+    /// Performs the commands: queue sends and alerts in order, then the audit rows in one append (one entity group
+    /// transaction per partition), except when the outbox holds a Submit. Submit goes last: it feeds its result back
+    /// as the next event at once, and that event's save replaces the outbox, so every other command must be done by
+    /// then — but the audit rows need not be: they are carried into the next outbox and written with its own rows
+    /// in one append.
     /// </summary>
     private async Task<(ClaimRecord Current, bool Resaved)> PerformAsync(
-        TenantId tenant, ClaimRecord record, PipelineState state, IReadOnlyList<PipelineCommand> commands, bool deferred, CancellationToken cancellationToken)
+        TenantId tenant, ClaimRecord record, PipelineState state, IReadOnlyList<PipelineCommand> commands, bool deferred, DocumentHandover? document, CancellationToken cancellationToken)
     {
-        var current = record;
-        var resaved = false;
-        foreach (var i in Enumerable.Range(0, commands.Count).OrderBy(i => commands[i] is Submit ? 1 : 0))
+        var audits = new List<WriteAudit>();
+        Submit? submit = null;
+        for (var i = 0; i < commands.Count; i++)
         {
-            var key = deferred
+            var key = commands[i].Key ?? (deferred
                 ? $"{record.Id.Value}-deferred-{state.Version:D10}-{i:D2}"
-                : Decision.CommandKey(state, i);
+                : Decision.CommandKey(state, i));
             switch (commands[i])
             {
                 case EvaluateRules evaluate:
@@ -243,21 +310,11 @@ public sealed partial class PipelineRunner(
                     break;
 
                 case WriteAudit write:
-                    await audit.AppendAsync(
-                        new AuditEntry(tenant, write.At, write.Actor, record.Id, write.Action, write.Result.ToString().ToUpperInvariant(), write.Details, RuleSetVersion: state.RuleSetVersion, Note: write.Note),
-                        key,
-                        cancellationToken).ConfigureAwait(false);
+                    audits.Add(write with { Key = key });
                     break;
 
-                case Submit submit:
-                    var result = await SubmitAsync(tenant, current, submit.Attempt, cancellationToken).ConfigureAwait(false);
-                    var next = await ApplyAsync(tenant, record.Id, result, state.Version, known: current, mutate: null, cancellationToken).ConfigureAwait(false);
-                    if (next.Claim is not null)
-                    {
-                        current = next.Claim;
-                        resaved = true;
-                    }
-
+                case Submit s:
+                    submit = s;
                     break;
 
                 default:
@@ -265,18 +322,41 @@ public sealed partial class PipelineRunner(
             }
         }
 
-        return (current, resaved);
+        if (submit is not null)
+        {
+            var result = await SubmitAsync(tenant, record, submit.Attempt, document, cancellationToken).ConfigureAwait(false);
+            var next = await ApplyAsync(
+                tenant,
+                record.Id,
+                [result],
+                new ApplyContext(PerformingVersion: state.Version, Known: record, Carried: audits),
+                cancellationToken).ConfigureAwait(false);
+            if (next.Kind == DecisionKind.Transition && next.Claim is not null)
+            {
+                // The next transition's save carried this outbox's audit rows, and it has written them.
+                return (next.Claim, true);
+            }
+        }
+
+        await audit.AppendManyAsync(
+            audits.ConvertAll(write => new AuditAppend(
+                new AuditEntry(tenant, write.At, write.Actor, record.Id, write.Action, write.Result.ToString().ToUpperInvariant(), write.Details, RuleId: write.RuleId, RuleSetVersion: state.RuleSetVersion, Note: write.Note),
+                write.Key!)),
+            cancellationToken).ConfigureAwait(false);
+        return (record, false);
     }
 
-    private async Task<PipelineEvent> SubmitAsync(TenantId tenant, ClaimRecord record, int attempt, CancellationToken cancellationToken)
+    private async Task<PipelineEvent> SubmitAsync(TenantId tenant, ClaimRecord record, int attempt, DocumentHandover? handover, CancellationToken cancellationToken)
     {
-        var document = await documents.DownloadAsync(record.DocumentBlob, cancellationToken).ConfigureAwait(false);
+        ReadOnlyMemory<byte>? document = handover is not null && handover.Blob == record.DocumentBlob
+            ? handover.Content
+            : (await documents.DownloadAsync(record.DocumentBlob, cancellationToken).ConfigureAwait(false))?.Content;
         if (document is null)
         {
             return new SubmitFailed(time.GetUtcNow(), Actors.Submitter, attempt, SubmitFailureKind.Permanent, "document-missing");
         }
 
-        var outcome = await submitter.SubmitAsync(tenant, record.Id, document.Content, cancellationToken).ConfigureAwait(false);
+        var outcome = await submitter.SubmitAsync(tenant, record.Id, document.Value, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         return outcome switch
         {

@@ -14,16 +14,16 @@ namespace Claims.Application.Processing;
 
 /// <summary>
 /// The RulesEngine step (queue claims-intake): load the claim and its document, score the denial risk, run the
-/// tenant's active rule set, store the result, trace and any changed document, move the pipeline to Evaluating,
-/// write an audit row per change and one for the outcome, then hand the outcome to the pipeline (claims-pipeline).
-/// A repeat of the message for a claim that has moved on (or of an earlier round) does nothing; a repeat while still
-/// Evaluating evaluates again, overwrites the result with the same one and lands on the audit rows already written.
+/// tenant's active rule set, write any changed document, then hand the verdict to the pipeline runner in the same
+/// invocation (docs/PIPELINE.md "One hop"): one save moves the claim to Held or Submitting with the result, trace and
+/// rule-set version, and its outbox holds an audit row per change and one for the outcome; a PASS is submitted at once.
+/// A repeat of the message for a claim that has moved on (or of an earlier round) does nothing; a repeat that races
+/// the first delivery loses on the ETag and stores nothing.
 /// </summary>
 public sealed partial class RulesEngineHandler(
     ClaimRepository claims,
     RuleSetStore ruleSets,
     PipelineRunner runner,
-    AuditLog audit,
     StorageClients storage,
     TimeProvider time,
     ILogger<RulesEngineHandler> logger,
@@ -31,7 +31,6 @@ public sealed partial class RulesEngineHandler(
     Authorizations.AuthorizationGate? authorizationGate = null)
 {
     private readonly BlobContainerClient documents = storage.Container(StorageNames.DocumentsContainer);
-    private readonly QueueClient pipelineQueue = storage.Queue(StorageNames.PipelineQueue);
 
     public async Task HandleAsync(EvaluateClaim message, CancellationToken cancellationToken)
     {
@@ -56,6 +55,7 @@ public sealed partial class RulesEngineHandler(
         var original = OriginalDocument(record.DocumentBlob);
         var blob = await documents.DownloadAsync(original, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Claim {record.Id.Value} has no document blob.");
+        var startedAt = time.GetUtcNow();
         var document = FhirIntake.ReadDocument(blob.Content);
         var facts = document.ToFacts(record.SubmittedVia);
         var rules = await ruleSets.GetActiveAsync(message.Tenant, cancellationToken).ConfigureAwait(false);
@@ -64,11 +64,13 @@ public sealed partial class RulesEngineHandler(
         var result = rules.Compiled.Evaluate(facts, EvaluationContext.Create(facts, preloaded ?? authorizations, null, today));
 
         var documentBlob = original;
+        ReadOnlyMemory<byte> handover = blob.Content;
         if (result.Claim != facts)
         {
             // The rules changed the claim: keep the original document and write the corrected one beside it.
             documentBlob = CorrectedDocument(original, rules.Version);
-            await documents.UploadAsync(documentBlob, document.WithFacts(result.Claim).ToBundleJson(), "application/fhir+json", ct: cancellationToken).ConfigureAwait(false);
+            handover = document.WithFacts(result.Claim).ToBundleJson();
+            await documents.UploadAsync(documentBlob, handover, "application/fhir+json", ct: cancellationToken).ConfigureAwait(false);
         }
 
         var resultJson = System.Text.Encoding.UTF8.GetString(result.ToJson());
@@ -81,20 +83,6 @@ public sealed partial class RulesEngineHandler(
 
         ClaimRecord WithResult(ClaimRecord r) => r with { RuleResultJson = resultJson, RuleSetVersion = rules.Version, DocumentBlob = documentBlob };
 
-        var now = time.GetUtcNow();
-        var started = await runner.ApplyAsync(message.Tenant, message.Claim, new EvaluationStarted(now, Actors.RulesEngine), cancellationToken, WithResult).ConfigureAwait(false);
-        var evaluating = started.Claim;
-        if (started.Kind != DecisionKind.Transition)
-        {
-            // Already Evaluating (a reevaluate release, or a redelivery): store the new result on its own.
-            evaluating = await StoreResultAsync(message, WithResult, cancellationToken).ConfigureAwait(false);
-            if (evaluating is null)
-            {
-                return;
-            }
-        }
-
-        await AuditAsync(message, evaluating!, rules.Version, result, cancellationToken).ConfigureAwait(false);
         var evaluated = new RulesEvaluated(
             time.GetUtcNow(),
             Actors.RulesEngine,
@@ -109,60 +97,50 @@ public sealed partial class RulesEngineHandler(
             evaluated = await authorizationGate.BeforeSubmitAsync(message.Tenant, message.Claim, facts, preloaded, evaluated, cancellationToken).ConfigureAwait(false);
         }
 
-        await pipelineQueue.SendMessageAsync(new PipelineMessage(message.Tenant, message.Claim, evaluated).ToJson(), ct: cancellationToken).ConfigureAwait(false);
+        var applied = await runner.ApplyEvaluationAsync(
+            message.Tenant,
+            record,
+            startedAt,
+            evaluated,
+            AuditRows(message.Round, rules.Version, result, evaluated.At),
+            WithResult,
+            new DocumentHandover(documentBlob, handover),
+            cancellationToken).ConfigureAwait(false);
+        if (applied.Kind != DecisionKind.Transition)
+        {
+            // Another delivery of this message (or a release) moved the claim first; nothing of this run was stored.
+            LogSkipped(logger, message.Tenant.Value, message.Claim.Value, applied.Claim?.Status ?? "missing");
+            return;
+        }
+
         LogEvaluated(logger, message.Tenant.Value, message.Claim.Value, evaluated.Outcome, rules.Version);
     }
 
-    /// <summary>Stores the result on a claim that is already Evaluating; null (nothing stored) once it has moved on.</summary>
-    private async Task<ClaimRecord?> StoreResultAsync(EvaluateClaim message, Func<ClaimRecord, ClaimRecord> withResult, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var current = await claims.GetAsync(message.Tenant, message.Claim, cancellationToken).ConfigureAwait(false);
-            if (current is not { Status: nameof(PipelineStatus.Evaluating) })
-            {
-                LogSkipped(logger, message.Tenant.Value, message.Claim.Value, current?.Status ?? "missing");
-                return null;
-            }
-
-            try
-            {
-                return await claims.UpdateAsync(withResult(current), cancellationToken).ConfigureAwait(false);
-            }
-            catch (ETagMismatchException) when (attempt < 5)
-            {
-                // The pipeline (or another delivery) wrote the row since we read it: look again.
-            }
-        }
-    }
-
     /// <summary>
-    /// One audit row per change the rules made and one for the outcome. The keys ({claim}-r{round}-{index}) and the
-    /// time (when this round's evaluation started, read from the pipeline history) are the same on every delivery
-    /// of the message, so a redelivery lands on the rows already written and adds none.
+    /// One audit row per change the rules made and one for the outcome. They go into the pipeline's outbox with the
+    /// verdict's own rows, so they are written once the result is saved, and once only (docs/PIPELINE.md).
     /// </summary>
-    private async Task AuditAsync(EvaluateClaim message, ClaimRecord claim, string version, RuleResult result, CancellationToken cancellationToken)
+    private static List<WriteAudit> AuditRows(int round, string version, RuleResult result, DateTimeOffset at)
     {
-        var at = RoundStartedAt(claim);
-        var prefix = string.Create(CultureInfo.InvariantCulture, $"{message.Claim.Value}-r{message.Round}");
-        for (var i = 0; i < result.Changes.Count; i++)
+        var rows = new List<WriteAudit>(result.Changes.Count + 1);
+        foreach (var change in result.Changes)
         {
-            var change = result.Changes[i];
             var field = change.ItemSequence is { } item
                 ? string.Create(CultureInfo.InvariantCulture, $"{change.Field} (item {item})")
                 : change.Field;
-            var entry = new AuditEntry(
-                message.Tenant, at, Actors.RulesEngine, message.Claim, "rules.change", "SUCCESS",
-                $"{field}: {Describe(change.Before)} -> {Describe(change.After)}",
-                RuleId: change.RuleId, RuleSetVersion: version);
-            await audit.AppendAsync(entry, string.Create(CultureInfo.InvariantCulture, $"{prefix}-{i}"), cancellationToken).ConfigureAwait(false);
+            rows.Add(new WriteAudit(
+                "rules.change", PipelineAuditResult.Success, $"{field}: {Describe(change.Before)} -> {Describe(change.After)}", at, Actors.RulesEngine, RuleId: change.RuleId));
         }
 
-        var outcome = new AuditEntry(
-            message.Tenant, at, Actors.RulesEngine, message.Claim, "rules.evaluated", "SUCCESS",
-            string.Create(CultureInfo.InvariantCulture, $"{result.Outcome}; risk {result.Risk.Score}; {result.Changes.Count} changes; round {message.Round}"),
-            RuleId: result.HeldBy?.RuleId, RuleSetVersion: version, Note: result.HeldBy?.Reason);
-        await audit.AppendAsync(outcome, prefix + "-result", cancellationToken).ConfigureAwait(false);
+        rows.Add(new WriteAudit(
+            "rules.evaluated",
+            PipelineAuditResult.Success,
+            string.Create(CultureInfo.InvariantCulture, $"{result.Outcome}; risk {result.Risk.Score}; {result.Changes.Count} changes; round {round}; ruleset {version}"),
+            at,
+            Actors.RulesEngine,
+            Note: result.HeldBy?.Reason,
+            RuleId: result.HeldBy?.RuleId));
+        return rows;
     }
 
     /// <summary>"{tenant}/{claim}.json" → "{tenant}/{claim}.v{version}.json" (the document the rules corrected).</summary>
@@ -181,20 +159,6 @@ public sealed partial class RulesEngineHandler(
 
         var digits = blob.AsSpan(marker + 2, blob.Length - suffix.Length - marker - 2);
         return digits.ContainsAnyExceptInRange('0', '9') ? blob : blob[..marker] + suffix;
-    }
-
-    private static DateTimeOffset RoundStartedAt(ClaimRecord claim)
-    {
-        var state = PipelineJson.DeserializeState(claim.PipelineJson!);
-        for (var i = state.History.Length - 1; i >= 0; i--)
-        {
-            if (state.History[i].To == PipelineStatus.Evaluating)
-            {
-                return state.History[i].At;
-            }
-        }
-
-        return state.UpdatedAt;
     }
 
     private static string Describe(FieldSnapshot value) =>

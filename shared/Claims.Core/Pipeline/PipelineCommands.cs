@@ -13,7 +13,17 @@ namespace Claims.Core.Pipeline;
 [JsonDerivedType(typeof(ScheduleEscalation), "ScheduleEscalation")]
 [JsonDerivedType(typeof(RaiseAlert), "RaiseAlert")]
 [JsonDerivedType(typeof(WriteAudit), "WriteAudit")]
-public abstract record PipelineCommand;
+public abstract record PipelineCommand
+{
+    /// <summary>
+    /// The command's idempotency key once the runner has put it in an outbox (<see cref="Decision.CommandKey(PipelineState, int)"/>
+    /// of the transition that produced it). The decider never sets it; an outbox may carry commands of an earlier
+    /// transition (audit rows performed together with the next one's), so each stored command names its own key.
+    /// Stored outboxes without keys (written before keys were stored) take the key of their position.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Key { get; init; }
+}
 
 /// <summary>
 /// Enqueue the claim to the rules engine (<c>claims-intake</c>) after a reevaluate release. The message carries
@@ -62,7 +72,8 @@ public enum PipelineAuditResult
 
 /// <summary>
 /// Append a row to the execution log. <paramref name="Details"/> holds ids, codes and numbers only;
-/// <paramref name="Note"/> is the admin's free text from a release or cancel, stored on the audit row and nowhere else.
+/// <paramref name="Note"/> is the admin's free text from a release or cancel (or a hold reason), stored on the audit
+/// row and nowhere else; <paramref name="RuleId"/> names the rule a rules-engine row is about.
 /// </summary>
 public sealed record WriteAudit(
     string Action,
@@ -70,7 +81,8 @@ public sealed record WriteAudit(
     string Details,
     DateTimeOffset At,
     string Actor,
-    string? Note = null) : PipelineCommand;
+    string? Note = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RuleId = null) : PipelineCommand;
 
 /// <summary>The <see cref="WriteAudit.Action"/> values the pipeline writes.</summary>
 public static class PipelineAuditActions
