@@ -129,6 +129,81 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Empty(await PeekForAsync(StorageNames.PipelineQueue, claimId));
     }
 
+    [Fact]
+    public async Task HandleAsync_ChargeFarAboveTheTenantsUsual_ScoresChargeHighFromTheTenantsOwnStatistics()
+    {
+        var tenant = await app.NewTenantAsync();
+        foreach (var listener in app.Services.GetServices<IHostedService>().OfType<QueueListener>())
+        {
+            await listener.StopAsync(CancellationToken.None);
+        }
+
+        // 50 earlier claims of this tenant billed 97153 at 5.00 a unit; the sample bills 18.75 (>= 3x). 97155 has too few
+        // samples to count, and another tenant's statistics are not this tenant's.
+        var stats = app.Storage.Table(StorageNames.ChargeStatsTable);
+        await stats.UpsertEntityAsync(new TableEntity(tenant.Tenant.Value, "97153") { ["Count"] = 50L, ["Total"] = "250.00" }, TableUpdateMode.Replace);
+        await stats.UpsertEntityAsync(new TableEntity(tenant.Tenant.Value, "97155") { ["Count"] = 3L, ["Total"] = "3.00" }, TableUpdateMode.Replace);
+        var other = await app.NewTenantAsync();
+        await stats.UpsertEntityAsync(new TableEntity(other.Tenant.Value, "97155") { ["Count"] = 500L, ["Total"] = "500.00" }, TableUpdateMode.Replace);
+
+        using var ingest = app.CreateClient();
+        ingest.DefaultRequestHeaders.Add("x-api-key", tenant.IngestKey);
+        using var posted = await ingest.PostAsync("/api/fhir/Claim", ClaimFlowTests.FhirBody(SampleClaims.AbaTherapy()));
+        var claimId = ClaimId.Parse(JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["claimId"]!.GetValue<string>());
+        var message = EvaluateClaim.TryParse((await TakeMessagesAsync(StorageNames.IntakeQueue, claimId, expected: 1)).Single().Text)!;
+        await app.Services.GetRequiredService<RulesEngineHandler>().HandleAsync(message, CancellationToken.None);
+
+        using var read = await ingest.GetAsync($"/api/claims/{claimId.Value}");
+        var factors = JsonNode.Parse(await read.Content.ReadAsStringAsync())!["ruleResult"]!["risk"]!["factors"]!.AsArray();
+        var high = Assert.Single(factors, f => f!["code"]!.GetValue<string>() == "CHARGE_HIGH");
+        Assert.Contains("97153", high!["explanation"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("97155", high["explanation"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleAsync_PassingClaim_FeedsTheTenantsUsualChargesOncePerClaim()
+    {
+        var tenant = await app.NewTenantAsync();
+        foreach (var listener in app.Services.GetServices<IHostedService>().OfType<QueueListener>())
+        {
+            await listener.StopAsync(CancellationToken.None);
+        }
+
+        using var admin = app.CreateClient();
+        admin.DefaultRequestHeaders.Add("x-api-key", tenant.AdminKey);
+        using (var saved = await RulesApiTests.PutAsync(admin, """{ "rules": [ { "id": "seen", "if": { "always": true }, "then": { "actions": [ { "applyTag": "seen" } ] } } ] }""", "\"1\""))
+        {
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        }
+
+        using var ingest = app.CreateClient();
+        ingest.DefaultRequestHeaders.Add("x-api-key", tenant.IngestKey);
+        using var posted = await ingest.PostAsync("/api/fhir/Claim", ClaimFlowTests.FhirBody(SampleClaims.AbaTherapy()));
+        var claimId = ClaimId.Parse(JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["claimId"]!.GetValue<string>());
+        var message = EvaluateClaim.TryParse((await TakeMessagesAsync(StorageNames.IntakeQueue, claimId, expected: 1)).Single().Text)!;
+        var handler = app.Services.GetRequiredService<RulesEngineHandler>();
+        var baselines = app.Services.GetRequiredService<Claims.Application.Rules.ChargeBaselines>();
+
+        await handler.HandleAsync(message, CancellationToken.None);
+        await handler.HandleAsync(message, CancellationToken.None);
+        await baselines.FlushAsync(CancellationToken.None);
+
+        // The app's own flusher may have drained the tally first and still be writing: give it a moment.
+        var rows = new Dictionary<string, TableEntity>();
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); rows.Count < 2 && DateTime.UtcNow < deadline; await Task.Delay(100))
+        {
+            await foreach (var row in app.Storage.Table(StorageNames.ChargeStatsTable).QueryAllAsync(TableFilter.PartitionEq(tenant.Tenant.Value)))
+            {
+                rows[row.RowKey] = row;
+            }
+        }
+
+        Assert.Equal(["97153", "97155"], rows.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(1L, rows["97153"].GetInt64("Count"));
+        Assert.Equal(18.75m, decimal.Parse(rows["97153"].GetString("Total")!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(31.25m, decimal.Parse(rows["97155"].GetString("Total")!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     private static List<string> RulesRows(List<TableEntity> rows) =>
         Keys(rows.Where(r => r.GetString("Action")!.StartsWith("rules.", StringComparison.Ordinal)).ToList());
 

@@ -28,7 +28,8 @@ public sealed partial class RulesEngineHandler(
     TimeProvider time,
     ILogger<RulesEngineHandler> logger,
     IAuthorizationLookup? authorizations = null,
-    Authorizations.AuthorizationGate? authorizationGate = null)
+    Authorizations.AuthorizationGate? authorizationGate = null,
+    ChargeBaselines? chargeBaselines = null)
 {
     private readonly BlobContainerClient documents = storage.Container(StorageNames.DocumentsContainer);
 
@@ -61,7 +62,8 @@ public sealed partial class RulesEngineHandler(
         var rules = await ruleSets.GetActiveAsync(message.Tenant, cancellationToken).ConfigureAwait(false);
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var preloaded = authorizationGate is null ? null : await authorizationGate.PreloadAsync(message.Tenant, facts, cancellationToken).ConfigureAwait(false);
-        var result = rules.Compiled.Evaluate(facts, EvaluationContext.Create(facts, preloaded ?? authorizations, null, today));
+        var usualCharges = chargeBaselines is null ? null : await chargeBaselines.GetUsualChargesAsync(message.Tenant, cancellationToken).ConfigureAwait(false);
+        var result = rules.Compiled.Evaluate(facts, EvaluationContext.Create(facts, preloaded ?? authorizations, usualCharges, today));
 
         var documentBlob = original;
         ReadOnlyMemory<byte> handover = blob.Content;
@@ -113,8 +115,17 @@ public sealed partial class RulesEngineHandler(
             return;
         }
 
+        if (evaluated.Outcome == RulesOutcome.Pass && chargeBaselines is not null && FirstPass(applied.Claim))
+        {
+            // The tenant's usual charges learn from claims that pass, once per claim (not again after a reevaluate).
+            chargeBaselines.Observe(message.Tenant, result.Claim);
+        }
+
         LogEvaluated(logger, message.Tenant.Value, message.Claim.Value, evaluated.Outcome, rules.Version);
     }
+
+    private static bool FirstPass(ClaimRecord? claim) =>
+        claim?.PipelineJson is { } json && PipelineJson.DeserializeState(json).History.Count(h => h.To == PipelineStatus.Submitting) == 1;
 
     /// <summary>
     /// One audit row per change the rules made and one for the outcome. They go into the pipeline's outbox with the
