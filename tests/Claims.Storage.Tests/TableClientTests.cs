@@ -248,6 +248,20 @@ public sealed class TableClientTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Query_DateTimeLessThan_StrictAndRowsWithoutThePropertyNeverMatch()
+    {
+        var table = await TestClients.NewTableAsync(azurite);
+        var at = new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
+        await table.AddEntityAsync(new TableEntity("p", "before") { ["Due"] = at.AddTicks(-1) });
+        await table.AddEntityAsync(new TableEntity("p", "equal") { ["Due"] = at });
+        await table.AddEntityAsync(new TableEntity("p", "none") { ["Other"] = "x" });
+
+        var page = await table.QueryAsync(TableFilter.And(TableFilter.PartitionEq("p"), TableFilter.Lt("Due", at)), ["RowKey"]);
+
+        Assert.Equal("before", Assert.Single(page.Items).RowKey);
+    }
+
+    [Fact]
     public async Task Query_Over1000Entities_PagesWithContinuationTokens()
     {
         var table = await TestClients.NewTableAsync(azurite);

@@ -19,6 +19,12 @@ public sealed class TableUnitTests
     }
 
     [Fact]
+    public void Lt_DateTime_UtcLiteralWithTicks() =>
+        Assert.Equal(
+            "Due lt datetime'2026-03-04T03:06:07.1234567Z'",
+            TableFilter.Lt("Due", new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.FromHours(2)).AddTicks(1_234_567)));
+
+    [Fact]
     public void RowKeyRange_IsHalfOpen() =>
         Assert.Equal("RowKey ge 'a' and RowKey lt 'b'", TableFilter.RowKeyRange("a", "b"));
 

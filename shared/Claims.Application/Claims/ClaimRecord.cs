@@ -1,4 +1,5 @@
 using Claims.Core.Claims;
+using Claims.Core.Pipeline;
 
 namespace Claims.Application.Claims;
 
@@ -49,6 +50,21 @@ public sealed record ClaimRecord
     /// <summary>Commands of the last transition not yet known to be performed (docs/PIPELINE.md, the runner's outbox).</summary>
     public string? OutboxJson { get; init; }
 
+    /// <summary>
+    /// When the current hold escalates, while the claim is Held and its hold is not yet escalated; null in every other
+    /// case (<see cref="EscalationDueFrom(PipelineState)"/>). A column of its own so the stuck-claim sweep can ask the
+    /// table for held claims whose escalation timer is overdue without reading every held claim's state.
+    /// </summary>
+    public DateTimeOffset? EscalationDueAt { get; init; }
+
     /// <summary>The row's ETag when it was read; null for a row not yet stored.</summary>
     public string? ETag { get; init; }
+
+    /// <summary>The <see cref="EscalationDueAt"/> column for a pipeline state: the hold's due time while Held and not
+    /// yet escalated, else null.</summary>
+    public static DateTimeOffset? EscalationDueFrom(PipelineState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state is { Status: PipelineStatus.Held, Hold: { Escalated: false } hold } ? hold.EscalationDueAt : null;
+    }
 }

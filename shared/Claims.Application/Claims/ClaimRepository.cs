@@ -109,6 +109,26 @@ public sealed class ClaimRepository(StorageClients storage)
         return claim with { ETag = newTag };
     }
 
+    /// <summary>
+    /// Sets the <see cref="ClaimRecord.EscalationDueAt"/> column alone (merge, If-Match) on a row written before the
+    /// column existed. False when the row changed since it was read: that save wrote the column itself.
+    /// </summary>
+    public async Task<bool> TrySetEscalationDueAtAsync(ClaimRecord claim, DateTimeOffset escalationDueAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var etag = claim.ETag ?? throw new ArgumentException("Only a claim that was read can be updated.", nameof(claim));
+        var entity = new TableEntity(claim.Tenant.Value, claim.Id.Value) { ["EscalationDueAt"] = escalationDueAt };
+        try
+        {
+            await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ETagMismatchException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A page of the tenant's claims in one status, oldest id order.</summary>
     public async Task<(IReadOnlyList<ClaimRecord> Items, string? ContinuationToken)> ListByStatusAsync(
         TenantId tenant, string status, int pageSize, string? continuationToken, CancellationToken cancellationToken)
@@ -136,6 +156,11 @@ public sealed class ClaimRepository(StorageClients storage)
         Set(entity, "RuleResult", c.RuleResultJson);
         Set(entity, "Pipeline", c.PipelineJson);
         Set(entity, "Outbox", c.OutboxJson);
+        if (c.EscalationDueAt is { } escalationDueAt)
+        {
+            entity["EscalationDueAt"] = escalationDueAt;
+        }
+
         return entity;
     }
 
@@ -171,6 +196,7 @@ public sealed class ClaimRepository(StorageClients storage)
         RuleResultJson = e.GetString("RuleResult"),
         PipelineJson = e.GetString("Pipeline"),
         OutboxJson = e.GetString("Outbox"),
+        EscalationDueAt = e.GetDateTimeOffset("EscalationDueAt"),
         ETag = e.ETag,
     };
 }

@@ -171,6 +171,7 @@ public sealed partial class PipelineRunner(
                 RuleSetVersion = decision.State.RuleSetVersion ?? record.RuleSetVersion,
                 PipelineJson = PipelineJson.Serialize(decision.State),
                 OutboxJson = outbox.IsEmpty ? null : PipelineJson.Serialize(outbox),
+                EscalationDueAt = ClaimRecord.EscalationDueFrom(decision.State),
             };
             if (context.Mutate is not null)
             {

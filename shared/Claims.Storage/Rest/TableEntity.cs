@@ -177,6 +177,13 @@ public static class TableFilter
 
     public static string PartitionEq(string pk) => Eq("PartitionKey", pk);
 
+    /// <summary><c>property lt datetime'…'</c> (UTC, 100 ns precision). A row without the property never matches.</summary>
+    public static string Lt(string property, DateTimeOffset value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(property);
+        return $"{property} lt datetime'{TableJson.FormatDate(value)}'";
+    }
+
     /// <summary>RowKey in [from, to) — the usual prefix scan.</summary>
     public static string RowKeyRange(string fromInclusive, string toExclusive)
     {
