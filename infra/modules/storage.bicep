@@ -38,6 +38,7 @@ var containerNames = [
   'documents'
   'outbound'
   'rulesets'
+  'poison-messages'
 ]
 
 // Holds the deployment package the app runs from (WEBSITE_RUN_FROM_PACKAGE); not used by the app itself.

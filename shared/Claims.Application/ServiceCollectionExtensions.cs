@@ -50,6 +50,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<TenantPipelinePolicies>();
         services.AddSingleton<PipelineRunner>();
         services.AddSingleton<IPoisonMessageHandler, PoisonMessageRecorder>();
+        services.AddSingleton<PoisonMessageArchive>();
         services.AddSingleton<RulesEngineHandler>();
         services.AddSingleton<Authorizations.AuthorizationStore>();
         services.AddSingleton<Authorizations.AuthorizationAdminHandler>();

@@ -6,9 +6,11 @@ using Claims.Application.Rules;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
+using Claims.Functions.Hosting;
 using Claims.Storage.Rest;
 using Claims.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using static Claims.Functions.Tests.PipelineSupport;
 
 namespace Claims.Functions.Tests;
@@ -132,6 +134,20 @@ public sealed class EscalationAndPoisonTests(AzuriteFixture azurite) : IAsyncLif
         Assert.True(await InPoisonQueueAsync(StorageNames.PipelineQueue, claimId));
         var audit = await AuditRowsAsync(app.Storage, tenant);
         Assert.Single(audit, r => r.GetString("Action") == PoisonMessageRecorder.AuditAction && r.GetString("ClaimId") == claimId);
+    }
+
+    [Fact]
+    public async Task LocalHost_PoisonQueueFunctions_NeitherListenedToNorInvocable()
+    {
+        // The local listener records a message when it moves it; a listener on the poison queue would record it again.
+        var listeners = app.Services.GetServices<IHostedService>().OfType<QueueListener>().ToList();
+        using var client = app.CreateClient();
+
+        using var invoked = await client.PostAsync("/RulesEnginePoison", JsonBody("{}"));
+
+        Assert.Equal(Catalog.Functions.Count(f => f.Trigger is QueueTrigger), listeners.Count);
+        Assert.Contains(Catalog.Functions, f => f.Trigger is PoisonQueueTrigger);
+        Assert.Equal(HttpStatusCode.NotFound, invoked.StatusCode);
     }
 
     private async Task<(TenantId Tenant, HttpClient Ingest, HttpClient Admin)> TenantAsync(TimeSpan escalationDelay)

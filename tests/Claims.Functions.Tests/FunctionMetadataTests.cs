@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Claims.Application.Storage;
+using Claims.Functions.Functions;
 using Claims.Functions.Hosting;
 
 namespace Claims.Functions.Tests;
@@ -58,6 +60,13 @@ public sealed class FunctionMetadataTests : IDisposable
                     Assert.Equal("AzureWebJobsStorage", trigger["connection"]!.GetValue<string>());
                     Assert.Equal(FunctionMetadata.QueueBindingName, trigger["name"]!.GetValue<string>());
                     break;
+                case PoisonQueueTrigger poison:
+                    Assert.Single(bindings);
+                    Assert.Equal("queueTrigger", trigger["type"]!.GetValue<string>());
+                    Assert.Equal(poison.QueueName + "-poison", trigger["queueName"]!.GetValue<string>());
+                    Assert.Equal("AzureWebJobsStorage", trigger["connection"]!.GetValue<string>());
+                    Assert.Equal(FunctionMetadata.QueueBindingName, trigger["name"]!.GetValue<string>());
+                    break;
                 case TimerTrigger timer:
                     Assert.Single(bindings);
                     Assert.Equal("timerTrigger", trigger["type"]!.GetValue<string>());
@@ -68,6 +77,31 @@ public sealed class FunctionMetadataTests : IDisposable
                     Assert.Fail($"{function.Name}: unexpected trigger {function.Trigger.GetType().Name}");
                     break;
             }
+        }
+    }
+
+    [Fact]
+    public void Write_EveryQueueFunction_HasOnePoisonQueueFunctionOnItsPoisonQueue()
+    {
+        FunctionMetadata.Write(outDir, Catalog.Functions);
+
+        var queueFunctions = Catalog.Functions.Where(f => f.Trigger is QueueTrigger).ToList();
+        var poisonFunctions = Catalog.Functions.Where(f => f.Trigger is PoisonQueueTrigger).ToList();
+        Assert.NotEmpty(queueFunctions);
+        Assert.Equal(queueFunctions.Count, poisonFunctions.Count);
+        foreach (var function in queueFunctions)
+        {
+            var queue = ((QueueTrigger)function.Trigger).QueueName;
+            var poison = Assert.Single(poisonFunctions, p => ((PoisonQueueTrigger)p.Trigger).FunctionName == function.Name);
+            Assert.Equal(function.Name + "Poison", poison.Name);
+            Assert.Equal(queue, ((PoisonQueueTrigger)poison.Trigger).QueueName);
+            Assert.Equal(typeof(PoisonQueueFunction), poison.HandlerType);
+
+            // What the Functions host reads: a queue trigger on <queue>-poison, a queue the deployment creates.
+            var trigger = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, poison.Name, "function.json")))!["bindings"]![0]!;
+            Assert.Equal("queueTrigger", trigger["type"]!.GetValue<string>());
+            Assert.Equal(queue + "-poison", trigger["queueName"]!.GetValue<string>());
+            Assert.Contains(queue + "-poison", StorageNames.Queues);
         }
     }
 

@@ -7,7 +7,7 @@ namespace Claims.Functions.Hosting;
 /// <summary>Every function of the app, declared once. Routes are relative to the "api" prefix.</summary>
 public static class Catalog
 {
-    public static IReadOnlyList<FunctionDescriptor> Functions { get; } =
+    public static IReadOnlyList<FunctionDescriptor> Functions { get; } = WithPoisonFunctions(
     [
         new("FhirClaimCreate", new HttpTrigger("fhir/Claim", ["POST"], ApiRole.Ingest), Http: IntakeFunctions.PostClaim),
         new("FhirBundle", new HttpTrigger("fhir", ["POST"], ApiRole.Ingest), Http: FhirFunctions.PostBundle),
@@ -43,5 +43,14 @@ public static class Catalog
         new("ClaimPipeline", new QueueTrigger(StorageNames.PipelineQueue), typeof(ClaimPipelineFunction)),
         new("StuckClaimSweep", new TimerTrigger("StuckClaimSweepSchedule", "0 */5 * * * *"), typeof(StuckClaimSweepFunction)),
         new("SignatureReplayPurge", new TimerTrigger("SignatureReplayPurgeSchedule", "0 17 * * * *"), typeof(SignatureReplayPurgeFunction)),
+    ]);
+
+    /// <summary>Adds "&lt;Name&gt;Poison" on the poison queue of every queue-triggered function (see <see cref="PoisonQueueTrigger"/>).</summary>
+    private static FunctionDescriptor[] WithPoisonFunctions(FunctionDescriptor[] functions) =>
+    [
+        .. functions,
+        .. functions
+            .Where(f => f.Trigger is QueueTrigger)
+            .Select(f => new FunctionDescriptor(f.Name + "Poison", new PoisonQueueTrigger(f.Name, ((QueueTrigger)f.Trigger).QueueName), typeof(PoisonQueueFunction))),
     ];
 }

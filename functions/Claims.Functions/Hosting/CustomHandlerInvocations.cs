@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Claims.Functions.Functions;
 
 namespace Claims.Functions.Hosting;
 
@@ -9,19 +10,19 @@ namespace Claims.Functions.Hosting;
 /// sends <c>POST /{FunctionName}</c> with <c>{ "Data": { binding: value }, "Metadata": { ... } }</c>, the handler the
 /// catalog names runs (the same <see cref="IQueueFunction"/> / <see cref="ITimerFunction"/> the local host runs), and
 /// the answer is <c>{ "Outputs": {}, "Logs": [...], "ReturnValue": null }</c>. A non-2xx answer fails the invocation,
-/// so the host makes the message visible again and moves it to <c>&lt;queue&gt;-poison</c> after maxDequeueCount.
-/// HTTP functions are not invoked here: with <c>enableForwardingHttpRequest</c> the host forwards the original
+/// so the host makes the message visible again and moves it to <c>&lt;queue&gt;-poison</c> after maxDequeueCount, where
+/// the poison-queue function of that queue (<see cref="PoisonQueueTrigger"/>) receives it. HTTP functions are not invoked here: with <c>enableForwardingHttpRequest</c> the host forwards the original
 /// request to its own path (/api/...), which the regular routes serve.
 /// </summary>
 public static partial class CustomHandlerInvocations
 {
-    /// <summary>Maps one invocation endpoint per queue or timer function of the catalog.</summary>
+    /// <summary>Maps one invocation endpoint per queue, poison-queue or timer function of the catalog.</summary>
     public static WebApplication MapInvocations(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         foreach (var function in Catalog.Functions)
         {
-            if (function.Trigger is QueueTrigger or TimerTrigger)
+            if (function.Trigger is QueueTrigger or PoisonQueueTrigger or TimerTrigger)
             {
                 app.MapPost("/" + function.Name, (HttpContext context) => InvokeAsync(function, context)).WithName("invoke-" + function.Name);
             }
@@ -51,7 +52,12 @@ public static partial class CustomHandlerInvocations
             switch (function.Trigger)
             {
                 case QueueTrigger:
-                    await InvokeQueueAsync(function, context, payload.RootElement, logger, cancellationToken).ConfigureAwait(false);
+                    var queueFunction = (IQueueFunction)context.RequestServices.GetRequiredService(function.HandlerType!);
+                    await InvokeQueueAsync(function, context, payload.RootElement, logger, queueFunction.RunAsync, cancellationToken).ConfigureAwait(false);
+                    break;
+                case PoisonQueueTrigger poison:
+                    var poisonFunction = context.RequestServices.GetRequiredService<PoisonQueueFunction>();
+                    await InvokeQueueAsync(function, context, payload.RootElement, logger, (invocation, ct) => poisonFunction.RunAsync(poison, invocation, ct), cancellationToken).ConfigureAwait(false);
                     break;
                 case TimerTrigger:
                     await InvokeTimerAsync(function, context, payload.RootElement, logger, cancellationToken).ConfigureAwait(false);
@@ -60,7 +66,13 @@ public static partial class CustomHandlerInvocations
         }
     }
 
-    private static async Task InvokeQueueAsync(FunctionDescriptor function, HttpContext context, JsonElement payload, ILogger logger, CancellationToken cancellationToken)
+    private static async Task InvokeQueueAsync(
+        FunctionDescriptor function,
+        HttpContext context,
+        JsonElement payload,
+        ILogger logger,
+        Func<QueueInvocation, CancellationToken, Task> run,
+        CancellationToken cancellationToken)
     {
         var invocation = InvocationPayload.ReadQueue(payload, FunctionMetadata.QueueBindingName);
         if (invocation is null)
@@ -69,10 +81,9 @@ public static partial class CustomHandlerInvocations
             return;
         }
 
-        var handler = (IQueueFunction)context.RequestServices.GetRequiredService(function.HandlerType!);
         try
         {
-            await handler.RunAsync(invocation, cancellationToken).ConfigureAwait(false);
+            await run(invocation, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {

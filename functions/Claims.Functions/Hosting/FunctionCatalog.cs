@@ -1,3 +1,4 @@
+using Claims.Application.Storage;
 using Claims.Application.Tenants;
 
 namespace Claims.Functions.Hosting;
@@ -12,6 +13,18 @@ public sealed record HttpTrigger(string Route, IReadOnlyList<string> Methods, Ap
 
 /// <summary>A queue trigger on the storage account named by the AzureWebJobsStorage connection.</summary>
 public sealed record QueueTrigger(string QueueName) : FunctionTrigger;
+
+/// <summary>
+/// A queue trigger on the poison queue of the queue-triggered function <paramref name="FunctionName"/>, which reads
+/// <paramref name="QueueName"/>. Only the Functions host runs these (custom-handler mode): it moves a message that
+/// failed maxDequeueCount times to the poison queue itself, without our code seeing it. The local host records a
+/// message when it moves it, so it runs no listener on poison queues (that would record it a second time, under the
+/// poison copy's id, and take it off the poison queue).
+/// </summary>
+public sealed record PoisonQueueTrigger(string FunctionName, string QueueName) : FunctionTrigger
+{
+    public string PoisonQueueName => StorageNames.PoisonQueue(QueueName);
+}
 
 /// <summary>A timer trigger whose six-field NCRONTAB schedule is read from the app setting <paramref name="ScheduleSetting"/>.</summary>
 public sealed record TimerTrigger(string ScheduleSetting, string DefaultSchedule) : FunctionTrigger;

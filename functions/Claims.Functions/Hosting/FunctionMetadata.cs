@@ -8,7 +8,8 @@ namespace Claims.Functions.Hosting;
 /// Generates the Functions host's <c>&lt;FunctionName&gt;/function.json</c> files from the catalog at publish time, so
 /// triggers are declared once. HTTP functions are anonymous to the host (the app checks its own API keys) with the
 /// route and methods of the catalog and an http output (what the host needs to forward the request as it is); queue
-/// functions read the catalog's queue through the AzureWebJobsStorage connection; timer functions take their schedule
+/// functions read the catalog's queue through the AzureWebJobsStorage connection, poison-queue functions the
+/// &lt;queue&gt;-poison queue of theirs; timer functions take their schedule
 /// from the app setting the catalog names (<c>%Setting%</c>), which the deployment must therefore set.
 /// </summary>
 public static class FunctionMetadata
@@ -72,14 +73,8 @@ public static class FunctionMetadata
                 ["methods"] = new JsonArray([.. http.Methods.Select(m => (JsonNode)JsonValue.Create(m.ToLowerInvariant()))]),
             },
             new JsonObject { ["type"] = "http", ["direction"] = "out", ["name"] = HttpOutputBindingName }),
-        QueueTrigger queue => new JsonArray(new JsonObject
-        {
-            ["type"] = "queueTrigger",
-            ["direction"] = "in",
-            ["name"] = QueueBindingName,
-            ["queueName"] = queue.QueueName,
-            ["connection"] = StorageSetup.ConnectionName,
-        }),
+        QueueTrigger queue => QueueBinding(queue.QueueName),
+        PoisonQueueTrigger poison => QueueBinding(poison.PoisonQueueName),
         TimerTrigger timer => new JsonArray(new JsonObject
         {
             ["type"] = "timerTrigger",
@@ -89,4 +84,13 @@ public static class FunctionMetadata
         }),
         _ => throw new NotSupportedException($"No function.json mapping for trigger {trigger.GetType().Name}."),
     };
+
+    private static JsonArray QueueBinding(string queueName) => new(new JsonObject
+    {
+        ["type"] = "queueTrigger",
+        ["direction"] = "in",
+        ["name"] = QueueBindingName,
+        ["queueName"] = queueName,
+        ["connection"] = StorageSetup.ConnectionName,
+    });
 }

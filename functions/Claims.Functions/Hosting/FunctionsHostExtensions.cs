@@ -1,4 +1,5 @@
 using Claims.Functions.Http;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Claims.Functions.Hosting;
@@ -25,7 +26,8 @@ public static class FunctionsHostExtensions
         {
             if (function.HandlerType is not null)
             {
-                services.AddScoped(function.HandlerType);
+                // One handler type serves every poison-queue function.
+                services.TryAddScoped(function.HandlerType);
             }
 
             if (customHandler)
@@ -44,6 +46,9 @@ public static class FunctionsHostExtensions
                         sp.GetRequiredService<TimeProvider>(),
                         sp.GetRequiredService<ILogger<QueueListener>>(),
                         sp.GetRequiredService<StorageStartup>().Ready));
+                    break;
+                case PoisonQueueTrigger:
+                    // None locally: the local listener records a message when it moves it to the poison queue.
                     break;
                 case TimerTrigger:
                     // Fail at start-up, not at the first tick, when a schedule setting is wrong.

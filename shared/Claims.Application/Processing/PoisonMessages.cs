@@ -7,8 +7,21 @@ using Microsoft.Extensions.Logging;
 
 namespace Claims.Application.Processing;
 
-/// <summary>A message that was moved to <c>&lt;queue&gt;-poison</c> after it failed too often.</summary>
-public sealed record PoisonedMessage(string FunctionName, string QueueName, string PoisonQueueName, string MessageId, long DequeueCount, string Text);
+/// <summary>
+/// A message that was moved to <c>&lt;queue&gt;-poison</c> after it failed too often. <paramref name="KeptAs"/> names
+/// where the message is kept when that is not the poison queue (in Azure: the blob the poison-queue function wrote,
+/// <see cref="PoisonMessageArchive"/>). <paramref name="MovedAt"/>, when known (in Azure: the poison copy's insertion
+/// time), is the time recorded, so recording the same message again lands on the same audit row.
+/// </summary>
+public sealed record PoisonedMessage(
+    string FunctionName,
+    string QueueName,
+    string PoisonQueueName,
+    string MessageId,
+    long DequeueCount,
+    string Text,
+    string? KeptAs = null,
+    DateTimeOffset? MovedAt = null);
 
 /// <summary>Told about every message the queue trigger gives up on (after it is in the poison queue).</summary>
 public interface IPoisonMessageHandler
@@ -18,8 +31,9 @@ public interface IPoisonMessageHandler
 
 /// <summary>
 /// Records a poisoned message: one audit row (action <c>queue.poison</c>, result FAILED) and one open alert
-/// (kind <c>PoisonMessage</c>), both keyed by queue and message id so a repeat writes nothing new. The message
-/// text is never stored or logged (a garbage message may hold anything); only its queue, id, dequeue count and
+/// (kind <c>PoisonMessage</c>), both keyed by queue and message id so a repeat raises no second alert, and writes no
+/// second audit row when it carries the same <see cref="PoisonedMessage.MovedAt"/> (the row key holds the time). The
+/// message text is never stored or logged here (a garbage message may hold anything); only its queue, id, dequeue count and
 /// the claim id when it names one. When the text names an existing tenant the rows go to that tenant (the admins
 /// see the alert in GET /alerts); otherwise — unreadable text, or a tenant that does not exist — they go to the
 /// reserved <see cref="SystemTenant"/> partition, which only operators read (docs/PIPELINE.md, "Poison messages").
@@ -49,15 +63,17 @@ public sealed partial class PoisonMessageRecorder(
             tenant = candidate;
         }
 
-        var now = time.GetUtcNow();
+        // The audit row's key includes its time: a stable time makes a repeat land on the same row.
+        var now = message.MovedAt ?? time.GetUtcNow();
         var key = PoisonKey(message.QueueName, message.MessageId);
+        var kept = message.KeptAs is { } blob ? "; kept as blob " + blob : string.Empty;
         var details = string.Create(
             CultureInfo.InvariantCulture,
-            $"function {message.FunctionName}; queue {message.QueueName}; message {message.MessageId}; dequeue count {message.DequeueCount}; moved to {message.PoisonQueueName}");
+            $"function {message.FunctionName}; queue {message.QueueName}; message {message.MessageId}; dequeue count {message.DequeueCount}; moved to {message.PoisonQueueName}{kept}");
         await audit.AppendAsync(new AuditEntry(tenant, now, Actors.QueueTrigger, claim, AuditAction, "FAILED", details), key, cancellationToken).ConfigureAwait(false);
         var text = string.Create(
             CultureInfo.InvariantCulture,
-            $"A message on {message.QueueName} failed {message.DequeueCount} times and was moved to {message.PoisonQueueName} (message {message.MessageId}{(claim is { } c ? ", claim " + c.Value : string.Empty)}).");
+            $"A message on {message.QueueName} failed {message.DequeueCount} times and was moved to {message.PoisonQueueName}{(message.KeptAs is { } k ? ", kept as blob " + k : string.Empty)} (message {message.MessageId}{(claim is { } c ? ", claim " + c.Value : string.Empty)}).");
         await alerts.RaiseAsync(new Alert(tenant, key, AlertKind, text, now, claim), cancellationToken).ConfigureAwait(false);
         LogRecorded(logger, message.QueueName, message.MessageId, tenant.Value);
     }

@@ -33,10 +33,17 @@ public static class StorageNames
     /// <summary>Rule-set documents too large for a table property (immutable, one per saved version).</summary>
     public const string RuleSetsContainer = "rulesets";
 
+    /// <summary>Poison messages kept by the poison-queue functions in Azure (custom-handler mode), as blob
+    /// <c>{queue}/{messageId}.json</c> (docs/RELIABILITY.md, "Poison messages").</summary>
+    public const string PoisonMessagesContainer = "poison-messages";
+
     public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable, ChargeStatsTable];
 
     public static IReadOnlyList<string> Queues { get; } =
         [IntakeQueue, IntakeQueue + "-poison", PipelineQueue, PipelineQueue + "-poison", AuthorizationSweepQueue, AuthorizationSweepQueue + "-poison"];
 
-    public static IReadOnlyList<string> Containers { get; } = [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer];
+    public static IReadOnlyList<string> Containers { get; } = [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer, PoisonMessagesContainer];
+
+    /// <summary>Where the queue trigger moves a message of <paramref name="queue"/> that failed maxDequeueCount times.</summary>
+    public static string PoisonQueue(string queue) => queue + "-poison";
 }

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Claims.Application.Audit;
+using Claims.Application.Processing;
+using Claims.Application.Storage;
+using Claims.Functions.Hosting;
+using Claims.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using static Claims.Functions.Tests.HostInvocations;
+
+namespace Claims.Functions.Tests;
+
+/// <summary>
+/// The poison-queue functions in custom-handler mode: the test does what the Functions host does after a message's
+/// last failed attempt (a copy on &lt;queue&gt;-poison), delivers that copy to <c>POST /&lt;Function&gt;Poison</c>, and
+/// checks the kept blob, the audit row and the alert on Azurite.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class PoisonQueueFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private readonly AppFactory app = new(azurite, new Dictionary<string, string?> { [HostingMode.CustomHandlerPortSetting] = "7197" });
+
+    public static TheoryData<string> PoisonFunctions => new(Catalog.Functions.Where(f => f.Trigger is PoisonQueueTrigger).Select(f => f.Name));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await app.DisposeAsync();
+
+    [Fact]
+    public async Task Invocation_MessageNamesTenantAndClaim_KeptAsBlobWithAuditRowAndAlertOnce()
+    {
+        var tenant = await app.NewTenantAsync();
+        var claimId = Guid.NewGuid().ToString("N");
+        var text = new JsonObject { ["tenant"] = tenant.Tenant.Value, ["claimId"] = claimId, ["event"] = new JsonObject { ["$event"] = "NoSuchEvent" } }.ToJsonString();
+        var poisonQueue = StorageNames.PoisonQueue(StorageNames.PipelineQueue);
+        await app.Storage.Queue(poisonQueue).SendMessageAsync(text);
+        var message = await TakeAsync(app.Storage, poisonQueue, claimId);
+        using var client = app.CreateClient();
+
+        var (status, answer) = await InvokeAsync(client, "ClaimPipelinePoison", Payload(message, doubleEncoded: true));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains(message.MessageId, answer["Logs"]!.AsArray().Single()!.GetValue<string>(), StringComparison.Ordinal);
+        var blobName = PoisonMessageArchive.BlobName(StorageNames.PipelineQueue, message.MessageId);
+        var blob = await app.Storage.Container(StorageNames.PoisonMessagesContainer).DownloadAsync(blobName);
+        Assert.NotNull(blob);
+        var kept = JsonNode.Parse(blob.Content)!;
+        Assert.Equal(text, kept["text"]!.GetValue<string>());
+        Assert.Equal("ClaimPipeline", kept["function"]!.GetValue<string>());
+        Assert.Equal(StorageNames.PipelineQueue, kept["queue"]!.GetValue<string>());
+        Assert.Equal(poisonQueue, kept["poisonQueue"]!.GetValue<string>());
+        Assert.Equal(message.MessageId, kept["poisonMessageId"]!.GetValue<string>());
+
+        using var admin = app.CreateClient();
+        admin.DefaultRequestHeaders.Add("x-api-key", tenant.AdminKey);
+        var alert = Assert.Single(await PoisonAlertsAsync(admin));
+        Assert.Equal(PoisonMessageRecorder.PoisonKey(StorageNames.PipelineQueue, message.MessageId), alert["id"]!.GetValue<string>());
+        Assert.Equal(claimId, alert["claimId"]!.GetValue<string>());
+        Assert.Contains($"{StorageNames.PoisonMessagesContainer}/{blobName}", alert["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("NoSuchEvent", alert["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        var row = Assert.Single(await PipelineSupport.AuditRowsAsync(app.Storage, tenant.Tenant), r => r.GetString("Action") == PoisonMessageRecorder.AuditAction);
+        Assert.Equal(claimId, row.GetString("ClaimId"));
+        Assert.Equal("FAILED", row.GetString("Result"));
+        Assert.Equal(message.InsertedOn, row.GetDateTimeOffset("At"));
+
+        // The host retries a poison message it could not delete: nothing new, the first copy stays.
+        var (again, _) = await InvokeAsync(client, "ClaimPipelinePoison", Payload(message with { DequeueCount = 2 }, doubleEncoded: false));
+
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.Single(await PoisonAlertsAsync(admin));
+        Assert.Single(await PipelineSupport.AuditRowsAsync(app.Storage, tenant.Tenant), r => r.GetString("Action") == PoisonMessageRecorder.AuditAction);
+        Assert.Equal(blob.ETag, (await app.Storage.Container(StorageNames.PoisonMessagesContainer).DownloadAsync(blobName))!.ETag);
+        await DeleteAsync(app.Storage, poisonQueue, message);
+    }
+
+    [Theory]
+    [MemberData(nameof(PoisonFunctions))]
+    public async Task Invocation_Garbage_KeptAsBlobWithSystemAuditRowAndAlert(string function)
+    {
+        var trigger = (PoisonQueueTrigger)Catalog.Functions.Single(f => f.Name == function).Trigger;
+        var marker = "garbage-" + Guid.NewGuid().ToString("N");
+        await app.Storage.Queue(trigger.PoisonQueueName).SendMessageAsync($"not json {marker}");
+        var message = await TakeAsync(app.Storage, trigger.PoisonQueueName, marker);
+        using var client = app.CreateClient();
+
+        var (status, _) = await InvokeAsync(client, function, Payload(message, doubleEncoded: true));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var blob = await app.Storage.Container(StorageNames.PoisonMessagesContainer).DownloadAsync(PoisonMessageArchive.BlobName(trigger.QueueName, message.MessageId));
+        Assert.Equal($"not json {marker}", JsonNode.Parse(blob!.Content)!["text"]!.GetValue<string>());
+        var key = PoisonMessageRecorder.PoisonKey(trigger.QueueName, message.MessageId);
+        var alert = Assert.Single(
+            await app.Services.GetRequiredService<AlertStore>().ListOpenAsync(PoisonMessageRecorder.SystemTenant, CancellationToken.None),
+            a => a.Key == key);
+        Assert.Equal(PoisonMessageRecorder.AlertKind, alert.Kind);
+        Assert.DoesNotContain(marker, alert.Text, StringComparison.Ordinal);
+        var row = Assert.Single(await PipelineSupport.AuditRowsAsync(app.Storage, PoisonMessageRecorder.SystemTenant), r => r.RowKey.EndsWith(key, StringComparison.Ordinal));
+        Assert.Equal(PoisonMessageRecorder.AuditAction, row.GetString("Action"));
+        Assert.Contains(trigger.FunctionName, row.GetString("Details"), StringComparison.Ordinal);
+        await DeleteAsync(app.Storage, trigger.PoisonQueueName, message);
+    }
+
+    [Fact]
+    public async Task Invocation_MessageIdNotAQueueId_Answers500AndKeepsNothing()
+    {
+        using var client = app.CreateClient();
+        var payload = new JsonObject
+        {
+            ["Data"] = new JsonObject { [FunctionMetadata.QueueBindingName] = "anything" },
+            ["Metadata"] = new JsonObject { ["Id"] = "../escape", ["DequeueCount"] = 1 },
+        };
+
+        var (status, answer) = await InvokeAsync(client, "RulesEnginePoison", payload);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        Assert.Contains("FormatException", answer["Logs"]!.AsArray().Single()!.GetValue<string>(), StringComparison.Ordinal);
+        await foreach (var name in app.Storage.Container(StorageNames.PoisonMessagesContainer).ListBlobNamesAsync())
+        {
+            Assert.DoesNotContain("escape", name, StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<List<JsonNode>> PoisonAlertsAsync(HttpClient admin)
+    {
+        using var response = await admin.GetAsync("/api/alerts");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return [.. JsonNode.Parse(await response.Content.ReadAsStringAsync())!["items"]!.AsArray()
+            .Where(a => a!["kind"]!.GetValue<string>() == PoisonMessageRecorder.AlertKind)
+            .Select(a => a!)];
+    }
+}
