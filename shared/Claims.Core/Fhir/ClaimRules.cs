@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using System.Collections.Frozen;
 
 namespace Claims.Core.Fhir;
 
@@ -9,9 +9,9 @@ namespace Claims.Core.Fhir;
 /// that must resolve inside the payload and their target types, and the billing checks (NPI check digit, CPT/HCPCS and
 /// ICD-10 formats, service dates not in the future, charges not negative, total = sum of item.net).
 /// </summary>
-internal static partial class ClaimRules
+internal static class ClaimRules
 {
-    private static readonly Dictionary<string, string[]> ReferenceTargets = new(StringComparer.Ordinal)
+    private static readonly FrozenDictionary<string, string[]> ReferenceTargets = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         [".patient"] = ["Patient"],
         [".provider"] = ["Practitioner", "PractitionerRole", "Organization"],
@@ -22,31 +22,34 @@ internal static partial class ClaimRules
         [".careTeam.provider"] = ["Practitioner", "PractitionerRole", "Organization"],
         [".payee.party"] = ["Practitioner", "PractitionerRole", "Organization", "Patient", "RelatedPerson"],
         [".item.locationReference"] = ["Location"],
-    };
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    private static readonly FrozenDictionary<string, string[]>.AlternateLookup<ReadOnlySpan<char>> ReferenceTargetsByChars =
+        ReferenceTargets.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>Applies every Claim rule to <paramref name="claim"/>, adding issues (expressions under claim.Path).</summary>
     public static void Check(ResourceNode claim, ReferenceResolver resolver, DateOnly today, IntakeOptions options, List<OutcomeIssue> issues)
     {
-        var json = claim.Json;
         var root = claim.Path;
-        if (json.Prop("item") is { ValueKind: JsonValueKind.Array } items && items.GetArrayLength() > options.MaxClaimItems)
+        var parts = ClaimParts.Of(claim.Json);
+        if (parts.Item.ValueKind == JsonValueKind.Array && parts.Item.GetArrayLength() > options.MaxClaimItems)
         {
             issues.Add(OutcomeIssue.Error("too-costly", $"A claim may have at most {options.MaxClaimItems} items.", root + ".item"));
         }
 
-        CheckInsurance(json, root, issues);
-        var careTeam = UniqueSequences(json, "careTeam", root, issues);
-        var information = UniqueSequences(json, "supportingInfo", root, issues);
-        var diagnoses = UniqueSequences(json, "diagnosis", root, issues);
-        var procedures = UniqueSequences(json, "procedure", root, issues);
-        UniqueSequences(json, "insurance", root, issues);
-        UniqueSequences(json, "item", root, issues);
-        RequireChoice(json, "diagnosis", "diagnosis", root, issues);
-        RequireChoice(json, "procedure", "procedure", root, issues);
-        CheckItems(json, root, today, issues, careTeam, information, diagnoses, procedures);
-        CheckDiagnosisCodes(json, root, issues);
-        CheckTotal(json, root, issues);
-        CheckDate(json.Prop("billablePeriod")?.Str("start"), root, ".billablePeriod.start", today, issues);
+        CheckInsurance(parts.Insurance, root, issues);
+        var careTeam = UniqueSequences(parts.CareTeam, "careTeam", root, issues);
+        var information = UniqueSequences(parts.SupportingInfo, "supportingInfo", root, issues);
+        var diagnoses = UniqueSequences(parts.Diagnosis, "diagnosis", root, issues);
+        var procedures = UniqueSequences(parts.Procedure, "procedure", root, issues);
+        UniqueSequences(parts.Insurance, "insurance", root, issues);
+        UniqueSequences(parts.Item, "item", root, issues);
+        RequireChoice(parts.Diagnosis, "diagnosis", "diagnosis", root, issues);
+        RequireChoice(parts.Procedure, "procedure", "procedure", root, issues);
+        var nets = CheckItems(parts.Item, root, today, issues, careTeam, information, diagnoses, procedures);
+        CheckDiagnosisCodes(parts.Diagnosis, root, issues);
+        CheckTotal(parts, nets, root, issues);
+        CheckDate(StartOf(parts.BillablePeriod), root, ".billablePeriod.start", today, issues);
     }
 
     /// <summary>
@@ -69,7 +72,7 @@ internal static partial class ClaimRules
                     break;
                 case ResolutionKind.Resolved when resolution.Target is { } target:
                     if (node.Type == "Claim" && site.Path.StartsWith(node.Path, StringComparison.Ordinal)
-                        && ReferenceTargets.TryGetValue(IndexPattern().Replace(site.Path[node.Path.Length..], string.Empty), out var allowed)
+                        && AllowedTargets(site.Path.AsSpan(node.Path.Length)) is { } allowed
                         && !allowed.Contains(target.Type))
                     {
                         issues.Add(OutcomeIssue.Error("invalid", $"The reference points to a {target.Type}; expected {string.Join(" or ", allowed)}.", site.Path));
@@ -132,9 +135,9 @@ internal static partial class ClaimRules
         }
     }
 
-    private static void CheckInsurance(JsonElement json, string root, List<OutcomeIssue> issues)
+    private static void CheckInsurance(JsonElement insurance, string root, List<OutcomeIssue> issues)
     {
-        if (json.Prop("insurance") is not { ValueKind: JsonValueKind.Array } insurance)
+        if (insurance.ValueKind != JsonValueKind.Array)
         {
             return;
         }
@@ -154,11 +157,16 @@ internal static partial class ClaimRules
         }
     }
 
-    private static HashSet<int> UniqueSequences(JsonElement json, string element, string root, List<OutcomeIssue> issues)
+    private static SequenceSet UniqueSequences(JsonElement entries, string element, string root, List<OutcomeIssue> issues)
     {
-        var seen = new HashSet<int>();
+        var seen = default(SequenceSet);
+        if (entries.ValueKind != JsonValueKind.Array)
+        {
+            return seen;
+        }
+
         var index = 0;
-        foreach (var entry in json.Arr(element))
+        foreach (var entry in entries.EnumerateArray())
         {
             if (entry.Int("sequence") is { } sequence && !seen.Add(sequence))
             {
@@ -171,13 +179,17 @@ internal static partial class ClaimRules
         return seen;
     }
 
-    private static void RequireChoice(JsonElement json, string element, string choice, string root, List<OutcomeIssue> issues)
+    private static void RequireChoice(JsonElement entries, string element, string choice, string root, List<OutcomeIssue> issues)
     {
-        var index = 0;
-        foreach (var entry in json.Arr(element))
+        if (entries.ValueKind != JsonValueKind.Array)
         {
-            if (entry.ValueKind == JsonValueKind.Object
-                && !entry.EnumerateObject().Any(p => p.Name.StartsWith(choice, StringComparison.Ordinal) && p.Name.Length > choice.Length && char.IsUpper(p.Name[choice.Length])))
+            return;
+        }
+
+        var index = 0;
+        foreach (var entry in entries.EnumerateArray())
+        {
+            if (entry.ValueKind == JsonValueKind.Object && !HasChoice(entry, choice))
             {
                 issues.Add(OutcomeIssue.Error("required", $"{element}.{choice}[x] is required.", $"{root}.{element}[{index}]"));
             }
@@ -186,43 +198,82 @@ internal static partial class ClaimRules
         }
     }
 
-    private static void CheckItems(JsonElement json, string root, DateOnly today, List<OutcomeIssue> issues,
-        HashSet<int> careTeam, HashSet<int> information, HashSet<int> diagnoses, HashSet<int> procedures)
+    // choice[x]: a property named choice followed by an upper-case letter (the type name).
+    private static bool HasChoice(JsonElement entry, string choice)
     {
-        var index = 0;
-        foreach (var item in json.Arr("item"))
+        Span<char> buffer = stackalloc char[JsonAccess.NameBufferLength];
+        foreach (var property in entry.EnumerateObject())
         {
-            var path = $"{root}.item[{index++}]";
+            var name = JsonAccess.NameChars(property, buffer);
+            if (name.Length > choice.Length && name.StartsWith(choice, StringComparison.Ordinal) && char.IsUpper(name[choice.Length]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // One pass over each item's properties (the item-level checks read eight of them). Returns the item.net values for
+    // the total check: their sum, or null when an item has none or the item array is empty or absent.
+    private static NetSum CheckItems(JsonElement items, string root, DateOnly today, List<OutcomeIssue> issues,
+        in SequenceSet careTeam, in SequenceSet information, in SequenceSet diagnoses, in SequenceSet procedures)
+    {
+        var nets = new NetSum();
+        if (items.ValueKind != JsonValueKind.Array)
+        {
+            return nets;
+        }
+
+        var index = 0;
+        foreach (var item in items.EnumerateArray())
+        {
+            var path = new ChargePath(root, index++);
             if (item.ValueKind != JsonValueKind.Object)
+            {
+                nets.Add(null);
+                continue;
+            }
+
+            var parts = ItemParts.Of(item);
+            CheckLinks(parts.CareTeamSequence, "careTeamSequence", careTeam, path, issues);
+            CheckLinks(parts.InformationSequence, "informationSequence", information, path, issues);
+            CheckLinks(parts.DiagnosisSequence, "diagnosisSequence", diagnoses, path, issues);
+            CheckLinks(parts.ProcedureSequence, "procedureSequence", procedures, path, issues);
+            CheckDate(DateOf(parts.ServicedDate), path, ".servicedDate", today, issues);
+            CheckDate(StartOf(parts.ServicedPeriod), path, ".servicedPeriod.start", today, issues);
+            CheckChargeable(parts.ProductOrService, parts.UnitPrice, parts.Net, path, issues);
+            nets.Add(parts.Net.Dec("value"));
+            if (parts.Detail.ValueKind != JsonValueKind.Array)
             {
                 continue;
             }
 
-            CheckLinks(item, "careTeamSequence", careTeam, path, issues);
-            CheckLinks(item, "informationSequence", information, path, issues);
-            CheckLinks(item, "diagnosisSequence", diagnoses, path, issues);
-            CheckLinks(item, "procedureSequence", procedures, path, issues);
-            CheckDate(item.Str("servicedDate"), path, ".servicedDate", today, issues);
-            CheckDate(item.Prop("servicedPeriod")?.Str("start"), path, ".servicedPeriod.start", today, issues);
-            CheckChargeable(item, path, issues);
             var detailIndex = 0;
-            foreach (var detail in item.Arr("detail"))
+            foreach (var detail in parts.Detail.EnumerateArray())
             {
-                var detailPath = $"{path}.detail[{detailIndex++}]";
+                var detailPath = path.Detail(detailIndex++);
                 CheckChargeable(detail, detailPath, issues);
                 var subIndex = 0;
                 foreach (var sub in detail.Arr("subDetail"))
                 {
-                    CheckChargeable(sub, $"{detailPath}.subDetail[{subIndex++}]", issues);
+                    CheckChargeable(sub, detailPath.SubDetail(subIndex++), issues);
                 }
             }
         }
+
+        return nets;
     }
 
-    private static void CheckLinks(JsonElement item, string element, HashSet<int> targets, string path, List<OutcomeIssue> issues)
+    private static void CheckLinks(JsonElement links, string element, in SequenceSet targets, ChargePath path, List<OutcomeIssue> issues)
     {
+        if (links.ValueKind != JsonValueKind.Array)
+        {
+            return;
+        }
+
         var index = 0;
-        foreach (var link in item.Arr(element))
+        foreach (var link in links.EnumerateArray())
         {
             if (link.ValueKind == JsonValueKind.Number && link.TryGetInt32(out var sequence) && !targets.Contains(sequence))
             {
@@ -233,54 +284,98 @@ internal static partial class ClaimRules
         }
     }
 
+    // detail and subDetail: looked up by name (rare; the item's own parts come from its single pass)
+    private static void CheckChargeable(JsonElement element, ChargePath path, List<OutcomeIssue> issues) =>
+        CheckChargeable(element.Prop("productOrService") ?? default, element.Prop("unitPrice") ?? default, element.Prop("net") ?? default, path, issues);
+
     // item, detail and subDetail: product code formats and non-negative charges
-    private static void CheckChargeable(JsonElement element, string path, List<OutcomeIssue> issues)
+    private static void CheckChargeable(JsonElement productOrService, JsonElement unitPrice, JsonElement net, ChargePath path, List<OutcomeIssue> issues)
     {
         var codingIndex = 0;
-        foreach (var coding in element.Prop("productOrService").Arr("coding"))
+        foreach (var coding in productOrService.Arr("coding"))
         {
-            var system = coding.Str("system");
-            var code = coding.Str("code");
-            if (code is not null)
+            if (BadProductCode(coding) is { } cpt)
             {
-                var bad = system == FhirFormats.CptSystem ? !FhirFormats.IsCpt(code)
-                    : system is not null && FhirFormats.HcpcsSystems.Contains(system) && !FhirFormats.IsHcpcs(code);
-                if (bad)
-                {
-                    issues.Add(OutcomeIssue.Error("code-invalid",
-                        system == FhirFormats.CptSystem ? "A CPT code is five characters: four digits then a digit or letter." : "A HCPCS Level II code is a letter A-V then four digits.",
-                        $"{path}.productOrService.coding[{codingIndex}].code"));
-                }
+                issues.Add(OutcomeIssue.Error("code-invalid",
+                    cpt ? "A CPT code is five characters: four digits then a digit or letter." : "A HCPCS Level II code is a letter A-V then four digits.",
+                    $"{path}.productOrService.coding[{codingIndex}].code"));
             }
 
             codingIndex++;
         }
 
-        foreach (var money in MoneyElements)
+        if (unitPrice.Dec("value") is < 0)
         {
-            if (element.Prop(money)?.Dec("value") is < 0)
-            {
-                issues.Add(OutcomeIssue.Error("value", $"{money} must not be negative.", $"{path}.{money}.value"));
-            }
+            issues.Add(OutcomeIssue.Error("value", "unitPrice must not be negative.", $"{path}.unitPrice.value"));
+        }
+
+        if (net.Dec("value") is < 0)
+        {
+            issues.Add(OutcomeIssue.Error("value", "net must not be negative.", $"{path}.net.value"));
         }
     }
 
-    private static readonly string[] MoneyElements = ["unitPrice", "net"];
-
-    private static void CheckDiagnosisCodes(JsonElement json, string root, List<OutcomeIssue> issues)
+    // True for a malformed CPT code, false for a malformed HCPCS code, null when the code is well-formed, absent or of
+    // another system.
+    private static bool? BadProductCode(JsonElement coding)
     {
+        if (coding.Prop("code") is not { ValueKind: JsonValueKind.String } code || coding.Prop("system") is not { ValueKind: JsonValueKind.String } system)
+        {
+            return null;
+        }
+
+        Span<char> buffer = stackalloc char[JsonAccess.ValueBufferLength];
+        if (system.ValueEquals(CptSystemUtf8))
+        {
+            return FhirFormats.IsCpt(JsonAccess.ValueChars(code, buffer)) ? null : true;
+        }
+
+        return IsHcpcsSystem(system) && !FhirFormats.IsHcpcs(JsonAccess.ValueChars(code, buffer)) ? false : null;
+    }
+
+    private static bool IsHcpcsSystem(JsonElement system)
+    {
+        Span<char> buffer = stackalloc char[JsonAccess.ValueBufferLength];
+        var chars = JsonAccess.ValueChars(system, buffer);
+        foreach (var known in FhirFormats.HcpcsSystems)
+        {
+            if (chars.SequenceEqual(known))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ReadOnlySpan<byte> CptSystemUtf8 => "http://www.ama-assn.org/go/cpt"u8;
+
+    private static ReadOnlySpan<byte> Icd10CmSystemUtf8 => "http://hl7.org/fhir/sid/icd-10-cm"u8;
+
+    private static ReadOnlySpan<byte> Icd10SystemUtf8 => "http://hl7.org/fhir/sid/icd-10"u8;
+
+    private static void CheckDiagnosisCodes(JsonElement diagnoses, string root, List<OutcomeIssue> issues)
+    {
+        if (diagnoses.ValueKind != JsonValueKind.Array)
+        {
+            return;
+        }
+
+        Span<char> buffer = stackalloc char[JsonAccess.ValueBufferLength];
         var index = 0;
-        foreach (var diagnosis in json.Arr("diagnosis"))
+        foreach (var diagnosis in diagnoses.EnumerateArray())
         {
             var codingIndex = 0;
             foreach (var coding in diagnosis.Prop("diagnosisCodeableConcept").Arr("coding"))
             {
-                var system = coding.Str("system");
-                if (system is FhirFormats.Icd10CmSystem or FhirFormats.Icd10System && coding.Str("code") is { } code && !FhirFormats.IsIcd10(code))
+                if (coding.Prop("system") is { ValueKind: JsonValueKind.String } system
+                    && (system.ValueEquals(Icd10CmSystemUtf8) || system.ValueEquals(Icd10SystemUtf8))
+                    && coding.Prop("code") is { ValueKind: JsonValueKind.String } code
+                    && !FhirFormats.IsIcd10(JsonAccess.ValueChars(code, buffer)))
                 {
                     // ICD-10-CM codes are billed and must be well-formed; the WHO ICD-10 system only warns, because the
                     // official R4 example Claim 100153 carries a placeholder code under it.
-                    issues.Add(new OutcomeIssue(system == FhirFormats.Icd10CmSystem ? IssueSeverity.Error : IssueSeverity.Warning, "code-invalid",
+                    issues.Add(new OutcomeIssue(system.ValueEquals(Icd10CmSystemUtf8) ? IssueSeverity.Error : IssueSeverity.Warning, "code-invalid",
                         "An ICD-10 code is a letter, two characters, then an optional dot and up to four characters.",
                         $"{root}.diagnosis[{index}].diagnosisCodeableConcept.coding[{codingIndex}].code"));
                 }
@@ -292,34 +387,247 @@ internal static partial class ClaimRules
         }
     }
 
-    private static void CheckTotal(JsonElement json, string root, List<OutcomeIssue> issues)
+    private static void CheckTotal(in ClaimParts parts, NetSum nets, string root, List<OutcomeIssue> issues)
     {
-        var total = json.Prop("total")?.Dec("value");
+        var total = parts.Total.Dec("value");
         if (total is < 0)
         {
             issues.Add(OutcomeIssue.Error("value", "total must not be negative.", root + ".total.value"));
         }
 
-        var nets = json.Arr("item").Select(i => i.Prop("net")?.Dec("value")).ToList();
-        if (total is { } t && nets.Count > 0 && nets.All(n => n is not null))
+        if (total is { } t && nets.Sum(parts.Item) is { } sum && Math.Abs(sum - t) > 0.01m)
         {
-            var sum = nets.Sum(n => n!.Value);
-            if (Math.Abs(sum - t) > 0.01m)
-            {
-                issues.Add(OutcomeIssue.Error("business-rule", "total must equal the sum of item.net.", root + ".total"));
-            }
+            issues.Add(OutcomeIssue.Error("business-rule", "total must equal the sum of item.net.", root + ".total"));
         }
     }
 
     // The expression is built only for an issue: parent + element.
-    private static void CheckDate(string? value, string parent, string element, DateOnly today, List<OutcomeIssue> issues)
+    private static void CheckDate<TParent>(DateOnly? date, TParent parent, string element, DateOnly today, List<OutcomeIssue> issues)
     {
-        if (FhirFormats.DatePart(value) is { } date && date > today)
+        if (date > today)
         {
-            issues.Add(OutcomeIssue.Error("business-rule", "The service date is in the future.", parent + element));
+            issues.Add(OutcomeIssue.Error("business-rule", "The service date is in the future.", $"{parent}{element}"));
         }
     }
 
-    [GeneratedRegex(@"\[\d+\]")]
-    private static partial Regex IndexPattern();
+    // period.start of a Period (null when the period is not an object or start is not a full date)
+    private static DateOnly? StartOf(JsonElement period) => period.Prop("start") is { } start ? DateOf(start) : null;
+
+    // the full date of a date or dateTime string (null for anything else)
+    private static DateOnly? DateOf(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        Span<char> buffer = stackalloc char[JsonAccess.ValueBufferLength];
+        return FhirFormats.DatePart(JsonAccess.ValueChars(value, buffer));
+    }
+
+    /// <summary>The Claim elements the rules read, from one pass over its properties (absent or null: default).</summary>
+    private struct ClaimParts
+    {
+        public JsonElement CareTeam;
+        public JsonElement SupportingInfo;
+        public JsonElement Diagnosis;
+        public JsonElement Procedure;
+        public JsonElement Insurance;
+        public JsonElement Item;
+        public JsonElement Total;
+        public JsonElement BillablePeriod;
+
+        public static ClaimParts Of(JsonElement claim)
+        {
+            var parts = default(ClaimParts);
+            if (claim.ValueKind != JsonValueKind.Object)
+            {
+                return parts;
+            }
+
+            Span<char> buffer = stackalloc char[JsonAccess.NameBufferLength];
+            foreach (var property in claim.EnumerateObject())
+            {
+                var value = property.Value;
+                if (value.ValueKind == JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                switch (JsonAccess.NameChars(property, buffer))
+                {
+                    case "careTeam": parts.CareTeam = value; break;
+                    case "supportingInfo": parts.SupportingInfo = value; break;
+                    case "diagnosis": parts.Diagnosis = value; break;
+                    case "procedure": parts.Procedure = value; break;
+                    case "insurance": parts.Insurance = value; break;
+                    case "item": parts.Item = value; break;
+                    case "total": parts.Total = value; break;
+                    case "billablePeriod": parts.BillablePeriod = value; break;
+                }
+            }
+
+            return parts;
+        }
+    }
+
+    /// <summary>The item elements the rules read, from one pass over its properties (absent or null: default).</summary>
+    private struct ItemParts
+    {
+        public JsonElement CareTeamSequence;
+        public JsonElement InformationSequence;
+        public JsonElement DiagnosisSequence;
+        public JsonElement ProcedureSequence;
+        public JsonElement ServicedDate;
+        public JsonElement ServicedPeriod;
+        public JsonElement ProductOrService;
+        public JsonElement UnitPrice;
+        public JsonElement Net;
+        public JsonElement Detail;
+
+        public static ItemParts Of(JsonElement item)
+        {
+            var parts = default(ItemParts);
+            Span<char> buffer = stackalloc char[JsonAccess.NameBufferLength];
+            foreach (var property in item.EnumerateObject())
+            {
+                var value = property.Value;
+                if (value.ValueKind == JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                switch (JsonAccess.NameChars(property, buffer))
+                {
+                    case "careTeamSequence": parts.CareTeamSequence = value; break;
+                    case "informationSequence": parts.InformationSequence = value; break;
+                    case "diagnosisSequence": parts.DiagnosisSequence = value; break;
+                    case "procedureSequence": parts.ProcedureSequence = value; break;
+                    case "servicedDate": parts.ServicedDate = value; break;
+                    case "servicedPeriod": parts.ServicedPeriod = value; break;
+                    case "productOrService": parts.ProductOrService = value; break;
+                    case "unitPrice": parts.UnitPrice = value; break;
+                    case "net": parts.Net = value; break;
+                    case "detail": parts.Detail = value; break;
+                }
+            }
+
+            return parts;
+        }
+    }
+
+    /// <summary>Sequence numbers met: a bit each for 0-63 (the usual ones), a set for the rest.</summary>
+    private struct SequenceSet
+    {
+        private ulong small;
+        private HashSet<int>? large;
+
+        public bool Add(int sequence)
+        {
+            if ((uint)sequence < 64)
+            {
+                var bit = 1UL << sequence;
+                var added = (small & bit) == 0;
+                small |= bit;
+                return added;
+            }
+
+            large ??= [];
+            return large.Add(sequence);
+        }
+
+        public readonly bool Contains(int sequence) =>
+            (uint)sequence < 64 ? (small & (1UL << sequence)) != 0 : large?.Contains(sequence) == true;
+    }
+
+    /// <summary>The item.net values in item order: their sum when every item has one (decimal arithmetic as before).</summary>
+    private sealed class NetSum
+    {
+        private decimal sum;
+        private int count;
+        private bool missing;
+        private bool overflow;
+
+        public void Add(decimal? net)
+        {
+            count++;
+            if (net is not { } value)
+            {
+                missing = true;
+            }
+            else if (!missing && !overflow)
+            {
+                try
+                {
+                    sum += value;
+                }
+                catch (OverflowException)
+                {
+                    // Summed again below only if the check needs it, so it fails where it failed before.
+                    overflow = true;
+                }
+            }
+        }
+
+        public decimal? Sum(JsonElement items)
+        {
+            if (count == 0 || missing)
+            {
+                return null;
+            }
+
+            return overflow ? items.EnumerateArray().Sum(i => i.Prop("net")!.Value.Dec("value")!.Value) : sum;
+        }
+    }
+
+    /// <summary>Claim.item[i](.detail[j](.subDetail[k])): the text is built only for an issue.</summary>
+    private readonly record struct ChargePath(string Root, int Item, int DetailIndex = -1, int SubDetailIndex = -1)
+    {
+        public ChargePath Detail(int index) => this with { DetailIndex = index };
+
+        public ChargePath SubDetail(int index) => this with { SubDetailIndex = index };
+
+        public override string ToString() =>
+            string.Create(CultureInfo.InvariantCulture, $"{Root}.item[{Item}]")
+            + (DetailIndex < 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $".detail[{DetailIndex}]"))
+            + (SubDetailIndex < 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $".subDetail[{SubDetailIndex}]"));
+    }
+
+    // The allowed target types of a Claim reference, by its path below the Claim with the indexes taken out
+    // (".careTeam[0].provider" -> ".careTeam.provider"); null for references the table does not list.
+    private static string[]? AllowedTargets(ReadOnlySpan<char> path)
+    {
+        // The listed paths are short; a longer one cannot be listed (nor spell one once its indexes are out).
+        const int Longest = 64;
+        Span<char> buffer = stackalloc char[Longest];
+        var length = 0;
+        var i = 0;
+        while (i < path.Length)
+        {
+            // "[" digits "]" is left out, as the pattern \[\d+\] did (\d: any Unicode decimal digit).
+            if (path[i] == '[')
+            {
+                var end = i + 1;
+                while (end < path.Length && char.IsDigit(path[end]))
+                {
+                    end++;
+                }
+
+                if (end > i + 1 && end < path.Length && path[end] == ']')
+                {
+                    i = end + 1;
+                    continue;
+                }
+            }
+
+            if (length == Longest)
+            {
+                return null;
+            }
+
+            buffer[length++] = path[i++];
+        }
+
+        return ReferenceTargetsByChars.TryGetValue(buffer[..length], out var allowed) ? allowed : null;
+    }
 }

@@ -141,17 +141,25 @@ public static partial class FhirFormats
     }
 
     /// <summary>CPT: four digits then a digit or letter (category II/III codes end in F/T).</summary>
-    public static bool IsCpt(string code) => CptPattern().IsMatch(code);
+    public static bool IsCpt(string code) => IsCpt(code.AsSpan());
+
+    internal static bool IsCpt(ReadOnlySpan<char> code) => CptPattern().IsMatch(code);
 
     /// <summary>HCPCS Level II: a letter A-V then four digits.</summary>
-    public static bool IsHcpcs(string code) => HcpcsPattern().IsMatch(code);
+    public static bool IsHcpcs(string code) => IsHcpcs(code.AsSpan());
+
+    internal static bool IsHcpcs(ReadOnlySpan<char> code) => HcpcsPattern().IsMatch(code);
 
     /// <summary>ICD-10(-CM): [A-TV-Z][0-9][0-9AB] then an optional dot and up to four characters.</summary>
-    public static bool IsIcd10(string code) => Icd10Pattern().IsMatch(code);
+    public static bool IsIcd10(string code) => IsIcd10(code.AsSpan());
+
+    internal static bool IsIcd10(ReadOnlySpan<char> code) => Icd10Pattern().IsMatch(code);
 
     /// <summary>The date part of a FHIR date or dateTime when it is a full date; null for partial dates.</summary>
-    public static DateOnly? DatePart(string? value) =>
-        value is { Length: >= 10 } && TryParseDate(value.AsSpan(0, 10), out var date)
+    public static DateOnly? DatePart(string? value) => value is null ? null : DatePart(value.AsSpan());
+
+    internal static DateOnly? DatePart(ReadOnlySpan<char> value) =>
+        value.Length >= 10 && TryParseDate(value[..10], out var date)
             ? date
             : null;
 

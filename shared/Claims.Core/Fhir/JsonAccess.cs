@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace Claims.Core.Fhir;
@@ -5,6 +7,12 @@ namespace Claims.Core.Fhir;
 /// <summary>Small read helpers over already-validated FHIR JSON.</summary>
 internal static class JsonAccess
 {
+    /// <summary>The stack buffer for <see cref="NameChars"/>: longer names are read as strings.</summary>
+    public const int NameBufferLength = 64;
+
+    /// <summary>The stack buffer for <see cref="ValueChars"/>: longer values are read as strings.</summary>
+    public const int ValueBufferLength = 128;
+
     public static JsonElement? Prop(this JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
             ? value
@@ -34,4 +42,36 @@ internal static class JsonAccess
     /// <summary>The codes of a CodeableConcept's codings.</summary>
     public static IEnumerable<string> Codes(this JsonElement? codeableConcept) =>
         codeableConcept.Arr("coding").Select(c => c.Str("code")).OfType<string>();
+
+    /// <summary>A string value as chars in buffer when its raw UTF-8 is short, unescaped ASCII; otherwise the reader's string.</summary>
+    public static ReadOnlySpan<char> ValueChars(JsonElement value, Span<char> buffer)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        raw = raw[1..^1]; // the quotes
+        if (raw.Length > buffer.Length || !Ascii.IsValid(raw) || raw.Contains((byte)'\\'))
+        {
+            return value.GetString();
+        }
+
+        var chars = buffer[..raw.Length];
+        Ascii.ToUtf16(raw, chars, out _);
+        return chars;
+    }
+
+    /// <summary>
+    /// The property name as chars in buffer when its raw UTF-8 is short, unescaped ASCII (one byte per char);
+    /// otherwise the unescaped string the reader builds.
+    /// </summary>
+    public static ReadOnlySpan<char> NameChars(JsonProperty property, Span<char> buffer)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.Length > buffer.Length || !Ascii.IsValid(raw) || raw.Contains((byte)'\\'))
+        {
+            return property.Name;
+        }
+
+        var chars = buffer[..raw.Length];
+        Ascii.ToUtf16(raw, chars, out _);
+        return chars;
+    }
 }

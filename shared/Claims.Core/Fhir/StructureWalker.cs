@@ -118,14 +118,14 @@ internal sealed class StructureWalker
         var requiredSeen = 0;
         List<string>? choices = null;
         var seen = default(ElementsSeen);
-        Span<char> buffer = stackalloc char[MaxSpanName];
+        Span<char> buffer = stackalloc char[JsonAccess.NameBufferLength];
         foreach (var property in obj.EnumerateObject())
         {
             count++;
 
             // The name as chars without allocating a string (plain ASCII-range names, the usual case); otherwise
             // the reader's unescaped string.
-            ReadOnlySpan<char> name = NameChars(property, buffer);
+            ReadOnlySpan<char> name = JsonAccess.NameChars(property, buffer);
             if (resource is not null && name.SequenceEqual("resourceType"))
             {
                 // Unescaped names are compared: "resourceType" cannot meet an element of the same name.
@@ -427,39 +427,6 @@ internal sealed class StructureWalker
     private static bool IsNpiSystem(JsonElement value) =>
         value.ValueKind == JsonValueKind.String && value.ValueEquals(FhirFormats.NpiSystem);
 
-    private const int MaxSpanName = 64;
-    private const int MaxSpanValue = 128;
-
-    // A string value as chars in buffer when its raw UTF-8 is short, unescaped ASCII; otherwise the reader's string.
-    private static ReadOnlySpan<char> ValueChars(JsonElement value, Span<char> buffer)
-    {
-        var raw = JsonMarshal.GetRawUtf8Value(value);
-        raw = raw[1..^1]; // the quotes
-        if (raw.Length > buffer.Length || !Ascii.IsValid(raw) || raw.Contains((byte)'\\'))
-        {
-            return value.GetString();
-        }
-
-        var chars = buffer[..raw.Length];
-        Ascii.ToUtf16(raw, chars, out _);
-        return chars;
-    }
-
-    // The property name as chars in buffer when its raw UTF-8 is short, unescaped ASCII (one byte per char);
-    // otherwise the unescaped string the reader builds.
-    private static ReadOnlySpan<char> NameChars(JsonProperty property, Span<char> buffer)
-    {
-        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
-        if (raw.Length > buffer.Length || !Ascii.IsValid(raw) || raw.Contains((byte)'\\'))
-        {
-            return property.Name;
-        }
-
-        var chars = buffer[..raw.Length];
-        Ascii.ToUtf16(raw, chars, out _);
-        return chars;
-    }
-
     // Same rule and expression as ClaimRules.CheckNpis, in the same (pre-)order: the object's own issue goes before
     // the issues of its children, which the walk has already added.
     private void CheckNpi(JsonElement obj, bool isNpi, int npiMark)
@@ -515,8 +482,8 @@ internal sealed class StructureWalker
             return;
         }
 
-        Span<char> buffer = stackalloc char[MaxSpanValue];
-        var text = ValueChars(value, buffer);
+        Span<char> buffer = stackalloc char[JsonAccess.ValueBufferLength];
+        var text = JsonAccess.ValueChars(value, buffer);
         if (text.Length == 0)
         {
             Error("invalid", "A string must not be empty: leave the property out instead.");

@@ -62,6 +62,9 @@ public sealed class ClaimValidationTests
         { "careTeam reference not found", c => c["careTeam"]![0]!["provider"]!["reference"] = "#nobody", "not-found", "Claim.careTeam[0].provider" },
         { "coverage reference not found", c => c["insurance"]![0]!["coverage"]!["reference"] = "#nothing", "not-found", "Claim.insurance[0].coverage" },
         { "reference to the wrong type", c => c["patient"]!["reference"] = "#cov", "invalid", "Claim.patient" },
+        { "careTeam provider of the wrong type", c => c["careTeam"]![0]!["provider"]!["reference"] = "#cov", "invalid", "Claim.careTeam[0].provider" },
+        { "coverage of the wrong type", c => c["insurance"]![0]!["coverage"]!["reference"] = "#pat", "invalid", "Claim.insurance[0].coverage" },
+        { "item location of the wrong type", c => c.Item(1)["locationReference"] = Obj("""{ "reference": "#pat" }"""), "invalid", "Claim.item[1].locationReference" },
         { "nested contained reference not found", c => c["contained"]![1]!["payor"]![0]!["reference"] = "#gone", "not-found", "Claim.contained[1].payor[0]" },
 
         // Billing checks
