@@ -15,6 +15,9 @@ namespace Claims.Core.Fhir;
 internal sealed class StructureWalker
 {
     private readonly StringBuilder path = new(256);
+
+    // Primitive values as chars for the FhirFormats rules (CheckPrimitive does not recurse, so one buffer serves).
+    private readonly char[] valueBuffer = new char[JsonAccess.ValueBufferLength];
     private ResourceNode top = null!;
 
     /// <summary>Bundle.entry.resource elements met while walking a Bundle (they are read as top-level resources).</summary>
@@ -64,8 +67,9 @@ internal sealed class StructureWalker
             return null;
         }
 
-        var type = rt.GetString()!;
-        if (!FhirSchema.ResourceTypes.Contains(type))
+        // The set's own string is returned: no string is made for the payload's value.
+        Span<char> buffer = stackalloc char[JsonAccess.NameBufferLength];
+        if (!FhirSchema.ResourceTypesByChars.TryGetValue(JsonAccess.ValueChars(rt, buffer), out var type))
         {
             problem = ("structure", "The resourceType is not an R4 resource type.");
             return null;
@@ -116,62 +120,45 @@ internal sealed class StructureWalker
         var npiMark = top.NpiIssues.Count;
         var isNpi = false;
         var requiredSeen = 0;
-        List<string>? choices = null;
+        var choices = default(ChoiceGroups);
         var seen = default(ElementsSeen);
-        Span<char> buffer = stackalloc char[JsonAccess.NameBufferLength];
         foreach (var property in obj.EnumerateObject())
         {
             count++;
-
-            // The name as chars without allocating a string (plain ASCII-range names, the usual case); otherwise
-            // the reader's unescaped string.
-            ReadOnlySpan<char> name = JsonAccess.NameChars(property, buffer);
-            if (resource is not null && name.SequenceEqual("resourceType"))
+            var name = new PropertyName(property, type, resource is not null);
+            if (name.IsResourceType)
             {
                 // Unescaped names are compared: "resourceType" cannot meet an element of the same name.
                 Seen(ref seen, ElementsSeen.ResourceTypeSlot);
                 continue;
             }
 
-            isNpi |= name.SequenceEqual("system") && IsNpiSystem(property.Value);
+            isNpi |= name.IsSystem && IsNpiSystem(property.Value);
             var mark = path.Length;
-            path.Append('.').Append(name);
-            if (name.Length > 1 && name[0] == '_')
+            if (name.Def is not { } def || (name.IsExtension && def.Primitive == PrimitiveKind.None))
             {
-                var baseDef = type.Find(name[1..]);
-                if (baseDef is null || baseDef.Primitive == PrimitiveKind.None)
-                {
-                    Error("structure", $"Unknown element '{name}' for {Display(type)}.");
-                }
-                else
-                {
-                    Seen(ref seen, (baseDef.Index * 2) + 1);
-                    WalkPrimitiveExtension(property.Value, baseDef.IsArray);
-                }
+                var text = property.Name;
+                path.Append('.').Append(text);
+                Error("structure", $"Unknown element '{text}' for {Display(type)}.");
             }
-            else if (type.Find(name) is not { } def)
+            else if (name.IsExtension)
             {
-                Error("structure", $"Unknown element '{name}' for {Display(type)}.");
+                path.Append('.').Append(def.ExtensionName);
+                Seen(ref seen, (def.Index * 2) + 1);
+                WalkPrimitiveExtension(property.Value, def.IsArray);
             }
             else
             {
+                path.Append('.').Append(def.Name);
                 Seen(ref seen, def.Index * 2);
                 if (def.Required)
                 {
                     requiredSeen++;
                 }
 
-                if (def.ChoiceBase is { } choice)
+                if (def.ChoiceBase is { } choice && !choices.Add(choice))
                 {
-                    choices ??= [];
-                    if (choices.Contains(choice))
-                    {
-                        Error("structure", $"Only one {choice}[x] element is allowed.");
-                    }
-                    else
-                    {
-                        choices.Add(choice);
-                    }
+                    Error("structure", $"Only one {choice}[x] element is allowed.");
                 }
 
                 WalkElement(obj, property.Value, def, resource);
@@ -188,8 +175,9 @@ internal sealed class StructureWalker
 
         CheckNpi(obj, isNpi, npiMark);
 
-        // Property names are unique (the parser refuses duplicates): when every required element was met by its own
-        // name, none is missing; otherwise look each one up (it may be present as its _element only).
+        // Property names are unique (or the walk has ruled repeats out, and the parser's own check refuses the body):
+        // when every required element was met by its own name, none is missing; otherwise look each one up (it may be
+        // present as its _element only).
         if (requiredSeen == type.RequiredElements.Length)
         {
             return;
@@ -393,6 +381,79 @@ internal sealed class StructureWalker
         }
     }
 
+    /// <summary>
+    /// A property name resolved against the element table of its object's type: by its UTF-8 bytes when it is written
+    /// without escapes (the usual case, no string is made), else by the reader's unescaped string.
+    /// </summary>
+    private readonly ref struct PropertyName
+    {
+        public PropertyName(JsonProperty property, TypeDef type, bool inResource)
+        {
+            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            if (!raw.Contains((byte)'\\'))
+            {
+                IsResourceType = inResource && raw.SequenceEqual("resourceType"u8);
+                IsSystem = raw.SequenceEqual("system"u8);
+                IsExtension = raw.Length > 1 && raw[0] == '_';
+                Def = type.FindUtf8(IsExtension ? raw[1..] : raw);
+                return;
+            }
+
+            var text = property.Name;
+            IsResourceType = inResource && text == "resourceType";
+            IsSystem = text == "system";
+            IsExtension = text.Length > 1 && text[0] == '_';
+            Def = type.Find(IsExtension ? text[1..] : text);
+        }
+
+        /// <summary>The element named (for an _element, the primitive it extends); null when the type has none.</summary>
+        public ElementDef? Def { get; }
+
+        /// <summary>An _element property: the id and extensions of a primitive.</summary>
+        public bool IsExtension { get; }
+
+        public bool IsResourceType { get; }
+
+        public bool IsSystem { get; }
+    }
+
+    /// <summary>The choice groups (value[x]) met in one object: three inline, a list beyond.</summary>
+    private struct ChoiceGroups
+    {
+        private string? first;
+        private string? second;
+        private string? third;
+        private List<string>? more;
+
+        /// <summary>False when the group was met already.</summary>
+        public bool Add(string choice)
+        {
+            if (choice == first || choice == second || choice == third || more?.Contains(choice) == true)
+            {
+                return false;
+            }
+
+            if (first is null)
+            {
+                first = choice;
+            }
+            else if (second is null)
+            {
+                second = choice;
+            }
+            else if (third is null)
+            {
+                third = choice;
+            }
+            else
+            {
+                (more ??= []).Add(choice);
+            }
+
+            return true;
+        }
+    }
+
     // Which elements (slot 2i) and primitive extensions (2i + 1) of one object were met; a slot met twice is a repeated
     // property. Two words hold every modelled type (Extension, the largest, has 52 elements); a larger type, or one
     // whose last slot met resourceType's, only sends the body to the parser's own check.
@@ -425,7 +486,7 @@ internal sealed class StructureWalker
     private static bool IsNpiSystem(string name, JsonElement value) => name == "system" && IsNpiSystem(value);
 
     private static bool IsNpiSystem(JsonElement value) =>
-        value.ValueKind == JsonValueKind.String && value.ValueEquals(FhirFormats.NpiSystem);
+        value.ValueKind == JsonValueKind.String && value.ValueEquals("http://hl7.org/fhir/sid/us-npi"u8);
 
     // Same rule and expression as ClaimRules.CheckNpis, in the same (pre-)order: the object's own issue goes before
     // the issues of its children, which the walk has already added.
@@ -482,13 +543,20 @@ internal sealed class StructureWalker
             return;
         }
 
-        Span<char> buffer = stackalloc char[JsonAccess.ValueBufferLength];
-        var text = JsonAccess.ValueChars(value, buffer);
-        if (text.Length == 0)
+        // An escape always stands for at least one char, so the raw value is empty exactly when the string is.
+        var raw = JsonMarshal.GetRawUtf8Value(value)[1..^1];
+        if (raw.Length == 0)
         {
             Error("invalid", "A string must not be empty: leave the property out instead.");
             return;
         }
+
+        if (def.Codes is null && HasNoLexicalProblem(kind, raw))
+        {
+            return;
+        }
+
+        var text = JsonAccess.ValueChars(value, valueBuffer);
 
         var valid = kind switch
         {
@@ -513,6 +581,15 @@ internal sealed class StructureWalker
             Error("code-invalid", $"'{def.Name}' is not one of the codes of its required value set.");
         }
     }
+
+    // Decided on the payload's bytes, without chars: a string or xhtml only has to be non-empty; a uri written in
+    // printable ASCII without escapes holds no white space. Anything else goes through the FhirFormats rules.
+    private static bool HasNoLexicalProblem(PrimitiveKind kind, ReadOnlySpan<byte> raw) => kind switch
+    {
+        PrimitiveKind.String or PrimitiveKind.Xhtml => true,
+        PrimitiveKind.Uri => raw.IndexOfAnyExceptInRange((byte)'!', (byte)'~') < 0 && !raw.Contains((byte)'\\'),
+        _ => false,
+    };
 
     private static string TypeLabel(PrimitiveKind kind) => kind switch
     {

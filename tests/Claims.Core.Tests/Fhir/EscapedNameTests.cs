@@ -45,4 +45,44 @@ public sealed class EscapedNameTests
 
         Assert.Contains(result.Outcome.Issues, i => i.Code == "value" && i.Expression == "Claim.use");
     }
+
+    [Theory]
+    [InlineData("\"resourceType\":\"Claim\",\"id\":\"prof-1\"", "\"resourceT\\u0079pe\":\"Claim\",\"id\":\"prof-1\"")]
+    [InlineData("\"resourceType\":\"Claim\",\"id\":\"prof-1\"", "\"resourceType\":\"Cl\\u0061im\",\"id\":\"prof-1\"")]
+    [InlineData("\"resourceType\":\"Patient\",\"id\":\"pat\"", "\"resourceType\":\"P\\u0061tient\",\"id\":\"pat\"")]
+    [InlineData("\"status\":\"active\",\"type\"", "\"status\":\"active\",\"\\u005fstatus\":{\"id\":\"s\"},\"type\"")]
+    [InlineData("\"system\":\"http://clinic.example.org/claims\"", "\"system\":\"http://clinic.example.org/cl\\u0061ims\"")]
+    [InlineData("\"system\":\"http://clinic.example.org/claims\"", "\"system\":\"http://clinic.example.org/cläims\"")]
+    public void ReadClaim_EscapedOrNonAsciiNamesAndValues_Accepted(string find, string replace)
+    {
+        var result = Read(json => json.Replace(find, replace, StringComparison.Ordinal));
+
+        Assert.Equal(IntakeStatus.Accepted, result.Status);
+        Assert.Empty(result.Outcome.Issues);
+    }
+
+    [Theory]
+    [InlineData("http://clinic.example.org/cl aims")]
+    [InlineData("http://clinic.example.org/cl\\u0020aims")]
+    [InlineData("http://clinic.example.org/cl\\taims")]
+    [InlineData("http://clinic.example.org/cl\u00A0aims")]
+    public void ReadClaim_UriWithWhiteSpaceWrittenAnyWay_Value(string system)
+    {
+        var result = Read(json => json.Replace("\"system\":\"http://clinic.example.org/claims\"", "\"system\":\"" + system + "\"", StringComparison.Ordinal));
+
+        Assert.Equal(IntakeStatus.Invalid, result.Status);
+        Assert.Contains(result.Outcome.Issues, i => i.Code == "value" && i.Expression == "Claim.identifier[0].system");
+    }
+
+    [Fact]
+    public void ReadClaim_EscapedSystemNameOnABadNpi_NpiStillChecked()
+    {
+        var result = Read(json => json.Replace(
+            "{\"system\":\"http://hl7.org/fhir/sid/us-npi\",\"value\":\"1234567893\"}",
+            "{\"sy\\u0073tem\":\"http://hl7.org/fhir/sid/us-npi\",\"value\":\"1234567890\"}",
+            StringComparison.Ordinal));
+
+        Assert.Equal(IntakeStatus.Invalid, result.Status);
+        Assert.Contains(result.Outcome.Issues, i => i.Code == "value" && i.Expression == "Claim.contained[3].identifier[0].value");
+    }
 }

@@ -69,6 +69,8 @@ internal sealed class TypeDef(string name)
     private FrozenDictionary<string, ElementDef>.AlternateLookup<ReadOnlySpan<char>> byChars =
         FrozenDictionary<string, ElementDef>.Empty.GetAlternateLookup<ReadOnlySpan<char>>();
 
+    private Utf8NameTable byUtf8 = new([]);
+
     public FrozenDictionary<string, ElementDef> Elements
     {
         get;
@@ -76,6 +78,7 @@ internal sealed class TypeDef(string name)
         {
             field = value;
             byChars = value.GetAlternateLookup<ReadOnlySpan<char>>();
+            byUtf8 = new Utf8NameTable(value.Values);
         }
     } = FrozenDictionary<string, ElementDef>.Empty;
 
@@ -85,6 +88,72 @@ internal sealed class TypeDef(string name)
 
     /// <summary>Finds an element by a name held in a span (no string is allocated for the lookup).</summary>
     public ElementDef? Find(ReadOnlySpan<char> element) => byChars.TryGetValue(element, out var def) ? def : null;
+
+    /// <summary>Finds an element by the UTF-8 bytes of its name, as an unescaped JSON property name holds them.</summary>
+    public ElementDef? FindUtf8(ReadOnlySpan<byte> element) => byUtf8.Find(element);
+}
+
+/// <summary>
+/// Element definitions by the UTF-8 bytes of their names: an open-addressing table a quarter full, so a property name
+/// read from the payload is looked up without turning it into chars first.
+/// </summary>
+internal sealed class Utf8NameTable
+{
+    private readonly byte[]?[] keys;
+    private readonly ElementDef?[] values;
+    private readonly int mask;
+
+    public Utf8NameTable(IReadOnlyCollection<ElementDef> elements)
+    {
+        var size = 8;
+        while (size < elements.Count * 4)
+        {
+            size *= 2;
+        }
+
+        keys = new byte[]?[size];
+        values = new ElementDef?[size];
+        mask = size - 1;
+        foreach (var element in elements)
+        {
+            var key = System.Text.Encoding.UTF8.GetBytes(element.Name);
+            var slot = Hash(key) & mask;
+            while (keys[slot] is not null)
+            {
+                slot = (slot + 1) & mask;
+            }
+
+            keys[slot] = key;
+            values[slot] = element;
+        }
+    }
+
+    public ElementDef? Find(ReadOnlySpan<byte> name)
+    {
+        var slot = Hash(name) & mask;
+        while (keys[slot] is { } key)
+        {
+            if (name.SequenceEqual(key))
+            {
+                return values[slot];
+            }
+
+            slot = (slot + 1) & mask;
+        }
+
+        return null;
+    }
+
+    private static int Hash(ReadOnlySpan<byte> name)
+    {
+        var hash = (uint)name.Length;
+        foreach (var b in name)
+        {
+            hash = (hash * 31) + b;
+        }
+
+        return (int)(hash ^ (hash >> 15));
+    }
 }
 
 /// <summary>
@@ -132,6 +201,10 @@ internal static partial class FhirSchema
 
 
     public static readonly FrozenSet<string> ResourceTypes = ResourceTypeNames.Split(' ').ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary><see cref="ResourceTypes"/> looked up by chars (TryGetValue gives the set's own string).</summary>
+    public static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> ResourceTypesByChars =
+        ResourceTypes.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The resource types whose elements are checked exactly.</summary>
     public static readonly FrozenSet<string> ModelledResources =
