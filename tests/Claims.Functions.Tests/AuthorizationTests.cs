@@ -166,6 +166,51 @@ public sealed class AuthorizationTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OverrideRelease_HeldClaimWithUnitsLeft_ConsumesThemWhenSubmitted()
+    {
+        var tenant = await app.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant, holdEverything: true);
+        using var admin = Client(tenant.AdminKey);
+        using var ingest = Client(tenant.IngestKey);
+        await CreateAsync(admin, AuthJson("AUTH-1001", start: new(2026, 9, 1), end: new(2026, 12, 15), authorized: 480, used: 120));
+        var claimId = await PipelineSupport.PostClaimAsync(ingest, SampleClaims.AbaTherapy("CLM-OVERRIDE"));
+        await ClaimFlowTests.WaitForStatusAsync(admin, claimId, "Held");
+        Assert.Equal(120, (await GetAsync(admin, "AUTH-1001"))["unitsUsed"]!.GetValue<decimal>());
+
+        using (var release = await admin.PostAsync($"/api/claims/{claimId}/release", JsonContent("""{ "mode": "override", "note": "reviewed" }""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, release.StatusCode);
+        }
+
+        await ClaimFlowTests.WaitForStatusAsync(admin, claimId, "Submitted");
+        Assert.Equal(164, (await GetAsync(admin, "AUTH-1001"))["unitsUsed"]!.GetValue<decimal>());
+    }
+
+    [Fact]
+    public async Task OverrideRelease_UnitsExhaustedHold_SubmitsWithoutOverConsumingAndRaisesAnAlert()
+    {
+        var tenant = await app.NewTenantAsync();
+        await UseStarterRulesAsync(tenant.Tenant);
+        using var admin = Client(tenant.AdminKey);
+        using var ingest = Client(tenant.IngestKey);
+        await CreateAsync(admin, AuthJson("AUTH-1001", start: new(2026, 9, 1), end: new(2026, 12, 15), authorized: 480, used: 450));
+        var claimId = await PipelineSupport.PostClaimAsync(ingest, SampleClaims.AbaTherapy("CLM-OVERRIDE-TOO-MANY"));
+        await ClaimFlowTests.WaitForStatusAsync(admin, claimId, "Held");
+
+        using (var release = await admin.PostAsync($"/api/claims/{claimId}/release", JsonContent("""{ "mode": "override", "note": "payer extended by phone" }""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, release.StatusCode);
+        }
+
+        await ClaimFlowTests.WaitForStatusAsync(admin, claimId, "Submitted");
+        Assert.Equal(450, (await GetAsync(admin, "AUTH-1001"))["unitsUsed"]!.GetValue<decimal>());
+        using var alerts = await admin.GetAsync("/api/alerts");
+        var body = await alerts.Content.ReadAsStringAsync();
+        Assert.Contains("OverrideBeyondAuthorizationUnits", body, StringComparison.Ordinal);
+        Assert.Contains(claimId, body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Reserve_TwentyClaimsAtOnceAgainstTenUnits_NeverOverConsumes()
     {
         var tenant = await app.NewTenantAsync();
@@ -354,6 +399,8 @@ public sealed class AuthorizationTests(AzuriteFixture azurite) : IAsyncLifetime
         request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         return request;
     }
+
+    private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 
     private static async Task CreateAsync(HttpClient admin, string json)
     {

@@ -22,6 +22,16 @@ public sealed class AuthorizationGate(AuthorizationStore store, AuthorizationUni
                 : await store.ForPatientAsync(tenant, facts.PatientIdentifier, cancellationToken).ConfigureAwait(false));
     }
 
+    /// <summary>
+    /// Consumes the claim's units outside the rules engine (an override release): the patient's authorizations, then
+    /// <see cref="AuthorizationUnits.ReserveAsync"/> (idempotent per claim; never beyond the units authorized).
+    /// </summary>
+    public async Task<UnitReservation> ConsumeAsync(TenantId tenant, ClaimId claim, ClaimFacts facts, CancellationToken cancellationToken)
+    {
+        var lookup = await PreloadAsync(tenant, facts, cancellationToken).ConfigureAwait(false);
+        return await units.ReserveAsync(tenant, claim, facts, lookup.Candidates, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Consumes the units of a passing claim; returns the verdict to hand to the pipeline.</summary>
     public async Task<RulesEvaluated> BeforeSubmitAsync(
         TenantId tenant, ClaimId claim, ClaimFacts facts, PreloadedAuthorizationLookup? lookup, RulesEvaluated verdict, CancellationToken cancellationToken)

@@ -34,7 +34,8 @@ public sealed partial class PipelineRunner(
     TenantPipelinePolicies policies,
     TimeProvider time,
     ILogger<PipelineRunner> logger,
-    Authorizations.AuthorizationUnits? authorizationUnits = null)
+    Authorizations.AuthorizationUnits? authorizationUnits = null,
+    Authorizations.AuthorizationGate? authorizationGate = null)
 {
     private const int MaxConcurrencyRetries = 10;
     private readonly QueueClient intakeQueue = storage.Queue(StorageNames.IntakeQueue);
@@ -190,12 +191,6 @@ public sealed partial class PipelineRunner(
             }
 
             LogTransition(logger, tenant.Value, claimId.Value, from.Status, decision.State.Status);
-            if (decision.State.Status == PipelineStatus.Cancelled && authorizationUnits is not null)
-            {
-                // A cancelled claim consumes nothing: give back the units it consumed when it passed (docs/AUTHORIZATIONS.md).
-                await authorizationUnits.ReleaseAsync(tenant, claimId, cancellationToken).ConfigureAwait(false);
-            }
-
             var final = await PerformAndClearAsync(tenant, saved, decision.State, outbox, context.Document, cancellationToken).ConfigureAwait(false);
             return new PipelineApplyResult(decision.Kind, final ?? saved, decision);
         }
@@ -314,6 +309,22 @@ public sealed partial class PipelineRunner(
                     audits.Add(write with { Key = key });
                     break;
 
+                case ReleaseUnits:
+                    // A cancelled claim consumes nothing: give back what it consumed when it passed (docs/AUTHORIZATIONS.md).
+                    if (authorizationUnits is not null)
+                    {
+                        await authorizationUnits.ReleaseAsync(tenant, record.Id, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    break;
+
+                case ConsumeUnits when authorizationGate is not null:
+                    await ConsumeForOverrideAsync(tenant, record, key, state, cancellationToken).ConfigureAwait(false);
+                    break;
+
+                case ConsumeUnits:
+                    break;
+
                 case Submit s:
                     submit = s;
                     break;
@@ -345,6 +356,36 @@ public sealed partial class PipelineRunner(
                 write.Key!)),
             cancellationToken).ConfigureAwait(false);
         return (record, false);
+    }
+
+    /// <summary>
+    /// An override release consumes the claim's units before it is submitted (docs/AUTHORIZATIONS.md). When the
+    /// authorization has too few left, nothing is consumed and an alert asks for the authorization to be reconciled:
+    /// the admin chose to submit, so the claim is not held again.
+    /// </summary>
+    private async Task ConsumeForOverrideAsync(TenantId tenant, ClaimRecord record, string key, PipelineState state, CancellationToken cancellationToken)
+    {
+        var document = await documents.DownloadAsync(record.DocumentBlob, cancellationToken).ConfigureAwait(false);
+        if (document is null)
+        {
+            // The submit reports the missing document as a permanent failure.
+            return;
+        }
+
+        var facts = global::Claims.Core.Fhir.FhirIntake.ReadDocument(document.Content).ToFacts(record.SubmittedVia);
+        var reservation = await authorizationGate!.ConsumeAsync(tenant, record.Id, facts, cancellationToken).ConfigureAwait(false);
+        if (reservation == Authorizations.UnitReservation.Exhausted)
+        {
+            await alerts.RaiseAsync(
+                new Alert(
+                    tenant,
+                    key,
+                    nameof(PipelineAlertKind.OverrideBeyondAuthorizationUnits),
+                    $"Claim {record.Id.Value} was released with override and submitted, but its units exceed what its authorization has left; nothing was consumed. Reconcile the authorization with the payer.",
+                    state.UpdatedAt,
+                    record.Id),
+                cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<PipelineEvent> SubmitAsync(TenantId tenant, ClaimRecord record, int attempt, DocumentHandover? handover, CancellationToken cancellationToken)

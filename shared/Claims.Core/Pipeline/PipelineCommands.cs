@@ -13,6 +13,8 @@ namespace Claims.Core.Pipeline;
 [JsonDerivedType(typeof(ScheduleEscalation), "ScheduleEscalation")]
 [JsonDerivedType(typeof(RaiseAlert), "RaiseAlert")]
 [JsonDerivedType(typeof(WriteAudit), "WriteAudit")]
+[JsonDerivedType(typeof(ReleaseUnits), "ReleaseUnits")]
+[JsonDerivedType(typeof(ConsumeUnits), "ConsumeUnits")]
 public abstract record PipelineCommand
 {
     /// <summary>
@@ -46,6 +48,20 @@ public sealed record ScheduleRetry(int Attempt, TimeSpan Delay, DateTimeOffset D
 /// </summary>
 public sealed record ScheduleEscalation(DateTimeOffset DueAt, int HoldGeneration) : PipelineCommand;
 
+/// <summary>
+/// Give back the authorization units the claim consumed, if any (a cancelled claim consumes nothing;
+/// docs/AUTHORIZATIONS.md). Idempotent per claim: the consumption row records what was taken, and giving back removes it.
+/// </summary>
+public sealed record ReleaseUnits : PipelineCommand;
+
+/// <summary>
+/// Consume the claim's units from its matching authorization before an override release submits it (a PASS has
+/// consumed already, in the rules engine). Idempotent per claim. Units the authorization no longer has are not
+/// consumed (unitsUsed never exceeds unitsAuthorized): the admin chose to submit anyway, so the runner raises an alert
+/// to reconcile the authorization instead of holding the claim again.
+/// </summary>
+public sealed record ConsumeUnits : PipelineCommand;
+
 /// <summary>What an alert is about.</summary>
 public enum PipelineAlertKind
 {
@@ -57,6 +73,9 @@ public enum PipelineAlertKind
 
     /// <summary>The submitter reported success for a claim that had been cancelled after failing: reconcile by hand.</summary>
     SubmittedAfterCancel,
+
+    /// <summary>An override release submitted a claim whose units exceed what its authorization has left.</summary>
+    OverrideBeyondAuthorizationUnits,
 }
 
 /// <summary>Raise an admin alert (GET /alerts). <paramref name="Text"/> names ids and codes only, never PHI.</summary>

@@ -132,6 +132,7 @@ public static partial class PipelineDecider
                 s.State with { Status = PipelineStatus.Submitting, Hold = null, Attempts = 1, Retry = null },
                 PipelineCauses.ReleasedOverride,
                 Invariant($"hold {hold.Generation} by rule {hold.RuleId}"),
+                new ConsumeUnits(),
                 new Submit(1),
                 s.Audit(
                     PipelineAuditActions.ReleaseOverride,
@@ -159,7 +160,8 @@ public static partial class PipelineDecider
             s.State with { Status = PipelineStatus.Cancelled, Hold = null, Retry = null },
             PipelineCauses.Cancelled,
             Invariant($"from {s.State.Status}"),
-            s.Audit(PipelineAuditActions.Cancel, PipelineAuditResult.Success, Invariant($"cancelled from {s.State.Status}"), e.Note)),
+            s.Audit(PipelineAuditActions.Cancel, PipelineAuditResult.Success, Invariant($"cancelled from {s.State.Status}"), e.Note),
+            new ReleaseUnits()),
         PipelineStatus.Cancelled => Decision.Duplicate(s.State, "The claim is already Cancelled."),
         PipelineStatus.Submitting => Decision.Refused(
             s.State,

@@ -163,7 +163,7 @@ public sealed class PipelineDeciderTests
         var decision = PipelineDecider.Decide(State("Held"), release);
 
         Assert.Equal((PipelineStatus.Submitting, 1, null), (decision.State.Status, decision.State.Attempts, decision.State.Hold));
-        Assert.Equal(new Submit(1), decision.Commands[0]);
+        Assert.Equal([new ConsumeUnits(), new Submit(1)], decision.Commands.Take(2));
         var audit = Assert.Single(decision.Commands.OfType<WriteAudit>());
         Assert.Equal(
             (PipelineAuditActions.ReleaseOverride, PipelineAuditResult.Success, Admin, Later, "payer confirmed by phone"),
