@@ -163,6 +163,31 @@ public static partial class FhirFormats
             ? date
             : null;
 
+    /// <summary>
+    /// True when the UTF-8 text is a full date yyyy-MM-dd that <see cref="IsDate(string)"/> accepts (year 0001-9999, a
+    /// real calendar day); false for anything else, which may still be a valid partial date.
+    /// </summary>
+    internal static bool IsPlainFullDate(ReadOnlySpan<byte> text)
+    {
+        if (text.Length != 10 || text[4] != '-' || text[7] != '-')
+        {
+            return false;
+        }
+
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (i is not (4 or 7) && !char.IsAsciiDigit((char)text[i]))
+            {
+                return false;
+            }
+        }
+
+        var year = ((text[0] - '0') * 1000) + ((text[1] - '0') * 100) + ((text[2] - '0') * 10) + (text[3] - '0');
+        var month = ((text[5] - '0') * 10) + (text[6] - '0');
+        var day = ((text[8] - '0') * 10) + (text[9] - '0');
+        return year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month);
+    }
+
     private static bool CalendarValid(ReadOnlySpan<char> value) =>
         value.Length < 10 || TryParseDate(value[..10], out _);
 

@@ -32,6 +32,26 @@ internal static class JsonAccess
     public static bool? Bool(this JsonElement element, string name) =>
         element.Prop(name) is { ValueKind: JsonValueKind.True or JsonValueKind.False } value ? value.GetBoolean() : null;
 
+    /// <summary>
+    /// The first property of an object with the (unescaped) name, searched from the front: for the properties that come
+    /// first (resourceType, id), where a lookup by name, which searches from the back, reads every other name first.
+    /// Only used where the properties are known to be unique (or a repeat refuses the body anyway).
+    /// </summary>
+    public static bool TryGetFirst(this JsonElement element, ReadOnlySpan<byte> utf8Name, out JsonElement value)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            if (property.NameEquals(utf8Name))
+            {
+                value = property.Value;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
     /// <summary>The items of an array element (an empty sequence when absent or not an array).</summary>
     public static IEnumerable<JsonElement> Arr(this JsonElement element, string name) =>
         element.Prop(name) is { ValueKind: JsonValueKind.Array } value ? value.EnumerateArray() : [];

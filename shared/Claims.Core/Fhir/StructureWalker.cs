@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -46,7 +47,7 @@ internal sealed class StructureWalker
         }
 
         path.Clear().Append(nodePath);
-        top = new ResourceNode(json, type, json.Str("id"), fullUrl, nodePath, entryIndex, null);
+        top = new ResourceNode(json, type, IdOf(json), fullUrl, nodePath, entryIndex, null);
         WalkResourceBody(json, type, top);
         return top;
     }
@@ -61,7 +62,7 @@ internal sealed class StructureWalker
             return null;
         }
 
-        if (!json.TryGetProperty("resourceType", out var rt) || rt.ValueKind != JsonValueKind.String)
+        if (!json.TryGetFirst("resourceType"u8, out var rt) || rt.ValueKind != JsonValueKind.String)
         {
             problem = ("structure", "The resourceType property is missing or not a string.");
             return null;
@@ -77,6 +78,10 @@ internal sealed class StructureWalker
 
         return type;
     }
+
+    // Resource.id, found from the front (it comes first or second; a lookup by name searches from the back).
+    private static string? IdOf(JsonElement resource) =>
+        resource.TryGetFirst("id"u8, out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
 
     private void WalkResourceBody(JsonElement json, string type, ResourceNode node)
     {
@@ -286,7 +291,7 @@ internal sealed class StructureWalker
                 return;
             }
 
-            var node = new ResourceNode(value, type, value.Str("id"), null, path.ToString(), -1, resource);
+            var node = new ResourceNode(value, type, IdOf(value), null, path.ToString(), -1, resource);
             resource.Contained.Add(node);
             WalkResourceBody(value, type, node);
             if (node.Id is null)
@@ -297,7 +302,7 @@ internal sealed class StructureWalker
             return;
         }
 
-        WalkResourceBody(value, type, new ResourceNode(value, type, value.Str("id"), null, path.ToString(), -1, resource));
+        WalkResourceBody(value, type, new ResourceNode(value, type, IdOf(value), null, path.ToString(), -1, resource));
     }
 
     private int CurrentEntryIndex()
@@ -529,7 +534,7 @@ internal sealed class StructureWalker
                 {
                     Error("structure", $"'{def.Name}' is a decimal and must be a JSON number.");
                 }
-                else if (!value.TryGetDecimal(out _))
+                else if (!FitsDecimal(value))
                 {
                     Error("value", $"'{def.Name}' is out of the decimal range.");
                 }
@@ -582,14 +587,28 @@ internal sealed class StructureWalker
         }
     }
 
-    // Decided on the payload's bytes, without chars: a string or xhtml only has to be non-empty; a uri written in
-    // printable ASCII without escapes holds no white space. Anything else goes through the FhirFormats rules.
+    // True when the value is valid, decided on the payload's bytes without chars; false means "ask the FhirFormats
+    // rule". A string or xhtml only has to be non-empty; printable ASCII without escapes holds no white space, which is
+    // all a uri or code must avoid; an id of [A-Za-z0-9-.] up to 64; a plain yyyy-MM-dd date.
     private static bool HasNoLexicalProblem(PrimitiveKind kind, ReadOnlySpan<byte> raw) => kind switch
     {
         PrimitiveKind.String or PrimitiveKind.Xhtml => true,
-        PrimitiveKind.Uri => raw.IndexOfAnyExceptInRange((byte)'!', (byte)'~') < 0 && !raw.Contains((byte)'\\'),
+        PrimitiveKind.Uri or PrimitiveKind.Code => raw.IndexOfAnyExceptInRange((byte)'!', (byte)'~') < 0 && !raw.Contains((byte)'\\'),
+        PrimitiveKind.Id => raw.Length <= 64 && raw.IndexOfAnyExcept(IdBytes) < 0,
+        PrimitiveKind.Date => FhirFormats.IsPlainFullDate(raw),
         _ => false,
     };
+
+    private static readonly SearchValues<byte> IdBytes =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-."u8);
+
+    // A number literal of at most 28 characters without an exponent has at most 28 digits: below 10^28, inside the
+    // decimal range (about 7.9 x 10^28), so the parse that would prove it is skipped.
+    private static bool FitsDecimal(JsonElement value)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        return (raw.Length <= 28 && raw.IndexOfAny((byte)'e', (byte)'E') < 0) || value.TryGetDecimal(out _);
+    }
 
     private static string TypeLabel(PrimitiveKind kind) => kind switch
     {
