@@ -40,8 +40,8 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite) : IAsyncLifetime
         var claimId = JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["claimId"]!.GetValue<string>();
 
         // No local listener runs in this mode: the message waits on claims-intake for the Functions host.
-        var intake = await TakeMessageAsync(StorageNames.IntakeQueue, claimId);
-        var (status, answer) = await InvokeAsync(client, "RulesEngine", HostPayload(intake, doubleEncoded: true));
+        var intake = await HostInvocations.TakeAsync(app.Storage, StorageNames.IntakeQueue, claimId);
+        var (status, answer) = await HostInvocations.InvokeAsync(client, "RulesEngine", HostInvocations.Payload(intake, doubleEncoded: true));
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(JsonValueKind.Object, answer["Outputs"]!.GetValueKind());
@@ -49,7 +49,7 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains(intake.MessageId, answer["Logs"]!.AsArray().Single()!.GetValue<string>(), StringComparison.Ordinal);
         Assert.True(answer.AsObject().ContainsKey("ReturnValue"));
         Assert.Null(answer["ReturnValue"]);
-        await DeleteAsync(StorageNames.IntakeQueue, intake);
+        await HostInvocations.DeleteAsync(app.Storage, StorageNames.IntakeQueue, intake);
 
         // One hop: the rules engine handed the verdict to the pipeline runner in the same invocation, so the claim is
         // settled already (submitted, or held by a rule of the tenant's rule set).
@@ -61,11 +61,11 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite) : IAsyncLifetime
             // A release travels on claims-pipeline like a timer or a retry: the ClaimPipeline invocation submits it.
             var released = new PipelineMessage(tenant.Tenant, ClaimId.Parse(claimId), new Released(DateTimeOffset.UtcNow, "test-admin", ReleaseMode.Override, "custom handler test"));
             await app.Storage.Queue(StorageNames.PipelineQueue).SendMessageAsync(released.ToJson());
-            var step = await TakeMessageAsync(StorageNames.PipelineQueue, claimId);
-            var (stepStatus, stepAnswer) = await InvokeAsync(client, "ClaimPipeline", HostPayload(step, doubleEncoded: false));
+            var step = await HostInvocations.TakeAsync(app.Storage, StorageNames.PipelineQueue, claimId);
+            var (stepStatus, stepAnswer) = await HostInvocations.InvokeAsync(client, "ClaimPipeline", HostInvocations.Payload(step, doubleEncoded: false));
             Assert.Equal(HttpStatusCode.OK, stepStatus);
             Assert.Single(stepAnswer["Logs"]!.AsArray());
-            await DeleteAsync(StorageNames.PipelineQueue, step);
+            await HostInvocations.DeleteAsync(app.Storage, StorageNames.PipelineQueue, step);
             claimStatus = await StatusAsync(client, claimId);
             Assert.Equal("Submitted", claimStatus);
         }
@@ -95,7 +95,7 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite) : IAsyncLifetime
             ["Metadata"] = new JsonObject { ["Id"] = "garbage-1", ["DequeueCount"] = 3, ["InsertionTime"] = "2026-01-05T10:00:00+00:00" },
         };
 
-        var (status, answer) = await InvokeAsync(client, function, payload);
+        var (status, answer) = await HostInvocations.InvokeAsync(client, function, payload);
 
         Assert.Equal(HttpStatusCode.InternalServerError, status);
         var log = answer["Logs"]!.AsArray().Single()!.GetValue<string>();
@@ -141,7 +141,7 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite) : IAsyncLifetime
             ["Metadata"] = new JsonObject(),
         };
 
-        var (status, answer) = await InvokeAsync(client, timer.Name, payload);
+        var (status, answer) = await HostInvocations.InvokeAsync(client, timer.Name, payload);
 
         Assert.Equal(HttpStatusCode.OK, status);
         var log = answer["Logs"]!.AsArray().Single()!.GetValue<string>();
@@ -171,77 +171,10 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
     }
 
-    /// <summary>The payload the Functions host sends for a queue trigger. The host serializes the message string
-    /// before it serializes the payload, so the message text can arrive JSON-encoded twice.</summary>
-    private static JsonObject HostPayload(QueueMessage message, bool doubleEncoded) => new()
-    {
-        ["Data"] = new JsonObject
-        {
-            [FunctionMetadata.QueueBindingName] = doubleEncoded ? JsonSerializer.Serialize(message.Text) : message.Text,
-        },
-        ["Metadata"] = new JsonObject
-        {
-            ["DequeueCount"] = message.DequeueCount,
-            ["ExpirationTime"] = DateTimeOffset.UtcNow.AddDays(7).ToString("o"),
-            ["Id"] = message.MessageId,
-            ["InsertionTime"] = message.InsertedOn?.ToString("o"),
-            ["NextVisibleTime"] = message.NextVisibleOn?.ToString("o"),
-            ["PopReceipt"] = message.PopReceipt,
-            ["sys"] = new JsonObject { ["MethodName"] = "QueueTrigger", ["UtcNow"] = DateTimeOffset.UtcNow.ToString("o") },
-        },
-    };
-
-    private static async Task<(HttpStatusCode Status, JsonNode Answer)> InvokeAsync(HttpClient client, string function, JsonObject payload)
-    {
-        using var content = new StringContent(payload.ToJsonString(), Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
-        using var response = await client.PostAsync("/" + function, content);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
-    }
-
     private static async Task<string> StatusAsync(HttpClient client, string claimId)
     {
         using var response = await client.GetAsync($"/api/claims/{claimId}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["status"]!.GetValue<string>();
     }
-
-    /// <summary>Takes (leases) the message about this claim off a queue, as the Functions host's queue listener does.
-    /// Other tests' leftovers on the shared queue stay leased while scanning (so later receives reach past them) and
-    /// are released afterwards.</summary>
-    private async Task<QueueMessage> TakeMessageAsync(string queueName, string claimId)
-    {
-        var queue = app.Storage.Queue(queueName);
-        var skipped = new List<QueueMessage>();
-        try
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (DateTime.UtcNow < deadline)
-            {
-                foreach (var message in await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(60)))
-                {
-                    if (message.Text.Contains(claimId, StringComparison.Ordinal))
-                    {
-                        return message;
-                    }
-
-                    skipped.Add(message);
-                }
-
-                await Task.Delay(100);
-            }
-        }
-        finally
-        {
-            foreach (var message in skipped)
-            {
-                await queue.UpdateVisibilityAsync(message.MessageId, message.PopReceipt, TimeSpan.Zero);
-            }
-        }
-
-        throw new Xunit.Sdk.XunitException($"No message for claim {claimId} on {queueName}.");
-    }
-
-    private Task DeleteAsync(string queueName, QueueMessage message) =>
-        app.Storage.Queue(queueName).DeleteMessageAsync(message.MessageId, message.PopReceipt);
 }

@@ -38,25 +38,8 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
     [Fact]
     public async Task HandleAsync_SameMessageDeliveredTwice_AppliesNothingTwice()
     {
-        var tenant = await app.NewTenantAsync();
-        foreach (var listener in app.Services.GetServices<IHostedService>().OfType<QueueListener>())
-        {
-            await listener.StopAsync(CancellationToken.None);
-        }
-
-        using var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Add("x-api-key", tenant.AdminKey);
-        using var ingest = app.CreateClient();
-        ingest.DefaultRequestHeaders.Add("x-api-key", tenant.IngestKey);
-        using (var saved = await RulesApiTests.PutAsync(admin, TagAndHold, "\"1\""))
-        {
-            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
-        }
-
-        using var posted = await ingest.PostAsync("/api/fhir/Claim", ClaimFlowTests.FhirBody(SampleClaims.AbaTherapy()));
-        var claimId = ClaimId.Parse(JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["claimId"]!.GetValue<string>());
-        var intake = await TakeMessagesAsync(StorageNames.IntakeQueue, claimId, expected: 1);
-        var message = EvaluateClaim.TryParse(intake.Single().Text)!;
+        using var posted = await PostWithListenersStoppedAsync(TagAndHold);
+        var (tenant, ingest, claimId, message) = (posted.Tenant, posted.Ingest, posted.Claim, posted.Message);
         var handler = app.Services.GetRequiredService<RulesEngineHandler>();
 
         await handler.HandleAsync(message, CancellationToken.None);
@@ -95,24 +78,8 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
     [Fact]
     public async Task HandleAsync_SameMessageDeliveredTwiceAtOnce_OneDeliveryWinsAndNothingIsWrittenTwice()
     {
-        var tenant = await app.NewTenantAsync();
-        foreach (var listener in app.Services.GetServices<IHostedService>().OfType<QueueListener>())
-        {
-            await listener.StopAsync(CancellationToken.None);
-        }
-
-        using var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Add("x-api-key", tenant.AdminKey);
-        using var ingest = app.CreateClient();
-        ingest.DefaultRequestHeaders.Add("x-api-key", tenant.IngestKey);
-        using (var saved = await RulesApiTests.PutAsync(admin, TagAndHold, "\"1\""))
-        {
-            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
-        }
-
-        using var posted = await ingest.PostAsync("/api/fhir/Claim", ClaimFlowTests.FhirBody(SampleClaims.AbaTherapy()));
-        var claimId = ClaimId.Parse(JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["claimId"]!.GetValue<string>());
-        var message = EvaluateClaim.TryParse((await TakeMessagesAsync(StorageNames.IntakeQueue, claimId, expected: 1)).Single().Text)!;
+        using var posted = await PostWithListenersStoppedAsync(TagAndHold);
+        var (tenant, ingest, claimId, message) = (posted.Tenant, posted.Ingest, posted.Claim, posted.Message);
         var handler = app.Services.GetRequiredService<RulesEngineHandler>();
 
         // Two instances evaluating the same message (its visibility timeout ran out): both save on the ETag they read,
@@ -132,11 +99,8 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
     [Fact]
     public async Task HandleAsync_ChargeFarAboveTheTenantsUsual_ScoresChargeHighFromTheTenantsOwnStatistics()
     {
-        var tenant = await app.NewTenantAsync();
-        foreach (var listener in app.Services.GetServices<IHostedService>().OfType<QueueListener>())
-        {
-            await listener.StopAsync(CancellationToken.None);
-        }
+        using var posted = await PostWithListenersStoppedAsync(null);
+        var (tenant, ingest, claimId, message) = (posted.Tenant, posted.Ingest, posted.Claim, posted.Message);
 
         // 50 earlier claims of this tenant billed 97153 at 5.00 a unit; the sample bills 18.75 (>= 3x). 97155 has too few
         // samples to count, and another tenant's statistics are not this tenant's.
@@ -145,12 +109,6 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
         await stats.UpsertEntityAsync(new TableEntity(tenant.Tenant.Value, "97155") { ["Count"] = 3L, ["Total"] = "3.00" }, TableUpdateMode.Replace);
         var other = await app.NewTenantAsync();
         await stats.UpsertEntityAsync(new TableEntity(other.Tenant.Value, "97155") { ["Count"] = 500L, ["Total"] = "500.00" }, TableUpdateMode.Replace);
-
-        using var ingest = app.CreateClient();
-        ingest.DefaultRequestHeaders.Add("x-api-key", tenant.IngestKey);
-        using var posted = await ingest.PostAsync("/api/fhir/Claim", ClaimFlowTests.FhirBody(SampleClaims.AbaTherapy()));
-        var claimId = ClaimId.Parse(JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["claimId"]!.GetValue<string>());
-        var message = EvaluateClaim.TryParse((await TakeMessagesAsync(StorageNames.IntakeQueue, claimId, expected: 1)).Single().Text)!;
         await app.Services.GetRequiredService<RulesEngineHandler>().HandleAsync(message, CancellationToken.None);
 
         using var read = await ingest.GetAsync($"/api/claims/{claimId.Value}");
@@ -163,24 +121,8 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
     [Fact]
     public async Task HandleAsync_PassingClaim_FeedsTheTenantsUsualChargesOncePerClaim()
     {
-        var tenant = await app.NewTenantAsync();
-        foreach (var listener in app.Services.GetServices<IHostedService>().OfType<QueueListener>())
-        {
-            await listener.StopAsync(CancellationToken.None);
-        }
-
-        using var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Add("x-api-key", tenant.AdminKey);
-        using (var saved = await RulesApiTests.PutAsync(admin, """{ "rules": [ { "id": "seen", "if": { "always": true }, "then": { "actions": [ { "applyTag": "seen" } ] } } ] }""", "\"1\""))
-        {
-            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
-        }
-
-        using var ingest = app.CreateClient();
-        ingest.DefaultRequestHeaders.Add("x-api-key", tenant.IngestKey);
-        using var posted = await ingest.PostAsync("/api/fhir/Claim", ClaimFlowTests.FhirBody(SampleClaims.AbaTherapy()));
-        var claimId = ClaimId.Parse(JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["claimId"]!.GetValue<string>());
-        var message = EvaluateClaim.TryParse((await TakeMessagesAsync(StorageNames.IntakeQueue, claimId, expected: 1)).Single().Text)!;
+        using var posted = await PostWithListenersStoppedAsync("""{ "rules": [ { "id": "seen", "if": { "always": true }, "then": { "actions": [ { "applyTag": "seen" } ] } } ] }""");
+        var (tenant, ingest, claimId, message) = (posted.Tenant, posted.Ingest, posted.Claim, posted.Message);
         var handler = app.Services.GetRequiredService<RulesEngineHandler>();
         var baselines = app.Services.GetRequiredService<Claims.Application.Rules.ChargeBaselines>();
 
@@ -202,6 +144,39 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal(1L, rows["97153"].GetInt64("Count"));
         Assert.Equal(18.75m, decimal.Parse(rows["97153"].GetString("Total")!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(31.25m, decimal.Parse(rows["97155"].GetString("Total")!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// A new tenant (with <paramref name="rules"/> saved when given) with this app's queue listeners stopped, so the
+    /// test delivers the messages itself; one sample claim posted and its claims-intake message taken.
+    /// </summary>
+    private async Task<Posted> PostWithListenersStoppedAsync(string? rules)
+    {
+        var tenant = await app.NewTenantAsync();
+        foreach (var listener in app.Services.GetServices<IHostedService>().OfType<QueueListener>())
+        {
+            await listener.StopAsync(CancellationToken.None);
+        }
+
+        if (rules is not null)
+        {
+            using var admin = app.CreateClient();
+            admin.DefaultRequestHeaders.Add("x-api-key", tenant.AdminKey);
+            using var saved = await RulesApiTests.PutAsync(admin, rules, "\"1\"");
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        }
+
+        var ingest = app.CreateClient();
+        ingest.DefaultRequestHeaders.Add("x-api-key", tenant.IngestKey);
+        using var posted = await ingest.PostAsync("/api/fhir/Claim", ClaimFlowTests.FhirBody(SampleClaims.AbaTherapy()));
+        var claimId = ClaimId.Parse(JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["claimId"]!.GetValue<string>());
+        var message = EvaluateClaim.TryParse((await TakeMessagesAsync(StorageNames.IntakeQueue, claimId, expected: 1)).Single().Text)!;
+        return new Posted(tenant, ingest, claimId, message);
+    }
+
+    private sealed record Posted(TestTenant Tenant, HttpClient Ingest, ClaimId Claim, EvaluateClaim Message) : IDisposable
+    {
+        public void Dispose() => Ingest.Dispose();
     }
 
     private static List<string> RulesRows(List<TableEntity> rows) =>
