@@ -145,7 +145,7 @@ internal static class ClaimRules
         var focal = 0;
         foreach (var entry in insurance.EnumerateArray())
         {
-            if (entry.ValueKind == JsonValueKind.Object && entry.Bool("focal") == true)
+            if (entry.ValueKind == JsonValueKind.Object && entry.Bool("focal"u8) == true)
             {
                 focal++;
             }
@@ -168,7 +168,7 @@ internal static class ClaimRules
         var index = 0;
         foreach (var entry in entries.EnumerateArray())
         {
-            if (entry.Int("sequence") is { } sequence && !seen.Add(sequence))
+            if (entry.Int("sequence"u8) is { } sequence && !seen.Add(sequence))
             {
                 issues.Add(OutcomeIssue.Error("duplicate", $"{element}.sequence must be unique within the claim.", $"{root}.{element}[{index}].sequence"));
             }
@@ -243,7 +243,7 @@ internal static class ClaimRules
             CheckDate(DateOf(parts.ServicedDate), path, ".servicedDate", today, issues);
             CheckDate(StartOf(parts.ServicedPeriod), path, ".servicedPeriod.start", today, issues);
             CheckChargeable(parts.ProductOrService, parts.UnitPrice, parts.Net, path, issues);
-            nets.Add(parts.Net.Dec("value"));
+            nets.Add(parts.Net.Dec("value"u8));
             if (parts.Detail.ValueKind != JsonValueKind.Array)
             {
                 continue;
@@ -292,7 +292,7 @@ internal static class ClaimRules
     private static void CheckChargeable(JsonElement productOrService, JsonElement unitPrice, JsonElement net, ChargePath path, List<OutcomeIssue> issues)
     {
         var codingIndex = 0;
-        foreach (var coding in productOrService.Arr("coding"))
+        foreach (var coding in Codings(productOrService))
         {
             if (BadProductCode(coding) is { } cpt)
             {
@@ -304,12 +304,12 @@ internal static class ClaimRules
             codingIndex++;
         }
 
-        if (unitPrice.Dec("value") is < 0)
+        if (unitPrice.Dec("value"u8) is < 0)
         {
             issues.Add(OutcomeIssue.Error("value", "unitPrice must not be negative.", $"{path}.unitPrice.value"));
         }
 
-        if (net.Dec("value") is < 0)
+        if (net.Dec("value"u8) is < 0)
         {
             issues.Add(OutcomeIssue.Error("value", "net must not be negative.", $"{path}.net.value"));
         }
@@ -319,7 +319,7 @@ internal static class ClaimRules
     // another system.
     private static bool? BadProductCode(JsonElement coding)
     {
-        if (coding.Prop("code") is not { ValueKind: JsonValueKind.String } code || coding.Prop("system") is not { ValueKind: JsonValueKind.String } system)
+        if (coding.Prop("code"u8) is not { ValueKind: JsonValueKind.String } code || coding.Prop("system"u8) is not { ValueKind: JsonValueKind.String } system)
         {
             return null;
         }
@@ -327,7 +327,7 @@ internal static class ClaimRules
         Span<char> buffer = stackalloc char[JsonAccess.ValueBufferLength];
         if (system.ValueEquals(CptSystemUtf8))
         {
-            return FhirFormats.IsCpt(JsonAccess.ValueChars(code, buffer)) ? null : true;
+            return FhirFormats.IsPlainCpt(RawString(code)) || FhirFormats.IsCpt(JsonAccess.ValueChars(code, buffer)) ? null : true;
         }
 
         return IsHcpcsSystem(system) && !FhirFormats.IsHcpcs(JsonAccess.ValueChars(code, buffer)) ? false : null;
@@ -366,11 +366,12 @@ internal static class ClaimRules
         foreach (var diagnosis in diagnoses.EnumerateArray())
         {
             var codingIndex = 0;
-            foreach (var coding in diagnosis.Prop("diagnosisCodeableConcept").Arr("coding"))
+            foreach (var coding in Codings(diagnosis.Prop("diagnosisCodeableConcept"u8) ?? default))
             {
-                if (coding.Prop("system") is { ValueKind: JsonValueKind.String } system
+                if (coding.Prop("system"u8) is { ValueKind: JsonValueKind.String } system
                     && (system.ValueEquals(Icd10CmSystemUtf8) || system.ValueEquals(Icd10SystemUtf8))
-                    && coding.Prop("code") is { ValueKind: JsonValueKind.String } code
+                    && coding.Prop("code"u8) is { ValueKind: JsonValueKind.String } code
+                    && !FhirFormats.IsPlainIcd10(RawString(code))
                     && !FhirFormats.IsIcd10(JsonAccess.ValueChars(code, buffer)))
                 {
                     // ICD-10-CM codes are billed and must be well-formed; the WHO ICD-10 system only warns, because the
@@ -389,7 +390,7 @@ internal static class ClaimRules
 
     private static void CheckTotal(in ClaimParts parts, NetSum nets, string root, List<OutcomeIssue> issues)
     {
-        var total = parts.Total.Dec("value");
+        var total = parts.Total.Dec("value"u8);
         if (total is < 0)
         {
             issues.Add(OutcomeIssue.Error("value", "total must not be negative.", root + ".total.value"));
@@ -411,7 +412,16 @@ internal static class ClaimRules
     }
 
     // period.start of a Period (null when the period is not an object or start is not a full date)
-    private static DateOnly? StartOf(JsonElement period) => period.Prop("start") is { } start ? DateOf(start) : null;
+    private static DateOnly? StartOf(JsonElement period) => period.Prop("start"u8) is { } start ? DateOf(start) : null;
+
+    // CodeableConcept.coding, enumerated without boxing (nothing when it is not an array, or the concept not an object)
+    private static JsonElement.ArrayEnumerator Codings(JsonElement codeableConcept) =>
+        codeableConcept.Prop("coding"u8) is { ValueKind: JsonValueKind.Array } codings ? codings.EnumerateArray() : EmptyArray.EnumerateArray();
+
+    private static readonly JsonElement EmptyArray = JsonDocument.Parse("[]").RootElement;
+
+    // A string value as written in the payload, without its quotes (escapes not undone).
+    private static ReadOnlySpan<byte> RawString(JsonElement value) => System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value)[1..^1];
 
     // the full date of a date or dateTime string (null for anything else)
     private static DateOnly? DateOf(JsonElement value)

@@ -164,6 +164,53 @@ public static partial class FhirFormats
             : null;
 
     /// <summary>
+    /// True when the UTF-8 text (as written in JSON, escapes not undone) is a CPT code <see cref="IsCpt(string)"/>
+    /// accepts; false means "ask IsCpt".
+    /// </summary>
+    internal static bool IsPlainCpt(ReadOnlySpan<byte> text) =>
+        text.Length == 5 && char.IsAsciiDigit((char)text[0]) && char.IsAsciiDigit((char)text[1]) && char.IsAsciiDigit((char)text[2])
+        && char.IsAsciiDigit((char)text[3]) && (char.IsAsciiDigit((char)text[4]) || char.IsAsciiLetterUpper((char)text[4]));
+
+    /// <summary>
+    /// True when the UTF-8 text (as written in JSON, escapes not undone) is an ICD-10 code <see cref="IsIcd10(string)"/>
+    /// accepts: [A-TV-Z][0-9][0-9AB], then an optional dot and one to four of [0-9A-TV-Z]; false means "ask IsIcd10".
+    /// </summary>
+    internal static bool IsPlainIcd10(ReadOnlySpan<byte> text)
+    {
+        if (text.Length < 3 || !IsIcd10Letter(text[0]) || !char.IsAsciiDigit((char)text[1]) || !(char.IsAsciiDigit((char)text[2]) || text[2] is (byte)'A' or (byte)'B'))
+        {
+            return false;
+        }
+
+        var rest = text[3..];
+        if (rest.Length > 0 && rest[0] == '.')
+        {
+            rest = rest[1..];
+        }
+        else if (rest.Length == 0)
+        {
+            return true;
+        }
+
+        if (rest.Length is < 1 or > 4)
+        {
+            return false;
+        }
+
+        foreach (var c in rest)
+        {
+            if (!char.IsAsciiDigit((char)c) && !IsIcd10Letter(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsIcd10Letter(byte c) => c is >= (byte)'A' and <= (byte)'Z' and not (byte)'U';
+
+    /// <summary>
     /// True when the UTF-8 text is a full date yyyy-MM-dd that <see cref="IsDate(string)"/> accepts (year 0001-9999, a
     /// real calendar day); false for anything else, which may still be a valid partial date.
     /// </summary>

@@ -52,6 +52,21 @@ internal static class JsonAccess
         return false;
     }
 
+    /// <summary>As <see cref="Prop(JsonElement, string)"/>, the name given as UTF-8 (no transcoding per lookup).</summary>
+    public static JsonElement? Prop(this JsonElement element, ReadOnlySpan<byte> utf8Name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(utf8Name, out var value) && value.ValueKind != JsonValueKind.Null
+            ? value
+            : null;
+
+    public static decimal? Dec(this JsonElement element, ReadOnlySpan<byte> utf8Name) =>
+        element.Prop(utf8Name) is { ValueKind: JsonValueKind.Number } value && value.TryGetDecimal(out var d) ? d : null;
+
+    public static int? Int(this JsonElement element, ReadOnlySpan<byte> utf8Name) =>
+        element.Prop(utf8Name) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt32(out var i) ? i : null;
+
+    public static bool? Bool(this JsonElement element, ReadOnlySpan<byte> utf8Name) =>
+        element.Prop(utf8Name) is { ValueKind: JsonValueKind.True or JsonValueKind.False } value ? value.GetBoolean() : null;
+
     /// <summary>The items of an array element (an empty sequence when absent or not an array).</summary>
     public static IEnumerable<JsonElement> Arr(this JsonElement element, string name) =>
         element.Prop(name) is { ValueKind: JsonValueKind.Array } value ? value.EnumerateArray() : [];

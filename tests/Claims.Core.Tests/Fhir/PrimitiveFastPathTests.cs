@@ -43,6 +43,45 @@ public sealed class PrimitiveFastPathTests
         Assert.Equal(text.Length == 10 && FhirFormats.IsDate(text) && text[4] == '-' && text[7] == '-', plain);
     }
 
+    // Every 5-character string over digits, letters and a few others: the shortcut accepts exactly what IsCpt does.
+    [Fact]
+    public void IsPlainCpt_AgreesWithIsCpt()
+    {
+        const string Alphabet = "09AZa .";
+        var chars = new char[5];
+        for (var n = 0; n < 16807; n++)
+        {
+            for (int i = 0, rest = n; i < 5; i++, rest /= Alphabet.Length)
+            {
+                chars[i] = Alphabet[rest % Alphabet.Length];
+            }
+
+            var code = new string(chars);
+            Assert.True(FhirFormats.IsPlainCpt(Encoding.UTF8.GetBytes(code)) == FhirFormats.IsCpt(code), code);
+        }
+
+        Assert.False(FhirFormats.IsPlainCpt("9715"u8));
+        Assert.False(FhirFormats.IsPlainCpt("971530"u8));
+    }
+
+    // Random strings of length 0-9 over the characters the ICD-10 pattern cares about (fixed seed).
+    [Fact]
+    public void IsPlainIcd10_AgreesWithIsIcd10()
+    {
+        const string Alphabet = "ATUVZ09B.a-";
+        var random = new Random(20260115);
+        for (var n = 0; n < 200_000; n++)
+        {
+            var code = new string([.. Enumerable.Range(0, random.Next(10)).Select(_ => Alphabet[random.Next(Alphabet.Length)])]);
+            Assert.True(FhirFormats.IsPlainIcd10(Encoding.UTF8.GetBytes(code)) == FhirFormats.IsIcd10(code), code);
+        }
+
+        foreach (var code in new[] { "F84.0", "F84", "F840", "F84.", "M54.50", "G43.909", "Z00.00", "U07.1", "A0B.1234", "A0B.12345", "a84.0" })
+        {
+            Assert.True(FhirFormats.IsPlainIcd10(Encoding.UTF8.GetBytes(code)) == FhirFormats.IsIcd10(code), code);
+        }
+    }
+
     private static ClaimIntake Read(string find, string replace)
     {
         var json = ClaimFixtures.Claim().ToJsonString();
