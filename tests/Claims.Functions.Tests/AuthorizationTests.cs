@@ -445,7 +445,7 @@ public sealed class AuthorizationTests(AzuriteFixture azurite) : IAsyncLifetime
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
-    private static class Auth
+    internal static class Auth
     {
         public static Core.Authorizations.Authorization Make(string number, DateOnly? start = null, DateOnly? end = null, decimal authorized = 480) => new()
         {

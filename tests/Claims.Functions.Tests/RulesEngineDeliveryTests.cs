@@ -146,6 +146,33 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal(31.25m, decimal.Parse(rows["97155"].GetString("Total")!, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Fact]
+    public async Task HandleAsync_ClaimCancelledAfterIntake_StaleRowSnapshotStoresNothingAndConsumesNothing()
+    {
+        using var posted = await PostWithListenersStoppedAsync("""{ "rules": [ { "id": "seen", "if": { "always": true }, "then": { "actions": [ { "applyTag": "seen" } ] } } ] }""");
+        var (tenant, _, claimId, message) = (posted.Tenant, posted.Ingest, posted.Claim, posted.Message);
+        Assert.NotNull(message.Row);
+        var store = app.Services.GetRequiredService<Claims.Application.Authorizations.AuthorizationStore>();
+        Assert.NotNull(await store.AddAsync(tenant.Tenant, AuthorizationTests.Auth.Make("AUTH-CXL", authorized: 100), null, CancellationToken.None));
+        using (var admin = app.CreateClient())
+        {
+            admin.DefaultRequestHeaders.Add("x-api-key", tenant.AdminKey);
+            using var cancel = await admin.PostAsync($"/api/claims/{claimId.Value}/cancel", content: null);
+            Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        }
+
+        // The message still carries the row as intake wrote it (Received): the engine evaluates, the PASS consumes, the
+        // save fails on the ETag, the reload finds the claim Cancelled, and the units go back.
+        await app.Services.GetRequiredService<RulesEngineHandler>().HandleAsync(message, CancellationToken.None);
+
+        var row = await app.Storage.Table(StorageNames.ClaimsTable).GetEntityAsync(tenant.Tenant.Value, claimId.Value);
+        Assert.Equal("Cancelled", row!.GetString("Status"));
+        Assert.Null(row.GetString("RuleResult"));
+        Assert.Equal(0m, (await store.GetAsync(tenant.Tenant, "AUTH-CXL", CancellationToken.None))!.Value.UnitsUsed);
+        var rows = await RulesApiTests.AuditRowsAsync(app, tenant.Tenant, claimId);
+        Assert.DoesNotContain(rows, r => r.GetString("Action")!.StartsWith("rules.", StringComparison.Ordinal));
+    }
+
     /// <summary>
     /// A new tenant (with <paramref name="rules"/> saved when given) with this app's queue listeners stopped, so the
     /// test delivers the messages itself; one sample claim posted and its claims-intake message taken.

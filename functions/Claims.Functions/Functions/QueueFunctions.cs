@@ -14,6 +14,12 @@ public sealed class RulesEngineFunction(RulesEngineHandler handler) : IQueueFunc
         // An unreadable message fails every attempt and so ends in claims-intake-poison.
         var message = EvaluateClaim.TryParse(invocation.Text)
             ?? throw new FormatException($"Message {invocation.MessageId} is not an EvaluateClaim message.");
+        if (invocation.DequeueCount > 1)
+        {
+            // A redelivery's row snapshot is likely stale (the first delivery may have moved the claim on): read the
+            // row, so a claim past Evaluating is skipped before anything is evaluated or consumed.
+            message = message with { Row = null };
+        }
         using var audit = Claims.Application.Audit.AuditContext.Begin("queue:" + Claims.Application.Storage.StorageNames.IntakeQueue, invocation.MessageId);
         return handler.HandleAsync(message, cancellationToken);
     }

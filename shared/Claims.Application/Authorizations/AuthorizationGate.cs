@@ -32,19 +32,26 @@ public sealed class AuthorizationGate(AuthorizationStore store, AuthorizationUni
         return await units.ReserveAsync(tenant, claim, facts, lookup.Candidates, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Consumes the units of a passing claim; returns the verdict to hand to the pipeline.</summary>
-    public async Task<RulesEvaluated> BeforeSubmitAsync(
+    /// <summary>
+    /// Consumes the units of a passing claim; returns the verdict to hand to the pipeline and whether units were
+    /// consumed by this call (not by an earlier one).
+    /// </summary>
+    public async Task<(RulesEvaluated Verdict, bool Consumed)> BeforeSubmitAsync(
         TenantId tenant, ClaimId claim, ClaimFacts facts, PreloadedAuthorizationLookup? lookup, RulesEvaluated verdict, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(verdict);
         if (verdict.Outcome != RulesOutcome.Pass || lookup is null)
         {
-            return verdict;
+            return (verdict, false);
         }
 
         var reservation = await units.ReserveAsync(tenant, claim, facts, lookup.Candidates, cancellationToken).ConfigureAwait(false);
         return reservation == UnitReservation.Exhausted
-            ? verdict with { Outcome = RulesOutcome.Hold, HeldByRuleId = AuthorizationUnits.ExhaustedRuleId, HoldReason = AuthorizationUnits.ExhaustedReason }
-            : verdict;
+            ? (verdict with { Outcome = RulesOutcome.Hold, HeldByRuleId = AuthorizationUnits.ExhaustedRuleId, HoldReason = AuthorizationUnits.ExhaustedReason }, false)
+            : (verdict, reservation == UnitReservation.Reserved);
     }
+
+    /// <summary>Gives back what <paramref name="claim"/> consumed (idempotent).</summary>
+    public Task<bool> GiveBackAsync(TenantId tenant, ClaimId claim, CancellationToken cancellationToken) =>
+        units.ReleaseAsync(tenant, claim, cancellationToken);
 }

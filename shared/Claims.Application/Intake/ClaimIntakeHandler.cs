@@ -113,8 +113,9 @@ public sealed partial class ClaimIntakeHandler(
             case CreateClaimResult.Created when stage:
                 return new IntakeResult.Accepted(claimId, StagedStatus, Replayed: false);
 
-            case CreateClaimResult.Created:
-                await intakeQueue.SendMessageAsync(new EvaluateClaim(request.Tenant, claimId).ToJson(), ct: cancellationToken).ConfigureAwait(false);
+            case CreateClaimResult.Created fresh:
+                // The message carries the row as written, so the rules engine need not read it (a stale copy costs a 412).
+                await intakeQueue.SendMessageAsync(new EvaluateClaim(request.Tenant, claimId, Row: ClaimRepository.Snapshot(fresh.Claim)).ToJson(), ct: cancellationToken).ConfigureAwait(false);
                 LogAccepted(logger, request.Tenant.Value, claimId.Value);
                 return new IntakeResult.Accepted(claimId, nameof(PipelineStatus.Received), Replayed: false);
 

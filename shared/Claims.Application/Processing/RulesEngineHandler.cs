@@ -36,7 +36,10 @@ public sealed partial class RulesEngineHandler(
     public async Task HandleAsync(EvaluateClaim message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var record = await claims.GetAsync(message.Tenant, message.Claim, cancellationToken).ConfigureAwait(false);
+        // Intake's snapshot of the row saves a read; if the row moved on since, the save's If-Match fails and the
+        // runner reloads (a redelivery then finds the claim past Evaluating and stores nothing).
+        var record = ClaimRepository.FromSnapshot(message.Tenant, message.Claim, message.Row)
+            ?? await claims.GetAsync(message.Tenant, message.Claim, cancellationToken).ConfigureAwait(false);
         if (record is null || record.Status is not (nameof(PipelineStatus.Received) or nameof(PipelineStatus.Evaluating)))
         {
             LogSkipped(logger, message.Tenant.Value, message.Claim.Value, record?.Status ?? "missing");
@@ -93,10 +96,11 @@ public sealed partial class RulesEngineHandler(
             result.HeldBy?.RuleId,
             result.HeldBy?.Reason,
             message.Round);
+        var consumed = false;
         if (authorizationGate is not null)
         {
             // Units are consumed before a PASS reaches the pipeline (which submits at once); too few units turn it into a hold.
-            evaluated = await authorizationGate.BeforeSubmitAsync(message.Tenant, message.Claim, facts, preloaded, evaluated, cancellationToken).ConfigureAwait(false);
+            (evaluated, consumed) = await authorizationGate.BeforeSubmitAsync(message.Tenant, message.Claim, facts, preloaded, evaluated, cancellationToken).ConfigureAwait(false);
         }
 
         var applied = await runner.ApplyEvaluationAsync(
@@ -110,6 +114,13 @@ public sealed partial class RulesEngineHandler(
             cancellationToken).ConfigureAwait(false);
         if (applied.Kind != DecisionKind.Transition)
         {
+            if (consumed && applied.Claim?.Status == nameof(PipelineStatus.Cancelled))
+            {
+                // The claim was cancelled after this run started (its give-back ran before these units were taken):
+                // a cancelled claim consumes nothing.
+                await authorizationGate!.GiveBackAsync(message.Tenant, message.Claim, cancellationToken).ConfigureAwait(false);
+            }
+
             // Another delivery of this message (or a release) moved the claim first; nothing of this run was stored.
             LogSkipped(logger, message.Tenant.Value, message.Claim.Value, applied.Claim?.Status ?? "missing");
             return;
