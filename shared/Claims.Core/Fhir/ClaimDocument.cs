@@ -45,37 +45,35 @@ public sealed class ClaimDocument
     public ClaimFacts ToFacts(string submittedVia)
     {
         ArgumentException.ThrowIfNullOrEmpty(submittedVia);
-        var c = claim.Json;
-        var items = c.Arr("item").Select(ItemFacts).ToImmutableArray();
-        var patient = Resolve(c.Prop("patient"), claim);
-        var focal = FocalInsurance();
-        var coverage = Resolve(focal?.Prop("coverage"), claim);
-        var payer = PayerSource();
-        var serviceDate = FhirFormats.DatePart(c.Prop("billablePeriod")?.Str("start"))
-                          ?? items.Select(i => i.ServiceDate).Where(d => d is not null).Min();
+        var c = ClaimElements.Of(claim.Json);
+        var items = ItemsFacts(c.Item);
+        var patient = Resolve(c.Patient, claim);
+        var focal = FocalInsurance(c.Insurance);
+        var coverage = Resolve(focal?.Prop("coverage"u8), claim);
+        var payer = PayerSource(coverage, c.Insurer);
         return new ClaimFacts
         {
-            Type = c.Prop("type").Codes().FirstOrDefault(),
-            Use = c.Str("use"),
-            Priority = c.Prop("priority").Codes().FirstOrDefault(),
-            Total = c.Prop("total")?.Dec("value"),
-            Created = FhirFormats.DatePart(c.Str("created")),
-            ServiceDate = serviceDate,
+            Type = FirstCode(c.Type),
+            Use = c.Use is { ValueKind: JsonValueKind.String } use ? use.GetString() : null,
+            Priority = FirstCode(c.Priority),
+            Total = c.Total?.Dec("value"u8),
+            Created = DateOf(c.Created),
+            ServiceDate = DateOf(c.BillablePeriod?.Prop("start"u8)) ?? EarliestServiceDate(items),
             SubmittedVia = submittedVia,
             PatientGender = patient?.Json.Str("gender"),
             PatientBirthDate = FhirFormats.DatePart(patient?.Json.Str("birthDate")),
             PatientState = patient?.Json.Arr("address").Select(a => a.Str("state")).FirstOrDefault(),
-            PatientIdentifier = PatientIdentifierOf(patient) ?? c.Prop("patient")?.Prop("identifier")?.Str("value"),
+            PatientIdentifier = PatientIdentifierOf(patient) ?? c.Patient?.Prop("identifier")?.Str("value"),
             PayerId = payer.Organization?.Json.Arr("identifier").Select(i => i.Str("value")).FirstOrDefault(v => v is not null)
                       ?? payer.Reference?.Prop("identifier")?.Str("value"),
             PayerName = payer.Organization?.Json.Str("name") ?? payer.Reference?.Str("display")
                         ?? (payer.FromCoverage ? null : focal?.Prop("coverage")?.Str("display")),
             MemberId = coverage?.Json.Str("subscriberId") ?? coverage?.Json.Arr("identifier").Select(i => i.Str("value")).FirstOrDefault(v => v is not null),
-            ProviderNpi = NpiOf(c.Prop("provider"), claim),
-            RenderingNpi = RenderingMember() is { } member ? NpiOf(member.Member.Prop("provider"), claim) : null,
+            ProviderNpi = NpiOf(c.Provider, claim),
+            RenderingNpi = RenderingMember(c.CareTeam) is { } member ? NpiOf(member.Member.Prop("provider"), claim) : null,
             PreAuthRefs = [.. focal.Arr("preAuthRef").Where(p => p.ValueKind == JsonValueKind.String).Select(p => p.GetString()!)],
             Items = items,
-            Diagnoses = [.. c.Arr("diagnosis").Select(DiagnosisFacts)],
+            Diagnoses = DiagnosesFacts(c.Diagnosis),
         };
     }
 
@@ -179,12 +177,28 @@ public sealed class ClaimDocument
             ? target
             : null;
 
-    private JsonElement? FocalInsurance()
+    private JsonElement? FocalInsurance() => FocalInsurance(claim.Json.Prop("insurance"));
+
+    // The insurance with focal = true, else the first one.
+    private static JsonElement? FocalInsurance(JsonElement? insurance)
     {
-        var insurance = claim.Json.Arr("insurance").ToList();
-        return insurance.FirstOrDefault(i => i.Bool("focal") == true) is { ValueKind: JsonValueKind.Object } focal
-            ? focal
-            : insurance.Count > 0 ? insurance[0] : null;
+        if (insurance is not { ValueKind: JsonValueKind.Array } entries)
+        {
+            return null;
+        }
+
+        JsonElement? first = null;
+        foreach (var entry in entries.EnumerateArray())
+        {
+            if (entry.Bool("focal"u8) == true)
+            {
+                return entry;
+            }
+
+            first ??= entry;
+        }
+
+        return first;
     }
 
     private int FocalInsuranceIndex()
@@ -195,16 +209,18 @@ public sealed class ClaimDocument
     }
 
     // Payer: the focal Coverage's first payor (its Organization when resolved), else Claim.insurer.
-    private (ResourceNode? Organization, JsonElement? Reference, ResourceNode? Coverage, bool FromCoverage) PayerSource()
+    private (ResourceNode? Organization, JsonElement? Reference, ResourceNode? Coverage, bool FromCoverage) PayerSource() =>
+        PayerSource(Resolve(FocalInsurance()?.Prop("coverage"), claim), claim.Json.Prop("insurer"));
+
+    // coverage: the focal insurance's resolved Coverage; insurer: Claim.insurer.
+    private (ResourceNode? Organization, JsonElement? Reference, ResourceNode? Coverage, bool FromCoverage) PayerSource(ResourceNode? coverage, JsonElement? insurer)
     {
-        var coverage = Resolve(FocalInsurance()?.Prop("coverage"), claim);
         if (coverage is not null && coverage.Json.Arr("payor").FirstOrDefault() is { ValueKind: JsonValueKind.Object } payor)
         {
             var org = Resolve(payor, coverage);
             return (org?.Type == "Organization" ? org : null, payor, coverage, true);
         }
 
-        var insurer = claim.Json.Prop("insurer");
         var insurerOrg = Resolve(insurer, claim);
         return (insurerOrg?.Type == "Organization" ? insurerOrg : null, insurer, null, false);
     }
@@ -244,9 +260,11 @@ public sealed class ClaimDocument
             ? hit
             : null;
 
-    private (JsonElement Member, int Index)? RenderingMember()
+    private (JsonElement Member, int Index)? RenderingMember() => RenderingMember(claim.Json.Prop("careTeam"));
+
+    private static (JsonElement Member, int Index)? RenderingMember(JsonElement? careTeam)
     {
-        var team = claim.Json.Arr("careTeam").ToList();
+        var team = careTeam is { ValueKind: JsonValueKind.Array } members ? members.EnumerateArray().ToList() : [];
         if (team.Count == 0)
         {
             return null;
@@ -257,28 +275,252 @@ public sealed class ClaimDocument
         return (team[index], index);
     }
 
-    private static ClaimItemFacts ItemFacts(JsonElement item)
+    private static ImmutableArray<ClaimItemFacts> ItemsFacts(JsonElement? items)
     {
-        var quantity = item.Prop("quantity")?.Dec("value");
-        var charge = item.Prop("net")?.Dec("value") ?? (item.Prop("unitPrice")?.Dec("value") is { } price ? price * (quantity ?? 1m) : null);
+        if (items is not { ValueKind: JsonValueKind.Array } array)
+        {
+            return [];
+        }
+
+        var facts = ImmutableArray.CreateBuilder<ClaimItemFacts>(array.GetArrayLength());
+        foreach (var item in array.EnumerateArray())
+        {
+            facts.Add(ItemFacts(ItemElements.Of(item)));
+        }
+
+        return facts.MoveToImmutable();
+    }
+
+    private static ClaimItemFacts ItemFacts(in ItemElements item)
+    {
+        var quantity = item.Quantity?.Dec("value"u8);
+        var charge = item.Net?.Dec("value"u8) ?? (item.UnitPrice?.Dec("value"u8) is { } price ? price * (quantity ?? 1m) : null);
         return new ClaimItemFacts
         {
-            Sequence = item.Int("sequence") ?? 0,
-            Codes = [.. item.Prop("productOrService").Codes()],
-            Modifiers = [.. item.Arr("modifier").SelectMany(m => ((JsonElement?)m).Codes())],
+            Sequence = item.Sequence is { ValueKind: JsonValueKind.Number } sequence && sequence.TryGetInt32(out var number) ? number : 0,
+            Codes = CodesOf(item.ProductOrService),
+            Modifiers = ModifierCodes(item.Modifier),
             Units = quantity,
             Charge = charge,
-            PlaceOfService = [.. item.Prop("locationCodeableConcept").Codes()],
-            ServiceDate = FhirFormats.DatePart(item.Str("servicedDate") ?? item.Prop("servicedPeriod")?.Str("start")),
+            PlaceOfService = CodesOf(item.LocationCodeableConcept),
+
+            // servicedDate when it is a string (even a partial date), else servicedPeriod.start
+            ServiceDate = item.ServicedDate is { ValueKind: JsonValueKind.String } date ? DateOf(date) : DateOf(item.ServicedPeriod?.Prop("start"u8)),
         };
+    }
+
+    private static DateOnly? EarliestServiceDate(ImmutableArray<ClaimItemFacts> items)
+    {
+        DateOnly? earliest = null;
+        foreach (var item in items)
+        {
+            if (item.ServiceDate is { } date && (earliest is null || date < earliest))
+            {
+                earliest = date;
+            }
+        }
+
+        return earliest;
+    }
+
+    private ImmutableArray<DiagnosisFacts> DiagnosesFacts(JsonElement? diagnoses)
+    {
+        if (diagnoses is not { ValueKind: JsonValueKind.Array } array)
+        {
+            return [];
+        }
+
+        var facts = ImmutableArray.CreateBuilder<DiagnosisFacts>(array.GetArrayLength());
+        foreach (var diagnosis in array.EnumerateArray())
+        {
+            facts.Add(DiagnosisFacts(diagnosis));
+        }
+
+        return facts.MoveToImmutable();
     }
 
     private DiagnosisFacts DiagnosisFacts(JsonElement diagnosis)
     {
-        var codes = diagnosis.Prop("diagnosisCodeableConcept") is { } concept
-            ? ((JsonElement?)concept).Codes()
-            : Resolve(diagnosis.Prop("diagnosisReference"), claim)?.Json.Prop("code").Codes() ?? [];
-        return new DiagnosisFacts(diagnosis.Int("sequence") ?? 0, [.. codes]);
+        var codes = diagnosis.Prop("diagnosisCodeableConcept"u8) is { } concept
+            ? CodesOf(concept)
+            : CodesOf(Resolve(diagnosis.Prop("diagnosisReference"u8), claim)?.Json.Prop("code"u8));
+        return new DiagnosisFacts(diagnosis.Int("sequence"u8) ?? 0, codes);
+    }
+
+    // The codes of a CodeableConcept's codings, in order (codings without a string code are skipped).
+    private static ImmutableArray<string> CodesOf(JsonElement? codeableConcept)
+    {
+        if (codeableConcept?.Prop("coding"u8) is not { ValueKind: JsonValueKind.Array } codings)
+        {
+            return [];
+        }
+
+        var codes = ImmutableArray.CreateBuilder<string>(codings.GetArrayLength());
+        AddCodes(codings, codes);
+        return codes.Count == codes.Capacity ? codes.MoveToImmutable() : codes.ToImmutable();
+    }
+
+    // item.modifier: the codes of every modifier's codings, in order.
+    private static ImmutableArray<string> ModifierCodes(JsonElement? modifiers)
+    {
+        if (modifiers is not { ValueKind: JsonValueKind.Array } concepts)
+        {
+            return [];
+        }
+
+        var codes = ImmutableArray.CreateBuilder<string>(concepts.GetArrayLength());
+        foreach (var concept in concepts.EnumerateArray())
+        {
+            if (concept.Prop("coding"u8) is { ValueKind: JsonValueKind.Array } codings)
+            {
+                AddCodes(codings, codes);
+            }
+        }
+
+        return codes.Count == codes.Capacity ? codes.MoveToImmutable() : codes.ToImmutable();
+    }
+
+    private static void AddCodes(JsonElement codings, ImmutableArray<string>.Builder codes)
+    {
+        foreach (var coding in codings.EnumerateArray())
+        {
+            if (coding.Prop("code"u8) is { ValueKind: JsonValueKind.String } code)
+            {
+                codes.Add(code.GetString()!);
+            }
+        }
+    }
+
+    private static string? FirstCode(JsonElement? codeableConcept)
+    {
+        if (codeableConcept?.Prop("coding"u8) is { ValueKind: JsonValueKind.Array } codings)
+        {
+            foreach (var coding in codings.EnumerateArray())
+            {
+                if (coding.Prop("code"u8) is { ValueKind: JsonValueKind.String } code)
+                {
+                    return code.GetString();
+                }
+            }
+        }
+
+        return null;
+    }
+
+    // The full date of a date or dateTime string, read without making a string (null for anything else).
+    private static DateOnly? DateOf(JsonElement? value)
+    {
+        if (value is not { ValueKind: JsonValueKind.String } text)
+        {
+            return null;
+        }
+
+        Span<char> buffer = stackalloc char[JsonAccess.ValueBufferLength];
+        return FhirFormats.DatePart(JsonAccess.ValueChars(text, buffer));
+    }
+
+    /// <summary>The Claim elements the mapping reads, from one pass over its properties (absent or null: null).</summary>
+    private struct ClaimElements
+    {
+        public JsonElement? Type;
+        public JsonElement? Use;
+        public JsonElement? Priority;
+        public JsonElement? Total;
+        public JsonElement? Created;
+        public JsonElement? BillablePeriod;
+        public JsonElement? Patient;
+        public JsonElement? Insurance;
+        public JsonElement? Insurer;
+        public JsonElement? Provider;
+        public JsonElement? CareTeam;
+        public JsonElement? Item;
+        public JsonElement? Diagnosis;
+
+        public static ClaimElements Of(JsonElement claim)
+        {
+            var elements = default(ClaimElements);
+            if (claim.ValueKind != JsonValueKind.Object)
+            {
+                return elements;
+            }
+
+            Span<char> buffer = stackalloc char[JsonAccess.NameBufferLength];
+            foreach (var property in claim.EnumerateObject())
+            {
+                var value = property.Value;
+                if (value.ValueKind == JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                switch (JsonAccess.NameChars(property, buffer))
+                {
+                    case "type": elements.Type = value; break;
+                    case "use": elements.Use = value; break;
+                    case "priority": elements.Priority = value; break;
+                    case "total": elements.Total = value; break;
+                    case "created": elements.Created = value; break;
+                    case "billablePeriod": elements.BillablePeriod = value; break;
+                    case "patient": elements.Patient = value; break;
+                    case "insurance": elements.Insurance = value; break;
+                    case "insurer": elements.Insurer = value; break;
+                    case "provider": elements.Provider = value; break;
+                    case "careTeam": elements.CareTeam = value; break;
+                    case "item": elements.Item = value; break;
+                    case "diagnosis": elements.Diagnosis = value; break;
+                }
+            }
+
+            return elements;
+        }
+    }
+
+    /// <summary>The item elements the mapping reads, from one pass over its properties (absent or null: null).</summary>
+    private struct ItemElements
+    {
+        public JsonElement? Sequence;
+        public JsonElement? Quantity;
+        public JsonElement? UnitPrice;
+        public JsonElement? Net;
+        public JsonElement? ProductOrService;
+        public JsonElement? Modifier;
+        public JsonElement? LocationCodeableConcept;
+        public JsonElement? ServicedDate;
+        public JsonElement? ServicedPeriod;
+
+        public static ItemElements Of(JsonElement item)
+        {
+            var elements = default(ItemElements);
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                return elements;
+            }
+
+            Span<char> buffer = stackalloc char[JsonAccess.NameBufferLength];
+            foreach (var property in item.EnumerateObject())
+            {
+                var value = property.Value;
+                if (value.ValueKind == JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                switch (JsonAccess.NameChars(property, buffer))
+                {
+                    case "sequence": elements.Sequence = value; break;
+                    case "quantity": elements.Quantity = value; break;
+                    case "unitPrice": elements.UnitPrice = value; break;
+                    case "net": elements.Net = value; break;
+                    case "productOrService": elements.ProductOrService = value; break;
+                    case "modifier": elements.Modifier = value; break;
+                    case "locationCodeableConcept": elements.LocationCodeableConcept = value; break;
+                    case "servicedDate": elements.ServicedDate = value; break;
+                    case "servicedPeriod": elements.ServicedPeriod = value; break;
+                }
+            }
+
+            return elements;
+        }
     }
 
     private static JsonObject Coding(string system, string code) => new() { ["system"] = system, ["code"] = code };

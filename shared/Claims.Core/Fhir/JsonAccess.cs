@@ -58,6 +58,10 @@ internal static class JsonAccess
             ? value
             : null;
 
+    public static JsonElement? Prop(this JsonElement? element, ReadOnlySpan<byte> utf8Name) => element is { } e ? e.Prop(utf8Name) : null;
+
+    public static decimal? Dec(this JsonElement? element, ReadOnlySpan<byte> utf8Name) => element is { } e ? e.Dec(utf8Name) : null;
+
     public static decimal? Dec(this JsonElement element, ReadOnlySpan<byte> utf8Name) =>
         element.Prop(utf8Name) is { ValueKind: JsonValueKind.Number } value && value.TryGetDecimal(out var d) ? d : null;
 
