@@ -32,6 +32,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<TenantAdminHandler>();
         services.AddSingleton<TenantStore>();
         services.AddSingleton<ClaimRepository>();
+        services.AddSingleton<ClaimDocuments>();
         services.AddSingleton<ClaimQueries>();
         services.AddSingleton<ClaimActions>();
         services.AddSingleton<ClaimWorklist>();

@@ -76,6 +76,35 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     [Fact]
+    public async Task ReevaluateRelease_ClaimPostedAloneAndCorrectedByTheRules_EvaluatesTheOriginalPayloadAgain()
+    {
+        using var posted = await PostWithListenersStoppedAsync(TagAndHold);
+        var (tenant, ingest, claimId, message) = (posted.Tenant, posted.Ingest, posted.Claim, posted.Message);
+        var handler = app.Services.GetRequiredService<RulesEngineHandler>();
+        await handler.HandleAsync(message, CancellationToken.None);
+
+        // A Claim posted alone has no document blob: its document is the raw payload; the corrected copy is a blob.
+        var row = await app.Storage.Table(StorageNames.ClaimsTable).GetEntityAsync(tenant.Tenant.Value, claimId.Value);
+        Assert.Equal($"{tenant.Tenant.Value}/{claimId.Value}.v2.json", row!.GetString("DocumentBlob"));
+        Assert.Null(await app.Storage.Container(StorageNames.DocumentsContainer).DownloadAsync($"{tenant.Tenant.Value}/{claimId.Value}.json"));
+
+        var runner = app.Services.GetRequiredService<PipelineRunner>();
+        var released = await runner.ApplyAsync(tenant.Tenant, claimId, new Released(DateTimeOffset.UtcNow, "test-admin", ReleaseMode.Reevaluate, "fixed"), CancellationToken.None);
+        Assert.Equal(DecisionKind.Transition, released.Kind);
+        var round2 = EvaluateClaim.TryParse((await TakeMessagesAsync(StorageNames.IntakeQueue, claimId, expected: 1)).Single().Text)!;
+        Assert.Equal(2, round2.Round);
+        await handler.HandleAsync(round2, CancellationToken.None);
+
+        // The same input as round 1 (the original payload, not the corrected copy), so the same five rules rows again.
+        var rows = await RulesApiTests.AuditRowsAsync(app, tenant.Tenant, claimId);
+        Assert.Equal(10, rows.Count(r => r.GetString("Action") is "rules.change" or "rules.evaluated"));
+        using var read = await ingest.GetAsync($"/api/claims/{claimId.Value}");
+        var claim = JsonNode.Parse(await read.Content.ReadAsStringAsync())!;
+        Assert.Equal("Held", claim["status"]!.GetValue<string>());
+        Assert.Equal(5, claim["ruleResult"]!["changes"]!.AsArray().Count + 1);
+    }
+
+    [Fact]
     public async Task HandleAsync_SameMessageDeliveredTwiceAtOnce_OneDeliveryWinsAndNothingIsWrittenTwice()
     {
         using var posted = await PostWithListenersStoppedAsync(TagAndHold);

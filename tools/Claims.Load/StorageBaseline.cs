@@ -17,16 +17,16 @@ public sealed record BaselineResult(int Claims, int Operations, TimeSpan Elapsed
 /// rules and is submitted (counted from Claims.Application: intake, RulesEngineHandler, PipelineRunner,
 /// OutboundBlobSubmitter, AuditLog.AppendAsync; docs/PERFORMANCE.md lists them), issued directly with the
 /// Claims.Storage clients, sequentially per claim, at the given concurrency, on tables/queues/containers of its own.
-/// Queue receives are batched by 16 as the app's listener does. 12 operations per claim plus the receive
-/// (docs/PIPELINE.md "Cost" counts 13 with one receive).
+/// Queue receives are batched by 16 as the app's listener does. 11 operations per claim plus the receive
+/// (docs/PIPELINE.md "Cost" counts 12 with one receive).
 /// </summary>
 public static class StorageBaseline
 {
     /// <summary>The per-claim operation mix, as documented.</summary>
     public static readonly IReadOnlyList<(string Step, string Operations)> Mix =
     [
-        ("intake (webhook)", "blob put raw, blob put document, table batch (claim row + idempotency key), queue put claims-intake"),
-        ("RulesEngine (one hop, submits too)", "queue receive (1/16), blob get document (the message carries the claim row and its ETag), table query (the patient's authorizations), table update claim (Submitting with result and outbox), blob put outbound, table update claim (Submitted with outbox), audit: one batch (the claim's rows + chain head; the head is cached), table update (clear outbox), queue delete"),
+        ("intake (webhook)", "blob put raw (a Claim posted alone is its own document), table batch (claim row + idempotency key), queue put claims-intake"),
+        ("RulesEngine (one hop, submits too)", "queue receive (1/16), blob get raw payload (the document; the message carries the claim row and its ETag), table query (the patient's authorizations), table update claim (Submitting with result and outbox), blob put outbound, table update claim (Submitted with outbox), audit: one batch (the claim's rows + chain head; the head is cached), table update (clear outbox), queue delete"),
     ];
 
     // About the size of ClaimRepository.Snapshot of a fresh row (the intake message carries it).
@@ -43,12 +43,11 @@ public static class StorageBaseline
         var claimsTable = storage.Table("loadbaseclaims" + suffix);
         var auditTable = storage.Table("loadbaseaudit" + suffix);
         var raw = storage.Container("loadbase-raw-" + suffix);
-        var documents = storage.Container("loadbase-doc-" + suffix);
         var outbound = storage.Container("loadbase-out-" + suffix);
         var intakeQueue = storage.Queue("loadbase-intake-" + suffix);
         await Task.WhenAll(
             claimsTable.CreateIfNotExistsAsync(ct), auditTable.CreateIfNotExistsAsync(ct), raw.CreateIfNotExistsAsync(ct),
-            documents.CreateIfNotExistsAsync(ct), outbound.CreateIfNotExistsAsync(ct), intakeQueue.CreateIfNotExistsAsync(ct)).ConfigureAwait(false);
+            outbound.CreateIfNotExistsAsync(ct), intakeQueue.CreateIfNotExistsAsync(ct)).ConfigureAwait(false);
 
         var pipelineJson = new string('p', 1800);
         var resultJson = new string('r', 2200);
@@ -104,20 +103,19 @@ public static class StorageBaseline
                     var id = Guid.NewGuid().ToString("N");
                     var blob = "tenant/" + id + ".json";
 
-                    // Intake: 4 operations.
+                    // Intake: 3 operations.
                     await raw.UploadAsync(blob, document, "application/fhir+json", BlobConditions.IfNotExists, ct).ConfigureAwait(false);
-                    await documents.UploadAsync(blob, document, "application/fhir+json", BlobConditions.IfNotExists, ct).ConfigureAwait(false);
                     var created = (await claimsTable.SubmitTransactionAsync(
                     [
                         new(TableTransactionActionType.Add, Row(id, "Received", null)),
                         new(TableTransactionActionType.Add, new TableEntity("tenant", "key-" + id) { ["ClaimId"] = id, ["ContentHash"] = new string('c', 64) }),
                     ], ct).ConfigureAwait(false))[0]!;
                     await intakeQueue.SendMessageAsync($$"""{"tenant":"tenant","claimId":"{{id}}","round":1,"row":"{{RowSnapshot}}"}""", ct: ct).ConfigureAwait(false);
-                    Interlocked.Add(ref operations, 4);
+                    Interlocked.Add(ref operations, 3);
 
                     // RulesEngine (one hop, submits too): receive (batched), 8 operations; the row's ETag comes with the message.
                     var evaluate = await NextAsync(intakeQueue, intakeBuffer).ConfigureAwait(false);
-                    _ = await documents.DownloadAsync(blob, ct).ConfigureAwait(false);
+                    _ = await raw.DownloadAsync(blob, ct).ConfigureAwait(false);
                     _ = await auditTable.QueryAsync(TableFilter.And(TableFilter.PartitionEq("auth"), TableFilter.Eq("Patient", id)), maxPerPage: 100, ct: ct).ConfigureAwait(false);
                     var etag = await claimsTable.UpdateEntityAsync(Row(id, "Submitting", outboxJson), created, TableUpdateMode.Replace, ct).ConfigureAwait(false);
                     await outbound.UploadAsync(blob, document, "application/fhir+json", BlobConditions.IfNotExists, ct).ConfigureAwait(false);

@@ -73,7 +73,9 @@ public sealed partial class ClaimIntakeHandler(
         var claimId = ClaimId.From(Guid.NewGuid());
         var rawBlob = $"{request.Tenant.Value}/{claimId.Value}.json";
         await raw.UploadAsync(rawBlob, request.Body, "application/fhir+json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
-        return await StoreAsync(request, intake.Document, claimId, rawBlob, key, contentHash, now, cancellationToken).ConfigureAwait(false);
+
+        // A Claim posted alone is its own document: no second blob (ClaimDocuments reads the raw payload again).
+        return await StoreAsync(request, intake.Document, claimId, rawBlob, key, contentHash, now, cancellationToken, documentInRaw: true).ConfigureAwait(false);
     }
 
     /// <summary>Stores one validated claim document (shared by the Claim and Bundle doors).</summary>
@@ -86,10 +88,14 @@ public sealed partial class ClaimIntakeHandler(
         string contentHash,
         DateTimeOffset now,
         CancellationToken cancellationToken,
-        bool stage = false)
+        bool stage = false,
+        bool documentInRaw = false)
     {
-        var documentBlob = $"{request.Tenant.Value}/{claimId.Value}.json";
-        await documents.UploadAsync(documentBlob, document.ToBundleJson(), "application/fhir+json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
+        var documentBlob = documentInRaw ? ClaimDocuments.InRaw(rawBlob) : $"{request.Tenant.Value}/{claimId.Value}.json";
+        if (!documentInRaw)
+        {
+            await documents.UploadAsync(documentBlob, document.ToBundleJson(), "application/fhir+json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
+        }
 
         var record = new ClaimRecord
         {
@@ -121,7 +127,11 @@ public sealed partial class ClaimIntakeHandler(
 
             case CreateClaimResult.KeyTaken taken:
                 // Our blobs for the claim that was never created are orphans; removing them is best effort.
-                await TryDeleteAsync(documents, documentBlob).ConfigureAwait(false);
+                if (!documentInRaw)
+                {
+                    await TryDeleteAsync(documents, documentBlob).ConfigureAwait(false);
+                }
+
                 if (rawBlob.EndsWith(claimId.Value + ".json", StringComparison.Ordinal))
                 {
                     await TryDeleteAsync(raw, rawBlob).ConfigureAwait(false);

@@ -27,6 +27,7 @@ public sealed record PipelineApplyResult(DecisionKind Kind, ClaimRecord? Claim, 
 /// </summary>
 public sealed partial class PipelineRunner(
     ClaimRepository claims,
+    ClaimDocuments documentStore,
     StorageClients storage,
     IClaimSubmitter submitter,
     AuditLog audit,
@@ -40,7 +41,6 @@ public sealed partial class PipelineRunner(
     private const int MaxConcurrencyRetries = 10;
     private readonly QueueClient intakeQueue = storage.Queue(StorageNames.IntakeQueue);
     private readonly QueueClient pipelineQueue = storage.Queue(StorageNames.PipelineQueue);
-    private readonly BlobContainerClient documents = storage.Container(StorageNames.DocumentsContainer);
 
     /// <summary>Applies one event; <paramref name="mutate"/> may change other columns of the row in the same save.</summary>
     public Task<PipelineApplyResult> ApplyAsync(
@@ -365,14 +365,13 @@ public sealed partial class PipelineRunner(
     /// </summary>
     private async Task ConsumeForOverrideAsync(TenantId tenant, ClaimRecord record, string key, PipelineState state, CancellationToken cancellationToken)
     {
-        var document = await documents.DownloadAsync(record.DocumentBlob, cancellationToken).ConfigureAwait(false);
-        if (document is null)
+        if (await documentStore.LoadAsync(record, cancellationToken).ConfigureAwait(false) is not { } loaded)
         {
             // The submit reports the missing document as a permanent failure.
             return;
         }
 
-        var facts = global::Claims.Core.Fhir.FhirIntake.ReadDocument(document.Content).ToFacts(record.SubmittedVia);
+        var facts = loaded.Document.ToFacts(record.SubmittedVia);
         var reservation = await authorizationGate!.ConsumeAsync(tenant, record.Id, facts, cancellationToken).ConfigureAwait(false);
         if (reservation == Authorizations.UnitReservation.Exhausted)
         {
@@ -392,7 +391,7 @@ public sealed partial class PipelineRunner(
     {
         ReadOnlyMemory<byte>? document = handover is not null && handover.Blob == record.DocumentBlob
             ? handover.Content
-            : (await documents.DownloadAsync(record.DocumentBlob, cancellationToken).ConfigureAwait(false))?.Content;
+            : (await documentStore.LoadAsync(record, cancellationToken).ConfigureAwait(false))?.BundleJson;
         if (document is null)
         {
             return new SubmitFailed(time.GetUtcNow(), Actors.Submitter, attempt, SubmitFailureKind.Permanent, "document-missing");

@@ -24,6 +24,7 @@ public sealed partial class RulesEngineHandler(
     ClaimRepository claims,
     RuleSetStore ruleSets,
     PipelineRunner runner,
+    ClaimDocuments documentStore,
     StorageClients storage,
     TimeProvider time,
     ILogger<RulesEngineHandler> logger,
@@ -54,13 +55,11 @@ public sealed partial class RulesEngineHandler(
             return;
         }
 
-        // Always the document as received: a redelivery (or a reevaluate round) must not see this engine's own
-        // corrections, or it would report fewer changes than the first run and its audit rows would not line up.
-        var original = OriginalDocument(record.DocumentBlob);
-        var blob = await documents.DownloadAsync(original, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"Claim {record.Id.Value} has no document blob.");
+        // Always the document as received: a reevaluate round must not see this engine's own corrections.
         var startedAt = time.GetUtcNow();
-        var document = FhirIntake.ReadDocument(blob.Content);
+        var loaded = await documentStore.LoadOriginalAsync(record, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Claim {record.Id.Value} has no document.");
+        var document = loaded.Document;
         var facts = document.ToFacts(record.SubmittedVia);
         var rules = await ruleSets.GetActiveAsync(message.Tenant, cancellationToken).ConfigureAwait(false);
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
@@ -68,12 +67,12 @@ public sealed partial class RulesEngineHandler(
         var usualCharges = chargeBaselines is null ? null : await chargeBaselines.GetUsualChargesAsync(message.Tenant, cancellationToken).ConfigureAwait(false);
         var result = rules.Compiled.Evaluate(facts, EvaluationContext.Create(facts, preloaded ?? authorizations, usualCharges, today));
 
-        var documentBlob = original;
-        ReadOnlyMemory<byte> handover = blob.Content;
+        var documentBlob = loaded.Blob;
+        var handover = loaded.BundleJson;
         if (result.Claim != facts)
         {
             // The rules changed the claim: keep the original document and write the corrected one beside it.
-            documentBlob = CorrectedDocument(original, rules.Version);
+            documentBlob = ClaimDocuments.CorrectedName(loaded.Blob, rules.Version);
             handover = document.WithFacts(result.Claim).ToBundleJson();
             await documents.UploadAsync(documentBlob, handover, "application/fhir+json", ct: cancellationToken).ConfigureAwait(false);
         }
@@ -163,24 +162,6 @@ public sealed partial class RulesEngineHandler(
             Note: result.HeldBy?.Reason,
             RuleId: result.HeldBy?.RuleId));
         return rows;
-    }
-
-    /// <summary>"{tenant}/{claim}.json" → "{tenant}/{claim}.v{version}.json" (the document the rules corrected).</summary>
-    private static string CorrectedDocument(string original, string version) =>
-        original.EndsWith(".json", StringComparison.Ordinal) ? $"{original[..^5]}.v{version}.json" : $"{original}.v{version}.json";
-
-    /// <summary>The inverse of <see cref="CorrectedDocument"/>; any other name is returned as it is.</summary>
-    private static string OriginalDocument(string blob)
-    {
-        const string suffix = ".json";
-        var marker = blob.LastIndexOf(".v", StringComparison.Ordinal);
-        if (marker < 0 || !blob.EndsWith(suffix, StringComparison.Ordinal) || marker + 2 >= blob.Length - suffix.Length)
-        {
-            return blob;
-        }
-
-        var digits = blob.AsSpan(marker + 2, blob.Length - suffix.Length - marker - 2);
-        return digits.ContainsAnyExceptInRange('0', '9') ? blob : blob[..marker] + suffix;
     }
 
     private static string Describe(FieldSnapshot value) =>
