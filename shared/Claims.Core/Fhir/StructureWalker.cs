@@ -87,7 +87,7 @@ internal sealed class StructureWalker
     {
         if (FhirSchema.ModelledResources.Contains(type))
         {
-            WalkObject(json, FhirSchema.Resource(type), node);
+            WalkObject(json, JsonValueKind.Object, FhirSchema.Resource(type), node);
         }
         else
         {
@@ -108,14 +108,15 @@ internal sealed class StructureWalker
     private int PushIndex(int index)
     {
         var mark = path.Length;
-        path.Append('[').Append(index.ToString(CultureInfo.InvariantCulture)).Append(']');
+        path.Append('[').Append(index).Append(']');
         return mark;
     }
 
-    // resource is non-null when obj is the resource itself (resourceType, contained allowed there)
-    private void WalkObject(JsonElement obj, TypeDef type, ResourceNode? resource)
+    // resource is non-null when obj is the resource itself (resourceType, contained allowed there); kind is obj's
+    // (each value's kind is read once and handed down)
+    private void WalkObject(JsonElement obj, JsonValueKind kind, TypeDef type, ResourceNode? resource)
     {
-        if (obj.ValueKind != JsonValueKind.Object)
+        if (kind != JsonValueKind.Object)
         {
             Error("structure", $"{Display(type)} must be a JSON object.");
             return;
@@ -201,19 +202,20 @@ internal sealed class StructureWalker
 
     private void WalkElement(JsonElement parent, JsonElement value, ElementDef def, ResourceNode? resource)
     {
+        var kind = value.ValueKind;
         if (!def.IsArray)
         {
-            if (value.ValueKind == JsonValueKind.Array)
+            if (kind == JsonValueKind.Array)
             {
                 Error("structure", $"'{def.Name}' has cardinality 0..1 and must not be a JSON array.");
                 return;
             }
 
-            WalkSingle(value, def, resource);
+            WalkSingle(value, kind, def, resource);
             return;
         }
 
-        if (value.ValueKind != JsonValueKind.Array)
+        if (kind != JsonValueKind.Array)
         {
             Error("structure", $"'{def.Name}' has cardinality 0..* and must be a JSON array.");
             return;
@@ -230,20 +232,21 @@ internal sealed class StructureWalker
         foreach (var item in value.EnumerateArray())
         {
             var mark = PushIndex(index++);
-            if (item.ValueKind == JsonValueKind.Null && def.Primitive != PrimitiveKind.None && parent.TryGetProperty(def.ExtensionName, out _))
+            var itemKind = item.ValueKind;
+            if (itemKind == JsonValueKind.Null && def.Primitive != PrimitiveKind.None && parent.TryGetProperty(def.ExtensionName, out _))
             {
                 path.Length = mark;
                 continue;
             }
 
-            WalkSingle(item, def, resource);
+            WalkSingle(item, itemKind, def, resource);
             path.Length = mark;
         }
     }
 
-    private void WalkSingle(JsonElement value, ElementDef def, ResourceNode? resource)
+    private void WalkSingle(JsonElement value, JsonValueKind kind, ElementDef def, ResourceNode? resource)
     {
-        if (value.ValueKind == JsonValueKind.Null)
+        if (kind == JsonValueKind.Null)
         {
             Error("invalid", "null is not allowed: leave the property out instead.");
             return;
@@ -255,12 +258,12 @@ internal sealed class StructureWalker
         }
         else if (def.Primitive != PrimitiveKind.None)
         {
-            CheckPrimitive(value, def);
+            CheckPrimitive(value, kind, def);
         }
         else
         {
-            WalkObject(value, def.Complex!, null);
-            if (def.Complex!.Name == "Reference" && value.ValueKind == JsonValueKind.Object)
+            WalkObject(value, kind, def.Complex!, null);
+            if (def.Complex!.Name == "Reference" && kind == JsonValueKind.Object)
             {
                 top.References.Add(new ReferenceSite(path.ToString(), value));
             }
@@ -366,7 +369,7 @@ internal sealed class StructureWalker
             {
                 case "id":
                     Seen(ref seen, 0);
-                    CheckPrimitive(property.Value, ElementIdDef);
+                    CheckPrimitive(property.Value, property.Value.ValueKind, ElementIdDef);
                     break;
                 case "extension":
                     Seen(ref seen, 1);
@@ -506,20 +509,20 @@ internal sealed class StructureWalker
     private static readonly ElementDef ElementIdDef = FhirSchema.Resource("Extension").Find("id")!;
     private static readonly ElementDef ExtensionDef = FhirSchema.Resource("Extension").Find("extension")!;
 
-    private void CheckPrimitive(JsonElement value, ElementDef def)
+    private void CheckPrimitive(JsonElement value, JsonValueKind valueKind, ElementDef def)
     {
         var kind = def.Primitive;
         switch (kind)
         {
             case PrimitiveKind.Boolean:
-                if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                if (valueKind is not (JsonValueKind.True or JsonValueKind.False))
                 {
                     Error("structure", $"'{def.Name}' is a boolean and must be JSON true or false.");
                 }
 
                 return;
             case PrimitiveKind.Integer or PrimitiveKind.PositiveInt or PrimitiveKind.UnsignedInt:
-                if (value.ValueKind != JsonValueKind.Number)
+                if (valueKind != JsonValueKind.Number)
                 {
                     Error("structure", $"'{def.Name}' is an integer and must be a JSON number.");
                 }
@@ -530,7 +533,7 @@ internal sealed class StructureWalker
 
                 return;
             case PrimitiveKind.Decimal:
-                if (value.ValueKind != JsonValueKind.Number)
+                if (valueKind != JsonValueKind.Number)
                 {
                     Error("structure", $"'{def.Name}' is a decimal and must be a JSON number.");
                 }
@@ -542,7 +545,7 @@ internal sealed class StructureWalker
                 return;
         }
 
-        if (value.ValueKind != JsonValueKind.String)
+        if (valueKind != JsonValueKind.String)
         {
             Error("structure", $"'{def.Name}' is a {TypeLabel(kind)} and must be a JSON string.");
             return;
