@@ -60,8 +60,20 @@ public sealed class ClaimRepository(StorageClients storage)
             var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
             return new CreateClaimResult.Created(claim with { ETag = etags[0] });
         }
-        catch (TableTransactionFailedException ex) when (ex.Status == 409 && claim.IdempotencyKeyHash is not null)
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
+            // A transaction retried by the storage pipeline after an attempt whose answer was lost meets its own rows:
+            // the claim is stored, which is success (the claim id is fresh, so the row can only be ours).
+            if (await GetAsync(claim.Tenant, claim.Id, cancellationToken).ConfigureAwait(false) is { } own)
+            {
+                return new CreateClaimResult.Created(own);
+            }
+
+            if (claim.IdempotencyKeyHash is null)
+            {
+                throw;
+            }
+
             var existing = await GetKeyAsync(claim.Tenant, claim.IdempotencyKeyHash, cancellationToken).ConfigureAwait(false);
             if (existing is null)
             {

@@ -62,7 +62,7 @@ public sealed partial class BundleIntakeHandler(
         var rawBlob = $"{request.Tenant.Value}/bundle-{Guid.NewGuid():N}.json";
         if (accepted.Count > 0)
         {
-            await raw.UploadAsync(rawBlob, request.Body, "application/fhir+json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
+            await ClaimIntakeHandler.UploadNewAsync(raw, rawBlob, request.Body, cancellationToken).ConfigureAwait(false);
         }
 
         var stored = new Dictionary<int, IntakeResult>();

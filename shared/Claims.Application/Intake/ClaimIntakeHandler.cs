@@ -72,7 +72,7 @@ public sealed partial class ClaimIntakeHandler(
         var key = request.IdempotencyKey ?? KeyFromResource(intake.Document);
         var claimId = ClaimId.From(Guid.NewGuid());
         var rawBlob = $"{request.Tenant.Value}/{claimId.Value}.json";
-        await raw.UploadAsync(rawBlob, request.Body, "application/fhir+json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
+        await UploadNewAsync(raw, rawBlob, request.Body, cancellationToken).ConfigureAwait(false);
 
         // A Claim posted alone is its own document: no second blob (ClaimDocuments reads the raw payload again).
         return await StoreAsync(request, intake.Document, claimId, rawBlob, key, contentHash, now, cancellationToken, documentInRaw: true).ConfigureAwait(false);
@@ -94,7 +94,7 @@ public sealed partial class ClaimIntakeHandler(
         var documentBlob = documentInRaw ? ClaimDocuments.InRaw(rawBlob) : $"{request.Tenant.Value}/{claimId.Value}.json";
         if (!documentInRaw)
         {
-            await documents.UploadAsync(documentBlob, document.ToBundleJson(), "application/fhir+json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
+            await UploadNewAsync(documents, documentBlob, document.ToBundleJson(), cancellationToken).ConfigureAwait(false);
         }
 
         var record = new ClaimRecord
@@ -238,6 +238,21 @@ public sealed partial class ClaimIntakeHandler(
 
         LogReplayed(logger, tenant.Value, existing.Claim.Value);
         return new IntakeResult.Accepted(existing.Claim, status, Replayed: true);
+    }
+
+    /// <summary>
+    /// Writes a blob under a fresh name (a new claim or bundle id) once. 409 can then only mean that an earlier attempt
+    /// of this same write went through and its answer was lost (the storage pipeline retried it): that is success.
+    /// </summary>
+    internal static async Task UploadNewAsync(BlobContainerClient container, string blob, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await container.UploadAsync(blob, content, "application/fhir+json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobAlreadyExistsException)
+        {
+        }
     }
 
     private static async Task TryDeleteAsync(BlobContainerClient container, string blob)
