@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using Claims.Core.Fhir.Schema;
 
@@ -15,7 +14,7 @@ namespace Claims.Core.Fhir;
 /// </summary>
 internal sealed class StructureWalker
 {
-    private readonly StringBuilder path = new(256);
+    private readonly WalkPath path = new();
 
     // Primitive values as chars for the FhirFormats rules (CheckPrimitive does not recurse, so one buffer serves).
     private readonly char[] valueBuffer = new char[JsonAccess.ValueBufferLength];
@@ -46,7 +45,7 @@ internal sealed class StructureWalker
             return null;
         }
 
-        path.Clear().Append(nodePath);
+        path.Reset(nodePath);
         top = new ResourceNode(json, type, IdOf(json), fullUrl, nodePath, entryIndex, null);
         WalkResourceBody(json, type, top);
         return top;
@@ -101,14 +100,14 @@ internal sealed class StructureWalker
     private int Push(string name)
     {
         var mark = path.Length;
-        path.Append('.').Append(name);
+        path.Append(name);
         return mark;
     }
 
     private int PushIndex(int index)
     {
         var mark = path.Length;
-        path.Append('[').Append(index).Append(']');
+        path.AppendIndex(index);
         return mark;
     }
 
@@ -144,18 +143,18 @@ internal sealed class StructureWalker
             if (name.Def is not { } def || (name.IsExtension && def.Primitive == PrimitiveKind.None))
             {
                 var text = property.Name;
-                path.Append('.').Append(text);
+                path.Append(text);
                 Error("structure", $"Unknown element '{text}' for {Display(type)}.");
             }
             else if (name.IsExtension)
             {
-                path.Append('.').Append(def.ExtensionName);
+                path.Append(def.ExtensionName);
                 Seen(ref seen, (def.Index * 2) + 1);
                 WalkPrimitiveExtension(property.Value, def.IsArray);
             }
             else
             {
-                path.Append('.').Append(def.Name);
+                path.Append(def.Name);
                 Seen(ref seen, def.Index * 2);
                 if (def.Required)
                 {
@@ -668,7 +667,7 @@ internal sealed class StructureWalker
             {
                 if (name == "reference" && value.ValueKind == JsonValueKind.String)
                 {
-                    top.References.Add(new ReferenceSite(path.ToString(0, mark), obj));
+                    top.References.Add(new ReferenceSite(path.ToString(mark), obj));
                 }
 
                 WalkGenericValue(obj, name, value);

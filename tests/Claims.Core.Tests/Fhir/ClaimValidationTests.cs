@@ -66,6 +66,11 @@ public sealed class ClaimValidationTests
         { "coverage of the wrong type", c => c["insurance"]![0]!["coverage"]!["reference"] = "#pat", "invalid", "Claim.insurance[0].coverage" },
         { "item location of the wrong type", c => c.Item(1)["locationReference"] = Obj("""{ "reference": "#pat" }"""), "invalid", "Claim.item[1].locationReference" },
         { "nested contained reference not found", c => c["contained"]![1]!["payor"]![0]!["reference"] = "#gone", "not-found", "Claim.contained[1].payor[0]" },
+        {
+            "reference not found in an unmodelled resource",
+            c => c["contained"]!.AsArray().Add(Obj("""{ "resourceType": "Device", "id": "dev", "note": [{ "text": "x", "authorReference": { "reference": "#nobody" } }] }""")),
+            "not-found", "Claim.contained[5].note[0].authorReference"
+        },
 
         // Billing checks
         { "NPI check digit", c => c["contained"]![4]!["identifier"]![0]!["value"] = "1245319590", "value", "Claim.contained[4].identifier[0].value" },
