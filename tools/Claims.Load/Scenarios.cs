@@ -137,9 +137,21 @@ internal static class Scenarios
         if (o.ContainsKey("baseline"))
         {
             var document = Encoding.UTF8.GetBytes(ClaimGenerator.ToTransactionBundle([generator.Next()]).ToJsonString());
-            var baseline = await StorageBaseline.RunAsync(storage, document, concurrency, load.Duration, 100_000, ct).ConfigureAwait(false);
-            Line(F($"- storage baseline (same op mix, {concurrency} concurrent, {baseline.Elapsed.TotalSeconds:0.0} s): {baseline.Claims} claims, {baseline.Operations} operations ({(double)baseline.Operations / Math.Max(1, baseline.Claims):0.0}/claim), **{baseline.ClaimsPerSecond:0.0} claims/s**, {baseline.OperationsPerSecond:0} ops/s, {baseline.Errors} errors"));
-            if (baseline.ClaimsPerSecond > 0)
+            // The limit is what Azurite carries at its best: the mix at the load's concurrency and at 2x and 4x (the app
+            // itself has up to 16 + 8 messages in flight besides the posts), a third of the load's duration each; the
+            // best of the three is the baseline.
+            BaselineResult? baseline = null;
+            foreach (var level in new[] { concurrency, concurrency * 2, concurrency * 4 })
+            {
+                var run = await StorageBaseline.RunAsync(storage, document, level, load.Duration / 3, 100_000, ct).ConfigureAwait(false);
+                Line(F($"- storage baseline (same op mix, {level} concurrent, {run.Elapsed.TotalSeconds:0.0} s): {run.Claims} claims, {run.Operations} operations ({(double)run.Operations / Math.Max(1, run.Claims):0.0}/claim), **{run.ClaimsPerSecond:0.0} claims/s**, {run.OperationsPerSecond:0} ops/s, {run.Errors} errors"));
+                if (baseline is null || run.ClaimsPerSecond > baseline.ClaimsPerSecond)
+                {
+                    baseline = run;
+                }
+            }
+
+            if (baseline!.ClaimsPerSecond > 0)
             {
                 Line(F($"- **pipeline / storage limit: processed {processedPerSecond / baseline.ClaimsPerSecond:P0}, accepted {firstIds.Count / loadElapsed.TotalSeconds / baseline.ClaimsPerSecond:P0}**"));
             }
