@@ -153,6 +153,6 @@ public sealed partial class ApiKeyFilter(ApiRole required) : IEndpointFilter
             : null;
     }
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Tenant {Tenant}: webhook signature refused ({Reason}) for key {KeyId}")]
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Tenant {Tenant}: webhook signature refused ({Reason}) for key {KeyId}")]
     private static partial void LogSignatureRefused(ILogger logger, string tenant, string keyId, string reason);
 }
