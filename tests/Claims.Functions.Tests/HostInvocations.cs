@@ -56,14 +56,23 @@ internal static class HostInvocations
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (DateTime.UtcNow < deadline)
             {
+                QueueMessage? found = null;
                 foreach (var message in await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(60)))
                 {
-                    if (message.Text.Contains(marker, StringComparison.Ordinal))
+                    // Every other message of the batch is leased too and must be released, also those after the match.
+                    if (found is null && message.Text.Contains(marker, StringComparison.Ordinal))
                     {
-                        return message;
+                        found = message;
                     }
+                    else
+                    {
+                        skipped.Add(message);
+                    }
+                }
 
-                    skipped.Add(message);
+                if (found is not null)
+                {
+                    return found;
                 }
 
                 await Task.Delay(100);
