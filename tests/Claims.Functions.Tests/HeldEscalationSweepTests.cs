@@ -99,6 +99,47 @@ public sealed class HeldEscalationSweepTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     [Fact]
+    public async Task Sweep_StagedClaimNeverCommitted_RemovedAfterTheExpiry_TheClientsRetryIsANewClaim()
+    {
+        var (tenant, ingest, _) = await TenantAsync(TimeSpan.FromSeconds(1));
+        var body = System.Text.Encoding.UTF8.GetBytes(Claim("CLM-STAGED-" + Guid.NewGuid().ToString("N")[..8]));
+        var document = Claims.Core.Fhir.FhirIntake.ReadClaim(body, DateOnly.FromDateTime(DateTime.UtcNow)).Document!;
+        var claimId = ClaimId.From(Guid.NewGuid());
+        var stagedAt = DateTimeOffset.UtcNow;
+
+        // What a transaction Bundle leaves when its commit never happens (the client got a 503 and gave up).
+        var staged = await app.Services.GetRequiredService<Claims.Application.Intake.ClaimIntakeHandler>().StoreAsync(
+            new Claims.Application.Intake.IntakeRequest(tenant, body, null, "ehr_webhook"),
+            document,
+            claimId,
+            $"{tenant.Value}/bundle-{Guid.NewGuid():N}.json",
+            Claims.Application.Intake.ClaimIntakeHandler.KeyFromResource(document),
+            Claims.Application.Intake.ClaimIntakeHandler.ContentHash(document),
+            stagedAt,
+            CancellationToken.None,
+            stage: true);
+        Assert.Equal("Staged", Assert.IsType<Claims.Application.Intake.IntakeResult.Accepted>(staged).Status);
+        var keyHash = (await RowAsync(tenant, claimId.Value)).IdempotencyKeyHash!;
+
+        var clock = new MovableClock(stagedAt + TimeSpan.FromHours(23));
+        var sweeper = ActivatorUtilities.CreateInstance<StuckClaimSweeper>(app.Services, clock);
+        Assert.Equal(0, await sweeper.SweepTenantAsync(tenant, StuckAfter, CancellationToken.None));
+        clock.Now = stagedAt + TimeSpan.FromHours(25);
+        Assert.Equal(1, await sweeper.SweepTenantAsync(tenant, StuckAfter, CancellationToken.None));
+        await DeliverPipelineMessageAsync(claimId.Value);
+
+        var repository = app.Services.GetRequiredService<ClaimRepository>();
+        Assert.Null(await repository.GetAsync(tenant, claimId, CancellationToken.None));
+        Assert.Null(await repository.GetKeyAsync(tenant, keyHash, CancellationToken.None));
+        Assert.Null(await app.Storage.Container(StorageNames.DocumentsContainer).DownloadAsync($"{tenant.Value}/{claimId.Value}.json"));
+        Assert.Single(await RulesApiTests.AuditRowsAsync(app, tenant, claimId), r => r.GetString("Action") == "intake.staged.expired");
+
+        // The client's retry, however late, is a claim of its own now, not a replay of the one never committed.
+        var retried = await PostClaimAsync(ingest, System.Text.Encoding.UTF8.GetString(body));
+        Assert.NotEqual(claimId.Value, retried);
+    }
+
+    [Fact]
     public async Task Backfill_HeldRowWrittenBeforeTheColumn_SetsItOnceThenTheSweepFindsIt()
     {
         var (tenant, ingest, admin) = await TenantAsync(TimeSpan.FromSeconds(1));

@@ -54,6 +54,16 @@ public sealed class ClaimDocuments(StorageClients storage)
             : await LoadAsync(InRaw(claim.RawBlob), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Removes the claim's own document blob (none for a claim whose document is its raw payload).</summary>
+    public async Task DeleteOwnAsync(ClaimRecord claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        if (!claim.DocumentBlob.StartsWith(RawPrefix, StringComparison.Ordinal))
+        {
+            await documents.DeleteIfExistsAsync(claim.DocumentBlob, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>"{tenant}/{claim}.json" or "raw:{tenant}/{claim}.json" → "{tenant}/{claim}.v{version}.json" (the corrected copy).</summary>
     public static string CorrectedName(string blob, string version)
     {

@@ -195,6 +195,37 @@ public sealed class ClaimRepository(StorageClients storage)
         }
     }
 
+    /// <summary>
+    /// Removes a claim that was staged and never committed, with its idempotency key when the key still points at it,
+    /// in one entity group transaction conditioned on both rows' ETags. False when either changed meanwhile (a retry of
+    /// the transaction committed it): nothing is removed.
+    /// </summary>
+    public async Task<bool> DeleteStagedAsync(ClaimRecord staged, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(staged);
+        var etag = staged.ETag ?? throw new ArgumentException("Only a claim that was read can be removed.", nameof(staged));
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Delete, new TableEntity(staged.Tenant.Value, staged.Id.Value), etag),
+        };
+        if (staged.IdempotencyKeyHash is { } keyHash
+            && await table.GetEntityAsync(staged.Tenant.Value, KeyRowPrefix + keyHash, ["ClaimId"], cancellationToken).ConfigureAwait(false) is { } key
+            && key.GetString("ClaimId") == staged.Id.Value)
+        {
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(staged.Tenant.Value, key.RowKey), key.ETag ?? "*"));
+        }
+
+        try
+        {
+            await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A page of the tenant's claims in one status, oldest id order.</summary>
     public async Task<(IReadOnlyList<ClaimRecord> Items, string? ContinuationToken)> ListByStatusAsync(
         TenantId tenant, string status, int pageSize, string? continuationToken, CancellationToken cancellationToken)

@@ -20,6 +20,12 @@ public sealed class PipelineOptions
     /// <summary>A claim in Received, Evaluating or Submitting that has not moved for this long is resumed by the sweep.</summary>
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// A claim staged by a transaction Bundle that never committed (the client got an error and did not retry) is
+    /// removed by the sweep after this long: its rows, its document blob; the Bundle's raw payload stays.
+    /// </summary>
+    public TimeSpan StagedExpiry { get; set; } = TimeSpan.FromDays(1);
+
     public PipelinePolicy ToPolicy() => PipelinePolicy.Default with
     {
         MaxSubmitAttempts = MaxSubmitAttempts,

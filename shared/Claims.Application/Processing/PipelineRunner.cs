@@ -211,6 +211,14 @@ public sealed partial class PipelineRunner(
             return;
         }
 
+        if (record.Status == Intake.ClaimIntakeHandler.StagedStatus)
+        {
+            // The sweep sends a staged claim only once it is older than Pipeline:StagedExpiry: its transaction never
+            // committed and the client did not retry. Remove it (a commit racing this wins on the ETag).
+            await ExpireStagedAsync(record, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var state = PipelineJson.DeserializeState(record.PipelineJson);
         if (record.OutboxJson is not null)
         {
@@ -244,6 +252,23 @@ public sealed partial class PipelineRunner(
                 await ApplyAsync(tenant, claimId, new HoldEscalationDue(now, Actors.Sweep, hold.Generation), cancellationToken).ConfigureAwait(false);
                 break;
         }
+    }
+
+    private async Task ExpireStagedAsync(ClaimRecord staged, CancellationToken cancellationToken)
+    {
+        if (!await claims.DeleteStagedAsync(staged, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await documentStore.DeleteOwnAsync(staged, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        await audit.AppendAsync(
+            new AuditEntry(staged.Tenant, now, Actors.Sweep, staged.Id, "intake.staged.expired", AuditResults.Success,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"staged {staged.ReceivedAt:O} by a transaction Bundle that never committed; removed")),
+            "staged-expired-" + staged.Id.Value,
+            cancellationToken).ConfigureAwait(false);
+        LogStagedExpired(logger, staged.Tenant.Value, staged.Id.Value);
     }
 
     /// <summary>
@@ -421,6 +446,9 @@ public sealed partial class PipelineRunner(
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} had an unfinished outbox at version {Version}; performing it again")]
     private static partial void LogReplayingOutbox(ILogger logger, string tenant, string claimId, long version);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Tenant {Tenant}: staged claim {ClaimId} never committed; removed")]
+    private static partial void LogStagedExpired(ILogger logger, string tenant, string claimId);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} {From} -> {To}")]
     private static partial void LogTransition(ILogger logger, string tenant, string claimId, PipelineStatus from, PipelineStatus to);

@@ -19,11 +19,18 @@ namespace Claims.Application.Processing;
 /// <see cref="ClaimRecord.EscalationDueAt"/> before now − threshold): the timer message was lost (deleted by an
 /// operator, expired). The column is set only while a claim is Held and not yet escalated, so an escalated, released
 /// or cancelled claim never matches: a held claim is queued until its escalation lands, not on every sweep.</item>
+/// <item>claims a transaction Bundle staged and never committed, older than <see cref="PipelineOptions.StagedExpiry"/>:
+/// the resume removes them (<see cref="PipelineRunner.ResumeAsync"/>).</item>
 /// </list>
 /// Rows written before the EscalationDueAt column existed lack it; <see cref="BackfillTenantAsync"/> sets it once per
 /// tenant (docs/PIPELINE.md, "The runner as built").
 /// </summary>
-public sealed partial class StuckClaimSweeper(StorageClients storage, ClaimRepository repository, TimeProvider time, ILogger<StuckClaimSweeper> logger)
+public sealed partial class StuckClaimSweeper(
+    StorageClients storage,
+    ClaimRepository repository,
+    TimeProvider time,
+    ILogger<StuckClaimSweeper> logger,
+    Microsoft.Extensions.Options.IOptions<PipelineOptions>? options = null)
 {
     /// <summary>Set on the tenant's row once its held claims carry the EscalationDueAt column.</summary>
     public const string BackfilledColumn = "EscalationDueBackfilledAt";
@@ -72,7 +79,10 @@ public sealed partial class StuckClaimSweeper(StorageClients storage, ClaimRepos
         var moving = string.Join(" or ", MovingStatuses.Select(s => TableFilter.Eq("Status", s)));
         var stale = TableFilter.And($"{moving} or Outbox gt ''", TableFilter.Lt("UpdatedAt", cutoff));
         var overdueHold = TableFilter.And(TableFilter.Eq("Status", nameof(PipelineStatus.Held)), TableFilter.Lt("EscalationDueAt", cutoff));
-        var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), $"({stale}) or ({overdueHold})");
+        var abandoned = TableFilter.And(
+            TableFilter.Eq("Status", Intake.ClaimIntakeHandler.StagedStatus),
+            TableFilter.Lt("UpdatedAt", time.GetUtcNow() - (options?.Value.StagedExpiry ?? new PipelineOptions().StagedExpiry)));
+        var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), $"({stale}) or ({overdueHold}) or ({abandoned})");
         var queued = 0;
         await foreach (var row in claims.QueryAllAsync(filter, ["RowKey"], cancellationToken).ConfigureAwait(false))
         {
