@@ -77,11 +77,12 @@ public sealed partial class RulesEngineHandler(
             await documents.UploadAsync(documentBlob, handover, "application/fhir+json", ct: cancellationToken).ConfigureAwait(false);
         }
 
-        var resultJson = System.Text.Encoding.UTF8.GetString(result.ToJson());
+        var resultBytes = result.ToJson();
+        var resultJson = System.Text.Encoding.UTF8.GetString(resultBytes);
         if (resultJson.Length > ClaimRepository.MaxInlineJsonChars)
         {
             var resultBlob = $"{message.Tenant.Value}/{message.Claim.Value}.result.json";
-            await documents.UploadAsync(resultBlob, result.ToJson(), "application/json", ct: cancellationToken).ConfigureAwait(false);
+            await documents.UploadAsync(resultBlob, resultBytes, "application/json", ct: cancellationToken).ConfigureAwait(false);
             resultJson = $$"""{"blob":"{{StorageNames.DocumentsContainer}}/{{resultBlob}}"}""";
         }
 
