@@ -43,7 +43,7 @@ public sealed class AuthorizationSweepScaleTests(AzuriteFixture azurite, ITestOu
         var tenant = await app.NewTenantAsync();
         var store = app.Services.GetRequiredService<AuthorizationStore>();
         var today = new DateOnly(2026, 10, 1);
-        var clock = new FixedTime(new DateTimeOffset(2026, 10, 1, 6, 0, 0, TimeSpan.Zero));
+        var clock = new ManualClock(new DateTimeOffset(2026, 10, 1, 6, 0, 0, TimeSpan.Zero));
         var items = Enumerable.Range(0, count).Select(i =>
         {
             var a = new Authorization
@@ -88,10 +88,5 @@ public sealed class AuthorizationSweepScaleTests(AzuriteFixture azurite, ITestOu
         Assert.Equal(due, result.Reviewed);
         Assert.Equal(count, rows);
         Assert.Equal(0, again.Reviewed);
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

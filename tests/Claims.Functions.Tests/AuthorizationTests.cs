@@ -284,7 +284,7 @@ public sealed class AuthorizationTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Sweep_TimeTravel_LeadTimeExpiryRenewal_EachChangeAndAlertOnce()
     {
         var tenant = await app.NewTenantAsync();
-        var clock = new ManualTime(new DateTimeOffset(2026, 10, 1, 6, 0, 0, TimeSpan.Zero));
+        var clock = new ManualClock(new DateTimeOffset(2026, 10, 1, 6, 0, 0, TimeSpan.Zero));
         var sweeper = ActivatorUtilities.CreateInstance<AuthorizationSweeper>(app.Services, clock);
         var store = app.Services.GetRequiredService<AuthorizationStore>();
         var alerts = app.Services.GetRequiredService<AlertStore>();
@@ -438,12 +438,6 @@ public sealed class AuthorizationTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     /// <summary>A clock the test moves.</summary>
-    private sealed class ManualTime(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = start;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 
     internal static class Auth
     {

@@ -171,7 +171,7 @@ public sealed class ChargeBaselineTests(AzuriteFixture azurite) : IAsyncLifetime
         var tenant = NewTenant();
         await Seed(tenant, count: 20, perUnit: 10m, "97153");
         var counter = new InterposingPolicy();
-        var clock = new ManualTime(DateTimeOffset.Parse("2026-03-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var clock = new ManualClock(DateTimeOffset.Parse("2026-03-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var baselines = New(minimumSamples: 20, policies: [counter], time: clock);
 
         Assert.Equal(10m, (await baselines.GetUsualChargesAsync(tenant, CancellationToken.None))["97153"]);
@@ -338,12 +338,5 @@ public sealed class ChargeBaselineTests(AzuriteFixture azurite) : IAsyncLifetime
 
         public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
             down ? throw new HttpRequestException("storage is down (test)") : ProcessNextAsync(message, pipeline);
-    }
-
-    private sealed class ManualTime(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = start;
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

@@ -72,7 +72,7 @@ public sealed class EscalationAndPoisonTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal(TimeSpan.FromDays(10), dueAt - heldAt);
 
         // The queue delays a timer at most 7 days: the first one arrives early and must be armed again for the rest.
-        var clock = new MovableClock(heldAt + PipelinePolicy.MaxQueueDelay);
+        var clock = new ManualClock(heldAt + PipelinePolicy.MaxQueueDelay);
         var runner = ActivatorUtilities.CreateInstance<PipelineRunner>(app.Services, clock);
         var early = await runner.ApplyAsync(tenant, ClaimId.Parse(claimId), new HoldEscalationDue(clock.GetUtcNow(), "system:pipeline", 1), CancellationToken.None);
 
@@ -198,13 +198,5 @@ public sealed class EscalationAndPoisonTests(AzuriteFixture azurite) : IAsyncLif
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Add("x-api-key", key);
         return client;
-    }
-
-    /// <summary>A clock the test sets (the runner reads it for timer delays).</summary>
-    private sealed class MovableClock(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = start;
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

@@ -45,7 +45,7 @@ public sealed class HeldEscalationSweepTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Contains(nameof(HoldEscalationDue), timer.Text, StringComparison.Ordinal);
         await app.Storage.Queue(StorageNames.PipelineQueue).DeleteMessageAsync(timer.MessageId, timer.PopReceipt);
 
-        var clock = new MovableClock(dueAt + StuckAfter - TimeSpan.FromSeconds(1));
+        var clock = new ManualClock(dueAt + StuckAfter - TimeSpan.FromSeconds(1));
         var sweeper = ActivatorUtilities.CreateInstance<StuckClaimSweeper>(app.Services, clock);
         Assert.Equal(0, await sweeper.SweepTenantAsync(tenant, StuckAfter, CancellationToken.None));
 
@@ -87,7 +87,7 @@ public sealed class HeldEscalationSweepTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal("Submitted", (await ViewAsync(admin, released))["status"]!.GetValue<string>());
         Assert.Null((await RowAsync(tenant, escalated)).EscalationDueAt);
         Assert.Null((await RowAsync(tenant, released)).EscalationDueAt);
-        var clock = new MovableClock(DateTimeOffset.UtcNow + TimeSpan.FromDays(30));
+        var clock = new ManualClock(DateTimeOffset.UtcNow + TimeSpan.FromDays(30));
         var sweeper = ActivatorUtilities.CreateInstance<StuckClaimSweeper>(app.Services, clock);
 
         Assert.Equal(0, await sweeper.SweepTenantAsync(tenant, StuckAfter, CancellationToken.None));
@@ -121,7 +121,7 @@ public sealed class HeldEscalationSweepTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal("Staged", Assert.IsType<Claims.Application.Intake.IntakeResult.Accepted>(staged).Status);
         var keyHash = (await RowAsync(tenant, claimId.Value)).IdempotencyKeyHash!;
 
-        var clock = new MovableClock(stagedAt + TimeSpan.FromHours(23));
+        var clock = new ManualClock(stagedAt + TimeSpan.FromHours(23));
         var sweeper = ActivatorUtilities.CreateInstance<StuckClaimSweeper>(app.Services, clock);
         Assert.Equal(0, await sweeper.SweepTenantAsync(tenant, StuckAfter, CancellationToken.None));
         clock.Now = stagedAt + TimeSpan.FromHours(25);
@@ -154,7 +154,7 @@ public sealed class HeldEscalationSweepTests(AzuriteFixture azurite) : IAsyncLif
         entity["EscalationDueAt"] = null;
         await table.UpdateEntityAsync(entity, entity.ETag!, TableUpdateMode.Replace);
         Assert.Null((await RowAsync(tenant, claimId)).EscalationDueAt);
-        var clock = new MovableClock(dueAt + StuckAfter + TimeSpan.FromSeconds(1));
+        var clock = new ManualClock(dueAt + StuckAfter + TimeSpan.FromSeconds(1));
         var sweeper = ActivatorUtilities.CreateInstance<StuckClaimSweeper>(app.Services, clock);
         Assert.Equal(0, await sweeper.SweepTenantAsync(tenant, StuckAfter, CancellationToken.None));
 
@@ -178,7 +178,7 @@ public sealed class HeldEscalationSweepTests(AzuriteFixture azurite) : IAsyncLif
         var (tenant, ingest, _) = await TenantAsync(TimeSpan.FromHours(48));
         var claimId = await HoldAsync(ingest, "CLM-SWEEP-OUTBOX");
         var row = await RowAsync(tenant, claimId);
-        var clock = new MovableClock(row.UpdatedAt + StuckAfter + TimeSpan.FromSeconds(1));
+        var clock = new ManualClock(row.UpdatedAt + StuckAfter + TimeSpan.FromSeconds(1));
         var sweeper = ActivatorUtilities.CreateInstance<StuckClaimSweeper>(app.Services, clock);
         Assert.Equal(0, await sweeper.SweepTenantAsync(tenant, StuckAfter, CancellationToken.None));
 
@@ -251,13 +251,5 @@ public sealed class HeldEscalationSweepTests(AzuriteFixture azurite) : IAsyncLif
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Add("x-api-key", key);
         return client;
-    }
-
-    /// <summary>A clock the test sets (the sweep's "now").</summary>
-    private sealed class MovableClock(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = start;
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }
