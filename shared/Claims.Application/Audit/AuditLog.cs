@@ -176,12 +176,17 @@ public sealed partial class AuditLog(StorageClients storage, IOptions<AuditOptio
                 // onto the new head. Or a row exists (409): an earlier delivery of the same step wrote it; the log has
                 // it, rows are never replaced, so only the rows not yet there are written.
                 heads.TryRemove(partition, out _);
-                var missing = new List<TableEntity>(rows.Count);
-                foreach (var row in rows)
+                var missing = rows;
+                if (ex.FailedIndex != actions.Count - 1)
                 {
-                    if (await table.GetEntityAsync(partition, row.RowKey, ["Seq"], cancellationToken).ConfigureAwait(false) is null)
+                    // Not (known to be) the head alone: find out which rows an earlier delivery already wrote.
+                    missing = new List<TableEntity>(rows.Count);
+                    foreach (var row in rows)
                     {
-                        missing.Add(row);
+                        if (await table.GetEntityAsync(partition, row.RowKey, ["Seq"], cancellationToken).ConfigureAwait(false) is null)
+                        {
+                            missing.Add(row);
+                        }
                     }
                 }
 

@@ -344,7 +344,8 @@ public sealed partial class PipelineRunner(
                     break;
 
                 case ConsumeUnits when authorizationGate is not null:
-                    await ConsumeForOverrideAsync(tenant, record, key, state, cancellationToken).ConfigureAwait(false);
+                    // The document read for the consumption is the one the Submit of this outbox sends.
+                    document ??= await ConsumeForOverrideAsync(tenant, record, key, state, cancellationToken).ConfigureAwait(false);
                     break;
 
                 case ConsumeUnits:
@@ -388,12 +389,12 @@ public sealed partial class PipelineRunner(
     /// authorization has too few left, nothing is consumed and an alert asks for the authorization to be reconciled:
     /// the admin chose to submit, so the claim is not held again.
     /// </summary>
-    private async Task ConsumeForOverrideAsync(TenantId tenant, ClaimRecord record, string key, PipelineState state, CancellationToken cancellationToken)
+    private async Task<DocumentHandover?> ConsumeForOverrideAsync(TenantId tenant, ClaimRecord record, string key, PipelineState state, CancellationToken cancellationToken)
     {
         if (await documentStore.LoadAsync(record, cancellationToken).ConfigureAwait(false) is not { } loaded)
         {
             // The submit reports the missing document as a permanent failure.
-            return;
+            return null;
         }
 
         var facts = loaded.Document.ToFacts(record.SubmittedVia);
@@ -410,6 +411,8 @@ public sealed partial class PipelineRunner(
                     record.Id),
                 cancellationToken).ConfigureAwait(false);
         }
+
+        return new DocumentHandover(loaded.Blob, loaded.BundleJson);
     }
 
     private async Task<PipelineEvent> SubmitAsync(TenantId tenant, ClaimRecord record, int attempt, DocumentHandover? handover, CancellationToken cancellationToken)

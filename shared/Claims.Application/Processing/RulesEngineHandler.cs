@@ -126,17 +126,15 @@ public sealed partial class RulesEngineHandler(
             return;
         }
 
-        if (evaluated.Outcome == RulesOutcome.Pass && chargeBaselines is not null && FirstPass(applied.Claim))
+        if (evaluated.Outcome == RulesOutcome.Pass && chargeBaselines is not null && applied.Decision!.State.History.Count(h => h.To == PipelineStatus.Submitting) == 1)
         {
-            // The tenant's usual charges learn from claims that pass, once per claim (not again after a reevaluate).
+            // The tenant's usual charges learn from claims that pass, once per claim: only on its first entry into
+            // Submitting (not again after a reevaluate release).
             chargeBaselines.Observe(message.Tenant, result.Claim);
         }
 
         LogEvaluated(logger, message.Tenant.Value, message.Claim.Value, evaluated.Outcome, rules.Version);
     }
-
-    private static bool FirstPass(ClaimRecord? claim) =>
-        claim?.PipelineJson is { } json && PipelineJson.DeserializeState(json).History.Count(h => h.To == PipelineStatus.Submitting) == 1;
 
     /// <summary>
     /// One audit row per change the rules made and one for the outcome. They go into the pipeline's outbox with the

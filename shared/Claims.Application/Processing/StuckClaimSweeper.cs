@@ -30,7 +30,7 @@ public sealed partial class StuckClaimSweeper(
     ClaimRepository repository,
     TimeProvider time,
     ILogger<StuckClaimSweeper> logger,
-    Microsoft.Extensions.Options.IOptions<PipelineOptions>? options = null)
+    Microsoft.Extensions.Options.IOptions<PipelineOptions> options)
 {
     /// <summary>Set on the tenant's row once its held claims carry the EscalationDueAt column.</summary>
     public const string BackfilledColumn = "EscalationDueBackfilledAt";
@@ -81,7 +81,7 @@ public sealed partial class StuckClaimSweeper(
         var overdueHold = TableFilter.And(TableFilter.Eq("Status", nameof(PipelineStatus.Held)), TableFilter.Lt("EscalationDueAt", cutoff));
         var abandoned = TableFilter.And(
             TableFilter.Eq("Status", Intake.ClaimIntakeHandler.StagedStatus),
-            TableFilter.Lt("UpdatedAt", time.GetUtcNow() - (options?.Value.StagedExpiry ?? new PipelineOptions().StagedExpiry)));
+            TableFilter.Lt("UpdatedAt", time.GetUtcNow() - options.Value.StagedExpiry));
         var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), $"({stale}) or ({overdueHold}) or ({abandoned})");
         var queued = 0;
         await foreach (var row in claims.QueryAllAsync(filter, ["RowKey"], cancellationToken).ConfigureAwait(false))

@@ -41,6 +41,38 @@ public sealed class AuditTrailTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AppendManyAsync_TwoInstancesTakingTurns_StaleCachedHeadRetriesAndTheChainHoldsEveryRowOnce()
+    {
+        var tenant = await app.NewTenantAsync();
+        var claim = ClaimId.From(Guid.NewGuid());
+        var now = DateTimeOffset.UtcNow;
+        var first = ActivatorUtilities.CreateInstance<AuditLog>(app.Services);
+        var second = ActivatorUtilities.CreateInstance<AuditLog>(app.Services);
+
+        // Each instance caches the head it wrote; the other one's append makes that head stale before its next turn.
+        for (var turn = 0; turn < 6; turn++)
+        {
+            var log = turn % 2 == 0 ? first : second;
+            await log.AppendManyAsync(
+                [
+                    new AuditAppend(new AuditEntry(tenant.Tenant, now.AddMilliseconds(turn), "system:test", claim, "test.step", AuditResults.Success, $"turn {turn} a"), $"turns-{turn}-a"),
+                    new AuditAppend(new AuditEntry(tenant.Tenant, now.AddMilliseconds(turn), "system:test", claim, "test.step", AuditResults.Success, $"turn {turn} b"), $"turns-{turn}-b"),
+                ],
+                CancellationToken.None);
+        }
+
+        // A step written again (a replay) adds nothing, whichever instance writes it.
+        await first.AppendManyAsync(
+            [new AuditAppend(new AuditEntry(tenant.Tenant, now.AddMilliseconds(5), "system:test", claim, "test.step", AuditResults.Success, "turn 5 b"), "turns-5-b")],
+            CancellationToken.None);
+
+        var verification = await Audit.VerifyAsync(tenant.Tenant, now.AddDays(-1), now.AddDays(1), CancellationToken.None);
+        Assert.True(verification.Ok, verification.FirstBreak?.Problem);
+        var rows = await Audit.ForClaimAsync(tenant.Tenant, claim, now, now, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), rows.Select(r => r.GetInt64("Seq")!.Value).Order());
+    }
+
+    [Fact]
     public async Task AppendAsync_SameIdempotencyKeyTwice_WritesOneRow()
     {
         var tenant = await app.NewTenantAsync();
