@@ -34,7 +34,7 @@ if port_open "$BLOB_PORT" && port_open "$QUEUE_PORT" && port_open "$TABLE_PORT";
   echo "Azurite already listening on $BLOB_PORT/$QUEUE_PORT/$TABLE_PORT; using it."
 else
   mkdir -p .azurite
-  node "$AZURITE_DIR/node_modules/azurite/dist/src/azurite.js" --silent --disableTelemetry --location .azurite \
+  node "$AZURITE_DIR/node_modules/azurite/dist/src/azurite.js" --silent --disableTelemetry --skipApiVersionCheck --location .azurite \
     --blobPort "$BLOB_PORT" --queuePort "$QUEUE_PORT" --tablePort "$TABLE_PORT" &
   pids+=("$!")
   for _ in $(seq 1 100); do

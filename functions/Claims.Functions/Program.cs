@@ -1,7 +1,7 @@
 using Claims.Application;
 using Claims.Functions.Hosting;
 using Claims.Functions.Http;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 if (args is [FunctionMetadata.GenerateSwitch, var metadataDir])
 {
@@ -29,9 +29,7 @@ else if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrE
 }
 
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(sp => new StorageClients(
-    StorageSetup.Connect(sp.GetRequiredService<IConfiguration>()),
-    sp.GetRequiredService<IConfiguration>().GetSection("Storage").Get<StorageClientOptions>() ?? new StorageClientOptions()));
+builder.Services.AddClaimsStorage();
 builder.Services.AddClaimsApplication();
 builder.Services.AddFunctionsHost(builder.Configuration);
 builder.Services.AddSecurityHost();

@@ -1,7 +1,7 @@
 using Claims.Application.Tenants;
 using Claims.Core.Claims;
 using Claims.Functions.Hosting;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

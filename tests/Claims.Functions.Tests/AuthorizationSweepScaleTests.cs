@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using Azure.Data.Tables;
 using Claims.Application.Authorizations;
 using Claims.Application.Storage;
 using Claims.Core.Authorizations;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -76,7 +77,7 @@ public sealed class AuthorizationSweepScaleTests(AzuriteFixture azurite, ITestOu
         var scan = Stopwatch.StartNew();
         var rows = 0;
         var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Tenant.Value), TableFilter.RowKeyRange("a-", "a."));
-        await foreach (var unused in app.Storage.Table(StorageNames.AuthorizationsTable).QueryAllAsync(filter, ["RowKey"]))
+        await foreach (var unused in app.Storage.Table(StorageNames.AuthorizationsTable).QueryAsync<TableEntity>(filter, select: ["RowKey"]))
         {
             rows++;
         }

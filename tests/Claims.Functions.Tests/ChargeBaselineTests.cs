@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 using Claims.Application;
 using Claims.Application.Rules;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Functions.Hosting;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,7 +25,7 @@ namespace Claims.Functions.Tests;
 [Collection(AppCollection.Name)]
 public sealed class ChargeBaselineTests(AzuriteFixture azurite) : IAsyncLifetime
 {
-    private readonly StorageClients storage = new(StorageConnection.Parse(azurite.ConnectionString), new StorageClientOptions());
+    private readonly StorageClients storage = StorageClients.Create(StorageConnection.FromConnectionString(azurite.ConnectionString));
 
     public Task InitializeAsync() => storage.Table(StorageNames.ChargeStatsTable).CreateIfNotExistsAsync();
 
@@ -66,7 +67,7 @@ public sealed class ChargeBaselineTests(AzuriteFixture azurite) : IAsyncLifetime
         baselines.Observe(tenant, Claim(Item(["G0283"], charge: 40m, units: 1m)));
         await baselines.FlushAsync(CancellationToken.None);
 
-        var row = await storage.Table(StorageNames.ChargeStatsTable).GetEntityAsync(tenant.Value, "G0283");
+        var row = await storage.Table(StorageNames.ChargeStatsTable).GetEntityOrDefaultAsync(tenant.Value, "G0283");
         Assert.Equal(4, row!.GetInt64("Count"));
         var total = 10m + 20m + 22.5m + 40m;
         Assert.Equal(total, decimal.Parse(row.GetString("Total")!, System.Globalization.CultureInfo.InvariantCulture));
@@ -222,7 +223,7 @@ public sealed class ChargeBaselineTests(AzuriteFixture azurite) : IAsyncLifetime
             for (var wait = 0; wait < 100 && row is null; wait++)
             {
                 await Task.Delay(100);
-                row = await storage.Table(StorageNames.ChargeStatsTable).GetEntityAsync(tenant.Value, "97153");
+                row = await storage.Table(StorageNames.ChargeStatsTable).GetEntityOrDefaultAsync(tenant.Value, "97153");
             }
 
             Assert.Equal(1, row?.GetInt64("Count"));
@@ -276,7 +277,7 @@ public sealed class ChargeBaselineTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var clients = policies is null
             ? storage
-            : new StorageClients(StorageConnection.Parse(azurite.ConnectionString), new StorageClientOptions { PerRetryPolicies = policies, MaxRetries = maxRetries });
+            : StorageClients.Create(StorageConnection.FromConnectionString(azurite.ConnectionString), SdkTestExtensions.TestOptions(maxRetries, policies));
         var options = Options.Create(new ChargeBaselineOptions { MinimumSamples = minimumSamples });
         return new ChargeBaselines(clients, time ?? TimeProvider.System, options, NullLogger<ChargeBaselines>.Instance);
     }
@@ -294,7 +295,7 @@ public sealed class ChargeBaselineTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private async Task AssertRow(TenantId tenant, string code, long count, decimal total)
     {
-        var row = await storage.Table(StorageNames.ChargeStatsTable).GetEntityAsync(tenant.Value, code);
+        var row = await storage.Table(StorageNames.ChargeStatsTable).GetEntityOrDefaultAsync(tenant.Value, code);
         Assert.NotNull(row);
         Assert.Equal((count, total), (row.GetInt64("Count")!.Value, decimal.Parse(row.GetString("Total")!, System.Globalization.CultureInfo.InvariantCulture)));
     }

@@ -8,7 +8,7 @@ using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
 using Claims.Functions.Hosting;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

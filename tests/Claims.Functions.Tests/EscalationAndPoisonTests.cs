@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using Claims.Application.Audit;
 using Claims.Application.Processing;
 using Claims.Application.Rules;
@@ -7,7 +8,7 @@ using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
 using Claims.Functions.Hosting;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -101,7 +102,7 @@ public sealed class EscalationAndPoisonTests(AzuriteFixture azurite) : IAsyncLif
 
         var sent = await app.Storage.Queue(StorageNames.IntakeQueue).SendMessageAsync($"not json {marker}");
 
-        var key = PoisonMessageRecorder.PoisonKey(StorageNames.IntakeQueue, sent.MessageId);
+        var key = PoisonMessageRecorder.PoisonKey(StorageNames.IntakeQueue, sent.Value.MessageId);
         var alert = await EventuallyAsync(
             async () => (await app.Services.GetRequiredService<AlertStore>().ListOpenAsync(PoisonMessageRecorder.SystemTenant, CancellationToken.None))
                 .SingleOrDefault(a => a.Key == key),
@@ -130,7 +131,7 @@ public sealed class EscalationAndPoisonTests(AzuriteFixture azurite) : IAsyncLif
             TimeSpan.FromSeconds(30),
             "the poison alert in GET /alerts");
         Assert.Equal(claimId, alert!["claimId"]!.GetValue<string>());
-        Assert.Equal(PoisonMessageRecorder.PoisonKey(StorageNames.PipelineQueue, sent.MessageId), alert["id"]!.GetValue<string>());
+        Assert.Equal(PoisonMessageRecorder.PoisonKey(StorageNames.PipelineQueue, sent.Value.MessageId), alert["id"]!.GetValue<string>());
         Assert.True(await InPoisonQueueAsync(StorageNames.PipelineQueue, claimId));
         var audit = await AuditRowsAsync(app.Storage, tenant);
         Assert.Single(audit, r => r.GetString("Action") == PoisonMessageRecorder.AuditAction && r.GetString("ClaimId") == claimId);
@@ -165,13 +166,13 @@ public sealed class EscalationAndPoisonTests(AzuriteFixture azurite) : IAsyncLif
         var poison = app.Storage.Queue(queueName + "-poison");
         for (var i = 0; i < 50; i++)
         {
-            var batch = await poison.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(5));
+            var batch = (await poison.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(5))).Value;
             if (batch.Any(m => m.Text.Contains(marker, StringComparison.Ordinal)))
             {
                 return true;
             }
 
-            if (batch.Count == 0)
+            if (batch.Length == 0)
             {
                 return false;
             }

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Functions.Tests;
 
@@ -48,7 +49,7 @@ internal static class FhirRequests
     {
         var rows = new Dictionary<string, string>();
         var filter = TableFilter.PartitionEq(tenant.Value);
-        await foreach (var row in storage.Table(StorageNames.ClaimsTable).QueryAllAsync(filter, ["RowKey", "Status"]))
+        await foreach (var row in storage.Table(StorageNames.ClaimsTable).QueryAsync<TableEntity>(filter, select: ["RowKey", "Status"]))
         {
             if (!row.RowKey.StartsWith("k-", StringComparison.Ordinal))
             {

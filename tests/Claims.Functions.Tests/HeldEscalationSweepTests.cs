@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Net;
 using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
 using Claims.Application.Claims;
 using Claims.Application.Processing;
 using Claims.Application.Rules;
@@ -8,7 +10,7 @@ using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
 using Claims.Functions.Hosting;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -150,7 +152,7 @@ public sealed class HeldEscalationSweepTests(AzuriteFixture azurite) : IAsyncLif
 
         // The row as the code before the column wrote it.
         var table = app.Storage.Table(StorageNames.ClaimsTable);
-        var entity = (await table.GetEntityAsync(tenant.Value, claimId))!;
+        var entity = (await table.GetEntityOrDefaultAsync(tenant.Value, claimId))!;
         entity["EscalationDueAt"] = null;
         await table.UpdateEntityAsync(entity, entity.ETag!, TableUpdateMode.Replace);
         Assert.Null((await RowAsync(tenant, claimId)).EscalationDueAt);
@@ -161,7 +163,7 @@ public sealed class HeldEscalationSweepTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal(1, await sweeper.BackfillTenantAsync(tenant, CancellationToken.None));
 
         Assert.Equal(dueAt, (await RowAsync(tenant, claimId)).EscalationDueAt);
-        var tenantRow = await app.Storage.Table(StorageNames.TenantsTable).GetEntityAsync("tenant", tenant.Value);
+        var tenantRow = await app.Storage.Table(StorageNames.TenantsTable).GetEntityOrDefaultAsync("tenant", tenant.Value);
         Assert.Equal(clock.Now, tenantRow!.GetDateTimeOffset(StuckClaimSweeper.BackfilledColumn));
         Assert.Equal(1, await sweeper.SweepTenantAsync(tenant, StuckAfter, CancellationToken.None));
         await DeliverPipelineMessageAsync(claimId);

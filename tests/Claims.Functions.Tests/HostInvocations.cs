@@ -3,8 +3,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using Claims.Functions.Hosting;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Functions.Tests;
 
@@ -57,7 +59,7 @@ internal static class HostInvocations
             while (DateTime.UtcNow < deadline)
             {
                 QueueMessage? found = null;
-                foreach (var message in await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(60)))
+                foreach (var message in (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(60))).Value)
                 {
                     // Every other message of the batch is leased too and must be released, also those after the match.
                     if (found is null && message.Text.Contains(marker, StringComparison.Ordinal))

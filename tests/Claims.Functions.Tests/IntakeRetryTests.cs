@@ -1,8 +1,9 @@
+using Azure;
 using Claims.Application.Claims;
 using Claims.Application.Intake;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 
 namespace Claims.Functions.Tests;
@@ -15,7 +16,7 @@ namespace Claims.Functions.Tests;
 [Collection(AppCollection.Name)]
 public sealed class IntakeRetryTests(AzuriteFixture azurite)
 {
-    private readonly StorageClients storage = new(StorageConnection.Parse(azurite.ConnectionString));
+    private readonly StorageClients storage = StorageClients.Create(StorageConnection.FromConnectionString(azurite.ConnectionString));
 
     [Fact]
     public async Task CreateAsync_RetriedTransactionMeetsItsOwnRows_IsCreatedNotAKeyConflict()

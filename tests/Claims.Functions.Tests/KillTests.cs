@@ -4,12 +4,13 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using Claims.Application.Processing;
 using Claims.Application.Rules;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
@@ -35,7 +36,7 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
     public async Task KillTest_SigkillMidStreamThenRestart_EveryAcceptedClaimEndsTerminalWithOneOutboundFilePerSubmission()
     {
         var started = Stopwatch.StartNew();
-        var storage = new StorageClients(StorageConnection.Parse(azurite.ConnectionString));
+        var storage = StorageClients.Create(StorageConnection.FromConnectionString(azurite.ConnectionString));
         var tenant = TenantId.Parse("kill" + Guid.NewGuid().ToString("N")[..12]);
         var ruleSets = new RuleSetStore(storage, TimeProvider.System, Options.Create(new RuleSetOptions()));
         await new StorageInitializer(storage).EnsureCreatedAsync(CancellationToken.None);
@@ -106,7 +107,7 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
             var audit = await AuditRowsAsync(storage, tenant);
             foreach (var id in ids.Where(id => statuses[id] == "Submitted"))
             {
-                var row = await storage.Table(StorageNames.ClaimsTable).GetEntityAsync(tenant.Value, id);
+                var row = await storage.Table(StorageNames.ClaimsTable).GetEntityOrDefaultAsync(tenant.Value, id);
                 var state = PipelineJson.DeserializeState(row!.GetString("Pipeline")!);
                 Assert.Single(state.History, h => h.To == PipelineStatus.Submitted);
                 Assert.Single(audit, r => r.GetString("ClaimId") == id && r.GetString("Action") == PipelineAuditActions.Submit && r.GetString("Result") == "SUCCESS");
@@ -123,7 +124,7 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
     [Fact]
     public async Task KillTest_SamePipelineMessageDeliveredTwice_SubmitsOnce()
     {
-        var storage = new StorageClients(StorageConnection.Parse(azurite.ConnectionString));
+        var storage = StorageClients.Create(StorageConnection.FromConnectionString(azurite.ConnectionString));
         var tenant = TenantId.Parse("dup" + Guid.NewGuid().ToString("N")[..12]);
         await new StorageInitializer(storage).EnsureCreatedAsync(CancellationToken.None);
         var ruleSets = new RuleSetStore(storage, TimeProvider.System, Options.Create(new RuleSetOptions()));
@@ -187,7 +188,7 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
             // Settled = a terminal status and no outbox left (its audit rows written, docs/PIPELINE.md).
             var statuses = new Dictionary<string, string>();
             var unsettled = new HashSet<string>();
-            await foreach (var row in table.QueryAllAsync(TableFilter.PartitionEq(tenant.Value), ["RowKey", "Status", "Outbox"]))
+            await foreach (var row in table.QueryAsync<TableEntity>(TableFilter.PartitionEq(tenant.Value), select: ["RowKey", "Status", "Outbox"]))
             {
                 if (row.GetString("Status") is { } status)
                 {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using Azure.Storage.Queues;
 using Claims.Application;
 using Claims.Application.Intake;
 using Claims.Application.Processing;
@@ -8,7 +9,7 @@ using Claims.Application.Rules;
 using Claims.Application.Storage;
 using Claims.Application.Tenants;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,7 +33,7 @@ public sealed class PipelineCostTests(AzuriteFixture azurite, ITestOutputHelper 
     public async Task CleanClaim_WebhookToSubmitted_CostsAtMostTheDocumentedRoundTrips()
     {
         var counter = new CountingPolicy(new Dictionary<int, string> { [azurite.BlobPort] = "blob", [azurite.QueuePort] = "queue", [azurite.TablePort] = "table" });
-        var storage = new StorageClients(StorageConnection.Parse(azurite.ConnectionString), new StorageClientOptions { PerRetryPolicies = [counter] });
+        var storage = StorageClients.Create(StorageConnection.FromConnectionString(azurite.ConnectionString), SdkTestExtensions.TestOptions(null, counter));
         var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
             .AddLogging()
@@ -67,7 +68,7 @@ public sealed class PipelineCostTests(AzuriteFixture azurite, ITestOutputHelper 
 
         var total = calls.Count - extraReceives;
         output.WriteLine($"total {total} round trips");
-        var row = await storage.Table(StorageNames.ClaimsTable).GetEntityAsync(tenant.Value, claimId.Value);
+        var row = await storage.Table(StorageNames.ClaimsTable).GetEntityOrDefaultAsync(tenant.Value, claimId.Value);
         Assert.Equal("Submitted", row!.GetString("Status"));
         Assert.Null(row.GetString("Outbox"));
         Assert.InRange(total, 1, MaxRoundTrips);
@@ -94,7 +95,7 @@ public sealed class PipelineCostTests(AzuriteFixture azurite, ITestOutputHelper 
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var messages = await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30));
+            var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value;
             var mine = messages.FirstOrDefault(m => m.Text.Contains(claim.Value, StringComparison.Ordinal));
             if (mine is not null)
             {

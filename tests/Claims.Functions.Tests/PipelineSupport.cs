@@ -1,11 +1,12 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using Claims.Application.Rules;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Rules;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Functions.Tests;
 
@@ -73,7 +74,7 @@ internal static class PipelineSupport
 
         // Partitions are "{tenant}-{day}[-{shard}]": '.' sorts right after '-', so this range is exactly the tenant's.
         var filter = $"PartitionKey ge '{tenant.Value}-' and PartitionKey lt '{tenant.Value}.'";
-        await foreach (var row in table.QueryAllAsync(filter))
+        await foreach (var row in table.QueryAsync<TableEntity>(filter))
         {
             if (!row.RowKey.StartsWith('~'))
             {

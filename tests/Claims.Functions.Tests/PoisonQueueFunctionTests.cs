@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Azure.Storage.Queues.Models;
 using Claims.Application.Audit;
 using Claims.Application.Processing;
 using Claims.Application.Storage;
@@ -64,7 +65,7 @@ public sealed class PoisonQueueFunctionTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal(message.InsertedOn, row.GetDateTimeOffset("At"));
 
         // The host retries a poison message it could not delete: nothing new, the first copy stays.
-        var (again, _) = await InvokeAsync(client, "ClaimPipelinePoison", Payload(message with { DequeueCount = 2 }, doubleEncoded: false));
+        var (again, _) = await InvokeAsync(client, "ClaimPipelinePoison", Payload(QueuesModelFactory.QueueMessage(message.MessageId, message.PopReceipt, message.Body, 2, message.NextVisibleOn, message.InsertedOn, message.ExpiresOn), doubleEncoded: false));
 
         Assert.Equal(HttpStatusCode.OK, again);
         Assert.Single(await PoisonAlertsAsync(admin));

@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using Claims.Application.Rules;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
+using Claims.Storage;
 using Claims.Testing;
 
 namespace Claims.Functions.Tests;
@@ -219,7 +221,7 @@ public sealed class RulesApiTests(AzuriteFixture azurite) : IAsyncLifetime
         using var saved = await PutAsync(client, document, "\"1\"");
 
         Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
-        var row = await app.Storage.Table(StorageNames.RuleSetsTable).GetEntityAsync(tenant.Tenant.Value, RuleSetStore.VersionRow(2));
+        var row = await app.Storage.Table(StorageNames.RuleSetsTable).GetEntityOrDefaultAsync(tenant.Tenant.Value, RuleSetStore.VersionRow(2));
         Assert.NotNull(row!.GetString("DocumentBlob"));
         Assert.Null(row.GetString("Document"));
         using var read = await client.GetAsync("/api/rules/versions/2");
@@ -431,11 +433,11 @@ public sealed class RulesApiTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     /// <summary>The tenant's audit rows (every day and shard: partitions start with the tenant id), optionally one claim's.</summary>
-    internal static async Task<List<Claims.Storage.Rest.TableEntity>> AuditRowsAsync(AppFactory app, TenantId tenant, ClaimId? claim)
+    internal static async Task<List<TableEntity>> AuditRowsAsync(AppFactory app, TenantId tenant, ClaimId? claim)
     {
         var filter = $"PartitionKey ge '{tenant.Value}-' and PartitionKey lt '{tenant.Value}.'";
-        var rows = new List<Claims.Storage.Rest.TableEntity>();
-        await foreach (var row in app.Storage.Table(StorageNames.AuditTable).QueryAllAsync(filter))
+        var rows = new List<TableEntity>();
+        await foreach (var row in app.Storage.Table(StorageNames.AuditTable).QueryAsync<TableEntity>(filter))
         {
             if (!row.RowKey.StartsWith('~') && (claim is null || row.GetString("ClaimId") == claim.Value.Value))
             {

@@ -1,11 +1,15 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using Claims.Application.Processing;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
 using Claims.Functions.Hosting;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -84,7 +88,7 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
         await handler.HandleAsync(message, CancellationToken.None);
 
         // A Claim posted alone has no document blob: its document is the raw payload; the corrected copy is a blob.
-        var row = await app.Storage.Table(StorageNames.ClaimsTable).GetEntityAsync(tenant.Tenant.Value, claimId.Value);
+        var row = await app.Storage.Table(StorageNames.ClaimsTable).GetEntityOrDefaultAsync(tenant.Tenant.Value, claimId.Value);
         Assert.Equal($"{tenant.Tenant.Value}/{claimId.Value}.v2.json", row!.GetString("DocumentBlob"));
         Assert.Null(await app.Storage.Container(StorageNames.DocumentsContainer).DownloadAsync($"{tenant.Tenant.Value}/{claimId.Value}.json"));
 
@@ -163,7 +167,7 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
         var rows = new Dictionary<string, TableEntity>();
         for (var deadline = DateTime.UtcNow.AddSeconds(10); rows.Count < 2 && DateTime.UtcNow < deadline; await Task.Delay(100))
         {
-            await foreach (var row in app.Storage.Table(StorageNames.ChargeStatsTable).QueryAllAsync(TableFilter.PartitionEq(tenant.Tenant.Value)))
+            await foreach (var row in app.Storage.Table(StorageNames.ChargeStatsTable).QueryAsync<TableEntity>(TableFilter.PartitionEq(tenant.Tenant.Value)))
             {
                 rows[row.RowKey] = row;
             }
@@ -194,7 +198,7 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
         // save fails on the ETag, the reload finds the claim Cancelled, and the units go back.
         await app.Services.GetRequiredService<RulesEngineHandler>().HandleAsync(message, CancellationToken.None);
 
-        var row = await app.Storage.Table(StorageNames.ClaimsTable).GetEntityAsync(tenant.Tenant.Value, claimId.Value);
+        var row = await app.Storage.Table(StorageNames.ClaimsTable).GetEntityOrDefaultAsync(tenant.Tenant.Value, claimId.Value);
         Assert.Equal("Cancelled", row!.GetString("Status"));
         Assert.Null(row.GetString("RuleResult"));
         Assert.Equal(0m, (await store.GetAsync(tenant.Tenant, "AUTH-CXL", CancellationToken.None))!.Value.UnitsUsed);
@@ -248,7 +252,7 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (taken.Count < expected && DateTime.UtcNow < deadline)
         {
-            foreach (var message in await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30)))
+            foreach (var message in (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value)
             {
                 if (message.Text.Contains(claim.Value, StringComparison.Ordinal))
                 {
@@ -271,6 +275,6 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
         return taken.OrderBy(m => m.InsertedOn).ToList();
     }
 
-    private async Task<List<QueueMessage>> PeekForAsync(string queueName, ClaimId claim) =>
-        (await app.Storage.Queue(queueName).PeekMessagesAsync(32)).Where(m => m.Text.Contains(claim.Value, StringComparison.Ordinal)).ToList();
+    private async Task<List<PeekedMessage>> PeekForAsync(string queueName, ClaimId claim) =>
+        ((await app.Storage.Queue(queueName).PeekMessagesAsync(32)).Value).Where(m => m.Text.Contains(claim.Value, StringComparison.Ordinal)).ToList();
 }

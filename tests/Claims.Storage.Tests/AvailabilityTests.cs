@@ -1,54 +1,52 @@
 using System.Diagnostics;
-using System.Globalization;
-using Claims.Storage.Rest;
+using Azure.Data.Tables;
 using Claims.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Claims.Storage.Tests;
 
+/// <summary>An outage surfaces as <see cref="StorageUnavailableException"/> from every SDK client, and the health probe says so.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class AvailabilityTests(AzuriteFixture azurite)
 {
-    private static readonly StorageClientOptions Quick = new()
-    {
-        MaxRetries = 1,
-        RetryDelay = TimeSpan.FromMilliseconds(10),
-        MaxRetryDelay = TimeSpan.FromMilliseconds(20),
-        NetworkTimeout = TimeSpan.FromSeconds(1),
-    };
-
     [Fact]
-    public async Task NothingListening_EveryOperation_ThrowsStorageUnavailableQuickly()
+    public async Task NothingListening_EveryClient_ThrowsStorageUnavailableQuickly()
     {
-        var port = FreePorts.GetOne();
-        var clients = new StorageClients(Closed(port), Quick);
+        await using var services = TestStorage.Services(TestStorage.OnPort(FreePorts.GetOne()));
+        var clients = services.GetRequiredService<StorageClients>();
         var watch = Stopwatch.StartNew();
 
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => clients.Table("claims").GetEntityAsync("p", "r"));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => clients.Table("claims").GetEntityOrDefaultAsync("p", "r"));
         await Assert.ThrowsAsync<StorageUnavailableException>(() => clients.Queue("claims-intake").SendMessageAsync("x"));
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => clients.Container("raw").DownloadAsync("b"));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => clients.Container("raw").DownloadOrDefaultAsync("b"));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => clients.Table("claims").SubmitTransactionAsync(
+            [new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "r"))]));
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
     }
 
     [Fact]
-    public async Task Ping_NothingListening_ReturnsFalse()
+    public async Task Probe_NothingListening_ReturnsFalse()
     {
-        var clients = new StorageClients(Closed(FreePorts.GetOne()), Quick);
+        await using var services = TestStorage.Services(TestStorage.OnPort(FreePorts.GetOne()));
 
-        Assert.False(await clients.PingAsync());
+        Assert.False(await services.GetRequiredService<StorageHealthProbe>().PingAsync());
     }
 
     [Fact]
-    public async Task Ping_AzuriteUp_ReturnsTrue()
+    public async Task Probe_AzuriteUp_ReturnsTrue()
     {
-        Assert.True(await TestClients.For(azurite).PingAsync());
+        await using var services = TestStorage.Services(azurite.ConnectionString);
+
+        Assert.True(await services.GetRequiredService<StorageHealthProbe>().PingAsync());
     }
 
     [Fact]
     public async Task Outage_StopAndRestartOnSamePorts_UnavailableThenRecovers()
     {
-        var clients = new StorageClients(StorageConnection.Parse(azurite.ConnectionString), Quick);
-        var table = clients.Table(AzuriteFixture.UniqueTableName());
+        await using var services = TestStorage.Services(azurite.ConnectionString);
+        var probe = services.GetRequiredService<StorageHealthProbe>();
+        var table = services.GetRequiredService<StorageClients>().Table(AzuriteFixture.UniqueTableName());
         await table.CreateIfNotExistsAsync();
         var ports = (azurite.BlobPort, azurite.QueuePort, azurite.TablePort);
 
@@ -56,7 +54,7 @@ public sealed class AvailabilityTests(AzuriteFixture azurite)
         try
         {
             await Assert.ThrowsAsync<StorageUnavailableException>(() => table.AddEntityAsync(new TableEntity("p", "r")));
-            Assert.False(await clients.PingAsync());
+            Assert.False(await probe.PingAsync());
         }
         finally
         {
@@ -64,13 +62,8 @@ public sealed class AvailabilityTests(AzuriteFixture azurite)
         }
 
         Assert.Equal(ports, (azurite.BlobPort, azurite.QueuePort, azurite.TablePort));
-        Assert.True(await clients.PingAsync());
+        Assert.True(await probe.PingAsync());
         await table.CreateIfNotExistsAsync();
-        Assert.NotEmpty(await table.AddEntityAsync(new TableEntity("p", "r")));
+        Assert.Equal(204, (await table.AddEntityAsync(new TableEntity("p", "r"))).Status);
     }
-
-    private static StorageConnection Closed(int port) => StorageConnection.Parse(string.Create(
-        CultureInfo.InvariantCulture,
-        $"AccountName=devstoreaccount1;AccountKey={AzuriteFixture.AccountKey};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;" +
-        $"QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1"));
 }

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Net;
-using Claims.Storage.Rest;
+using Azure;
 using Claims.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Claims.Storage.Tests;
 
@@ -16,22 +17,22 @@ public sealed class RetryTests
     public async Task TransientStatus_RetriedThenStorageUnavailable(int status, string? code)
     {
         await using var server = FixedStatusServer.Start(status, code);
-        var clients = new StorageClients(server.Connection, new StorageClientOptions { MaxRetries = 2, RetryDelay = TimeSpan.FromMilliseconds(5), MaxRetryDelay = TimeSpan.FromMilliseconds(10) });
+        await using var services = TestStorage.Services(server.ConnectionString, new() { ["Storage:MaxRetries"] = "2" });
 
-        var ex = await Assert.ThrowsAsync<StorageUnavailableException>(() => clients.Table("claims").GetEntityAsync("p", "r"));
+        var ex = await Assert.ThrowsAsync<StorageUnavailableException>(
+            () => services.GetRequiredService<StorageClients>().Table("claims").GetEntityOrDefaultAsync("p", "r"));
 
         Assert.Equal(status, ex.Status);
-        Assert.Equal(code, ex.ErrorCode);
         Assert.Equal(3, server.Requests);
     }
 
     [Fact]
-    public async Task NonTransientStatus_NotRetried_ThrowsStorageRequestException()
+    public async Task NonTransientStatus_NotRetried_StaysTheSdksRequestFailedException()
     {
         await using var server = FixedStatusServer.Start(400, "InvalidInput");
-        var clients = new StorageClients(server.Connection, new StorageClientOptions { MaxRetries = 3, RetryDelay = TimeSpan.FromMilliseconds(5) });
+        await using var services = TestStorage.Services(server.ConnectionString, new() { ["Storage:MaxRetries"] = "3" });
 
-        var ex = await Assert.ThrowsAsync<StorageRequestException>(() => clients.Queue("q-1").SendMessageAsync("x"));
+        var ex = await Assert.ThrowsAsync<RequestFailedException>(() => services.GetRequiredService<StorageClients>().Queue("q-1").SendMessageAsync("x"));
 
         Assert.Equal(400, ex.Status);
         Assert.Equal("InvalidInput", ex.ErrorCode);
@@ -39,12 +40,12 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task Ping_ServerBusy_FalseAfterOneAttemptPerService()
+    public async Task Probe_ServerBusy_FalseAfterOneAttemptPerService()
     {
         await using var server = FixedStatusServer.Start(503, "ServerBusy");
-        var clients = new StorageClients(server.Connection, new StorageClientOptions { MaxRetries = 4 });
+        await using var services = TestStorage.Services(server.ConnectionString, new() { ["Storage:MaxRetries"] = "4" });
 
-        var healthy = await clients.PingAsync();
+        var healthy = await services.GetRequiredService<StorageHealthProbe>().PingAsync();
 
         Assert.False(healthy);
         Assert.Equal(3, server.Requests);
@@ -54,9 +55,23 @@ public sealed class RetryTests
     public async Task SlowServer_NetworkTimeout_ThrowsStorageUnavailable()
     {
         await using var server = FixedStatusServer.Start(200, null, delay: TimeSpan.FromSeconds(5));
-        var clients = new StorageClients(server.Connection, new StorageClientOptions { MaxRetries = 0, NetworkTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var services = TestStorage.Services(
+            server.ConnectionString, new() { ["Storage:MaxRetries"] = "0", ["Storage:NetworkTimeout"] = "00:00:00.300" });
 
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => clients.Container("raw").DownloadAsync("b"));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => services.GetRequiredService<StorageClients>().Container("raw").DownloadOrDefaultAsync("b"));
+    }
+
+    [Fact]
+    public async Task CallerCancels_StaysOperationCanceled_NotAnOutage()
+    {
+        await using var server = FixedStatusServer.Start(200, null, delay: TimeSpan.FromSeconds(5));
+        await using var services = TestStorage.Services(server.ConnectionString, new() { ["Storage:NetworkTimeout"] = "00:00:10" });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(
+            () => services.GetRequiredService<StorageClients>().Container("raw").DownloadOrDefaultAsync("b", cancel.Token));
+
+        Assert.IsAssignableFrom<OperationCanceledException>(ex);
     }
 
     private sealed class FixedStatusServer : IAsyncDisposable
@@ -72,10 +87,7 @@ public sealed class RetryTests
 
         public int Requests => Volatile.Read(ref _requests);
 
-        public StorageConnection Connection => StorageConnection.Parse(string.Create(
-            CultureInfo.InvariantCulture,
-            $"AccountName=devstoreaccount1;AccountKey={AzuriteFixture.AccountKey};BlobEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;" +
-            $"QueueEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{Port}/devstoreaccount1"));
+        public string ConnectionString => TestStorage.OnPort(Port);
 
         public static FixedStatusServer Start(int status, string? code, TimeSpan? delay = null)
         {

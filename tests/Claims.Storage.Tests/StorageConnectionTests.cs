@@ -1,95 +1,130 @@
-using Claims.Storage.Rest;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Claims.Storage.Tests;
 
+/// <summary>AzureWebJobsStorage read the way the Functions host reads it, mapped to the SDK clients (no network).</summary>
 public sealed class StorageConnectionTests
 {
-    private const string Key = "c2VjcmV0LWtleS1ieXRlcy10aGF0LW11c3Qtbm90LWxlYWs=";
-
     [Fact]
-    public void Parse_DevelopmentStorage_UsesAzuriteDefaults()
+    public void FromConfiguration_AccountNameWithUserAssignedIdentity_ClientsOnTheThreeEndpointsWithManagedIdentity()
     {
-        var c = StorageConnection.Parse("UseDevelopmentStorage=true");
+        var connection = StorageConnection.FromConfiguration(Settings(new()
+        {
+            ["AzureWebJobsStorage:accountName"] = "stclaims01",
+            ["AzureWebJobsStorage:credential"] = "managedidentity",
+            ["AzureWebJobsStorage:clientId"] = "00000000-0000-0000-0000-000000000001",
+        }));
 
-        Assert.Equal("devstoreaccount1", c.AccountName);
-        Assert.Equal(new Uri("http://127.0.0.1:10000/devstoreaccount1"), c.BlobEndpoint);
-        Assert.Equal(new Uri("http://127.0.0.1:10001/devstoreaccount1"), c.QueueEndpoint);
-        Assert.Equal(new Uri("http://127.0.0.1:10002/devstoreaccount1"), c.TableEndpoint);
-        Assert.Equal(Convert.FromBase64String(StorageConnection.DevelopmentAccountKey), c.AccountKey);
+        Assert.IsType<ManagedIdentityCredential>(connection.Credential);
+        Assert.Equal(new Uri("https://stclaims01.blob.core.windows.net/"), connection.CreateBlobServiceClient(new BlobClientOptions()).Uri);
+        Assert.Equal(new Uri("https://stclaims01.queue.core.windows.net/"), connection.CreateQueueServiceClient(new QueueClientOptions()).Uri);
+        Assert.Equal(new Uri("https://stclaims01.table.core.windows.net/"), connection.CreateTableServiceClient(new TableClientOptions()).Uri);
+        Assert.Equal("stclaims01", connection.CreateTableServiceClient(new TableClientOptions()).AccountName);
     }
 
     [Fact]
-    public void Parse_AccountWithDefaults_BuildsHttpsEndpoints()
+    public void FromConfiguration_ServiceUris_UsesThem()
     {
-        var c = StorageConnection.Parse($"DefaultEndpointsProtocol=https;AccountName=claimsprod;AccountKey={Key}");
+        var connection = StorageConnection.FromConfiguration(Settings(new()
+        {
+            ["AzureWebJobsStorage:blobServiceUri"] = "https://stclaims02.blob.core.windows.net",
+            ["AzureWebJobsStorage:queueServiceUri"] = "https://stclaims02.queue.core.windows.net",
+            ["AzureWebJobsStorage:tableServiceUri"] = "https://stclaims02.table.core.windows.net",
+            ["AzureWebJobsStorage:credential"] = "managedidentity",
+        }));
 
-        Assert.Equal(new Uri("https://claimsprod.blob.core.windows.net"), c.BlobEndpoint);
-        Assert.Equal(new Uri("https://claimsprod.queue.core.windows.net"), c.QueueEndpoint);
-        Assert.Equal(new Uri("https://claimsprod.table.core.windows.net"), c.TableEndpoint);
+        Assert.Equal("stclaims02", connection.CreateBlobServiceClient(new BlobClientOptions()).AccountName);
+        Assert.Equal(new Uri("https://stclaims02.table.core.windows.net/"), connection.CreateTableServiceClient(new TableClientOptions()).Uri);
     }
 
     [Fact]
-    public void Parse_EndpointSuffix_UsedForAllServices()
+    public void FromConfiguration_ServiceUrisWithoutTable_FailsNamingTheSettings()
     {
-        var c = StorageConnection.Parse($"AccountName=gov;AccountKey={Key};EndpointSuffix=core.usgovcloudapi.net;DefaultEndpointsProtocol=http");
+        var error = Assert.Throws<InvalidOperationException>(() => StorageConnection.FromConfiguration(Settings(new()
+        {
+            ["AzureWebJobsStorage:blobServiceUri"] = "https://stclaims03.blob.core.windows.net",
+            ["AzureWebJobsStorage:queueServiceUri"] = "https://stclaims03.queue.core.windows.net",
+        })));
 
-        Assert.Equal(new Uri("http://gov.blob.core.usgovcloudapi.net"), c.BlobEndpoint);
-        Assert.Equal(new Uri("http://gov.table.core.usgovcloudapi.net"), c.TableEndpoint);
+        Assert.Contains("AzureWebJobsStorage__accountName", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Parse_ExplicitEndpoints_OverrideDefaults()
+    public void FromConfiguration_DevelopmentStorage_AzuriteDefaultPortsWithoutCredential()
     {
-        var c = StorageConnection.Parse(
-            $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Key};" +
-            "BlobEndpoint=http://127.0.0.1:1234/devstoreaccount1/;QueueEndpoint=http://127.0.0.1:1235/devstoreaccount1;");
+        var connection = StorageConnection.FromConfiguration(Settings(new() { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }));
 
-        Assert.Equal(new Uri("http://127.0.0.1:1234/devstoreaccount1"), c.BlobEndpoint);
-        Assert.Equal(new Uri("http://127.0.0.1:1235/devstoreaccount1"), c.QueueEndpoint);
-        Assert.Equal(new Uri("http://devstoreaccount1.table.core.windows.net"), c.TableEndpoint);
+        Assert.Null(connection.Credential);
+        Assert.Equal(10000, connection.CreateBlobServiceClient(new BlobClientOptions()).Uri.Port);
+        Assert.Equal(10001, connection.CreateQueueServiceClient(new QueueClientOptions()).Uri.Port);
+        Assert.Equal(10002, connection.CreateTableServiceClient(new TableClientOptions()).Uri.Port);
+        Assert.Equal("devstoreaccount1", connection.CreateQueueServiceClient(new QueueClientOptions()).AccountName);
+    }
+
+    [Fact]
+    public void CreateQueueServiceClient_AnyConnection_MessagesBase64AsTheQueueTriggerExpects()
+    {
+        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+
+        _ = StorageConnection.FromConnectionString("UseDevelopmentStorage=true").CreateQueueServiceClient(options);
+
+        Assert.Equal(QueueMessageEncoding.Base64, options.MessageEncoding);
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("AccountName=x")]
-    [InlineData("AccountKey=" + Key)]
-    [InlineData("AccountName=x;AccountKey=" + Key + ";BlobEndpoint=not a url")]
-    [InlineData("AccountName=x;AccountKey=" + Key + ";DefaultEndpointsProtocol=ftp")]
-    [InlineData("AccountName=x;AccountKey=" + Key + ";AccountName=y")]
-    [InlineData("garbage;AccountKey=" + Key)]
-    [InlineData("AccountName=x;AccountKey=" + Key + "!!")]
-    public void Parse_Invalid_ThrowsFormatExceptionWithoutKey(string connectionString)
+    [InlineData("managedidentity", "00000000-0000-0000-0000-000000000001", null, typeof(ManagedIdentityCredential))]
+    [InlineData("managedidentity", null, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-claims", typeof(ManagedIdentityCredential))]
+    [InlineData("managedidentity", null, null, typeof(ManagedIdentityCredential))]
+    [InlineData(null, null, null, typeof(DefaultAzureCredential))]
+    public void FromConfiguration_CredentialSettings_PicksTheFunctionsHostCredential(string? credential, string? clientId, string? resourceId, Type expected)
     {
-        var ex = Assert.Throws<FormatException>(() => StorageConnection.Parse(connectionString));
+        var connection = StorageConnection.FromConfiguration(Settings(new()
+        {
+            ["AzureWebJobsStorage:accountName"] = "stclaims04",
+            ["AzureWebJobsStorage:credential"] = credential,
+            ["AzureWebJobsStorage:clientId"] = clientId,
+            ["AzureWebJobsStorage:managedIdentityResourceId"] = resourceId,
+        }));
 
-        Assert.DoesNotContain(Key, ex.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("c2VjcmV0", ex.Message, StringComparison.Ordinal);
+        Assert.IsType(expected, connection.Credential);
     }
 
     [Fact]
-    public void ToString_NeverContainsKey()
+    public void FromConfiguration_UnknownCredentialKind_FailsAtStartup()
     {
-        var c = StorageConnection.Parse($"AccountName=claimsprod;AccountKey={Key}");
-
-        Assert.DoesNotContain(Key, c.ToString(), StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => StorageConnection.FromConfiguration(Settings(new()
+        {
+            ["AzureWebJobsStorage:accountName"] = "stclaims05",
+            ["AzureWebJobsStorage:credential"] = "clientsecret",
+        })));
     }
 
     [Fact]
-    public void FromIdentity_NoUris_UsesPublicCloudEndpoints()
+    public async Task AddClaimsStorage_IdentitySettings_RegistersTheThreeServiceClientsOnTheAccount()
     {
-        var c = StorageConnection.FromIdentity("claimsprod", null, new Uri("https://q.example.net/"), null, new FixedToken());
+        await using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(Settings(new()
+            {
+                ["AzureWebJobsStorage:accountName"] = "stclaims06",
+                ["AzureWebJobsStorage:credential"] = "managedidentity",
+            }))
+            .AddLogging()
+            .AddClaimsStorage()
+            .BuildServiceProvider();
 
-        Assert.Equal(new Uri("https://claimsprod.blob.core.windows.net"), c.BlobEndpoint);
-        Assert.Equal(new Uri("https://q.example.net"), c.QueueEndpoint);
-        Assert.Null(c.AccountKey);
+        var clients = services.GetRequiredService<StorageClients>();
+
+        Assert.Equal("stclaims06", clients.TableService.AccountName);
+        Assert.Equal("stclaims06", clients.QueueService.AccountName);
+        Assert.Equal("stclaims06", clients.BlobService.AccountName);
+        Assert.Same(clients.TableService, services.GetRequiredService<TableServiceClient>());
     }
 
-    private sealed class FixedToken : Azure.Core.TokenCredential
-    {
-        public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            new("token", DateTimeOffset.UtcNow.AddHours(1));
-
-        public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(GetToken(requestContext, cancellationToken));
-    }
+    private static IConfiguration Settings(Dictionary<string, string?> values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 }

@@ -94,7 +94,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             };
             foreach (var arg in new[]
                      {
-                         _script, "--inMemoryPersistence", "--silent", "--disableTelemetry",
+                         _script, "--inMemoryPersistence", "--silent", "--disableTelemetry", "--skipApiVersionCheck",
                          "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
                          "--blobPort", Port(BlobPort), "--queuePort", Port(QueuePort), "--tablePort", Port(TablePort),
                      })

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Text;
+using Azure;
 using Claims.Application.Processing;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using static Report;
 
 namespace Claims.Load;
@@ -15,7 +16,7 @@ internal static class Scenarios
     public static async Task<int> LoadAsync(Dictionary<string, string> o, CancellationToken ct)
     {
         var tenant = Get(o, "tenant");
-        var storage = new StorageClients(StorageConnection.Parse(Get(o, "storage")));
+        var storage = StorageClients.Create(StorageConnection.FromConnectionString(Get(o, "storage")));
         var concurrency = Int(o, "concurrency", 8);
         var load = new LoadOptions
         {
@@ -166,7 +167,7 @@ internal static class Scenarios
     public static async Task<int> HostileAsync(Dictionary<string, string> o, CancellationToken ct)
     {
         var tenant = Get(o, "tenant");
-        var storage = new StorageClients(StorageConnection.Parse(Get(o, "storage")));
+        var storage = StorageClients.Create(StorageConnection.FromConnectionString(Get(o, "storage")));
         using var app = new AppClient(new Uri(Get(o, "url")), Get(o, "ingest-key"), o.GetValueOrDefault("admin-key"), 4, TimeSpan.FromSeconds(60));
         if (!await app.WaitHealthyAsync(TimeSpan.FromSeconds(90), ct).ConfigureAwait(false))
         {
@@ -277,16 +278,16 @@ internal static class Scenarios
         await Parallel.ForEachAsync(finals, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (s, token) =>
         {
             var claim = ClaimId.Parse(s.ClaimId);
-            await intake.SendMessageAsync(new EvaluateClaim(tenant, claim).ToJson(), ct: token).ConfigureAwait(false);
+            await intake.SendMessageAsync(new EvaluateClaim(tenant, claim).ToJson(), token).ConfigureAwait(false);
             var verdict = new RulesEvaluated(
                 s.UpdatedAt ?? DateTimeOffset.UtcNow, "rules-engine", s.Status == "Held" ? RulesOutcome.Hold : RulesOutcome.Pass,
                 s.RuleSetVersion ?? "1", s.HoldRuleId, s.HoldRuleId is null ? null : "redelivered", 1);
-            await pipeline.SendMessageAsync(new PipelineMessage(tenant, claim, verdict).ToJson(), ct: token).ConfigureAwait(false);
+            await pipeline.SendMessageAsync(new PipelineMessage(tenant, claim, verdict).ToJson(), token).ConfigureAwait(false);
         }).ConfigureAwait(false);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
         while (DateTime.UtcNow < deadline
-               && (await intake.GetApproximateCountAsync(ct).ConfigureAwait(false) > 0 || await pipeline.GetApproximateCountAsync(ct).ConfigureAwait(false) > 0))
+               && ((await intake.GetPropertiesAsync(ct).ConfigureAwait(false)).Value.ApproximateMessagesCount > 0 || (await pipeline.GetPropertiesAsync(ct).ConfigureAwait(false)).Value.ApproximateMessagesCount > 0))
         {
             await Task.Delay(500, ct).ConfigureAwait(false);
         }
@@ -310,10 +311,10 @@ internal static class Scenarios
         foreach (var queue in new[] { StorageNames.IntakeQueue, StorageNames.PipelineQueue })
         {
             var client = storage.Queue(queue);
-            await client.CreateIfNotExistsAsync(ct).ConfigureAwait(false);
+            await client.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
             for (var i = 0; i < count; i++)
             {
-                await client.SendMessageAsync(garbage[i % garbage.Length], ct: ct).ConfigureAwait(false);
+                await client.SendMessageAsync(garbage[i % garbage.Length], ct).ConfigureAwait(false);
             }
         }
     }
@@ -322,9 +323,9 @@ internal static class Scenarios
     {
         try
         {
-            return await storage.Queue(queue).GetApproximateCountAsync(ct).ConfigureAwait(false);
+            return (await storage.Queue(queue).GetPropertiesAsync(ct).ConfigureAwait(false)).Value.ApproximateMessagesCount;
         }
-        catch (StorageRequestException ex) when (ex.Status == 404)
+        catch (RequestFailedException ex) when (ex.Status == 404)
         {
             return 0;
         }

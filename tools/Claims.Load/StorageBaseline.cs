@@ -1,6 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using Claims.Storage.Rest;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Claims.Storage;
 
 namespace Claims.Load;
 
@@ -16,7 +21,7 @@ public sealed record BaselineResult(int Claims, int Operations, TimeSpan Elapsed
 /// The storage-bound limit: per claim, the same storage operations the app performs for a claim that passes the
 /// rules and is submitted (counted from Claims.Application: intake, RulesEngineHandler, PipelineRunner,
 /// OutboundBlobSubmitter, AuditLog.AppendAsync; docs/PERFORMANCE.md lists them), issued directly with the
-/// Claims.Storage clients, sequentially per claim, at the given concurrency, on tables/queues/containers of its own.
+/// Azure SDK clients the app uses (StorageClients, with the same options), sequentially per claim, at the given concurrency, on tables/queues/containers of its own.
 /// Queue receives are batched by 16 as the app's listener does. 11 operations per claim plus the receive
 /// (docs/PIPELINE.md "Cost" counts 12 with one receive).
 /// </summary>
@@ -46,8 +51,8 @@ public static class StorageBaseline
         var outbound = storage.Container("loadbase-out-" + suffix);
         var intakeQueue = storage.Queue("loadbase-intake-" + suffix);
         await Task.WhenAll(
-            claimsTable.CreateIfNotExistsAsync(ct), auditTable.CreateIfNotExistsAsync(ct), raw.CreateIfNotExistsAsync(ct),
-            outbound.CreateIfNotExistsAsync(ct), intakeQueue.CreateIfNotExistsAsync(ct)).ConfigureAwait(false);
+            claimsTable.CreateIfNotExistsAsync(ct), auditTable.CreateIfNotExistsAsync(ct), raw.CreateIfNotExistsAsync(cancellationToken: ct),
+            outbound.CreateIfNotExistsAsync(cancellationToken: ct), intakeQueue.CreateIfNotExistsAsync(cancellationToken: ct)).ConfigureAwait(false);
 
         var pipelineJson = new string('p', 1800);
         var resultJson = new string('r', 2200);
@@ -56,6 +61,7 @@ public static class StorageBaseline
         var started = 0;
         var completed = 0;
         var errors = 0;
+        var content = new BinaryData(document);
         var clock = Stopwatch.StartNew();
         var intakeBuffer = new MessageBuffer(intakeQueue);
 
@@ -71,7 +77,7 @@ public static class StorageBaseline
             var auditPartition = string.Create(CultureInfo.InvariantCulture, $"w{worker:D3}");
             var seq = 0L;
 
-            string? headETag = null;
+            ETag? headETag = null;
 
             // The claim's audit rows in one transaction with the chain head, whose ETag is remembered (as AuditLog caches it).
             async Task AuditAsync(string claim)
@@ -83,18 +89,32 @@ public static class StorageBaseline
                 }
 
                 var newHead = new TableEntity(auditPartition, "~head") { ["Seq"] = seq, ["Hash"] = new string('h', 64) };
-                actions.Add(headETag is null ? new(TableTransactionActionType.Add, newHead) : new(TableTransactionActionType.UpdateReplace, newHead, headETag));
-                var etags = await auditTable.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
-                headETag = etags[^1];
+                actions.Add(headETag is null ? new(TableTransactionActionType.Add, newHead) : new(TableTransactionActionType.UpdateReplace, newHead, headETag.Value));
+                var responses = await auditTable.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                headETag = responses.Value[^1].Headers.ETag;
                 Interlocked.Increment(ref operations);
             }
 
-            TableEntity Row(string id, string status, string? outbox) => new("tenant", id)
+            TableEntity Row(string id, string status, string? outbox)
             {
-                ["Status"] = status, ["ReceivedAt"] = DateTimeOffset.UtcNow, ["UpdatedAt"] = DateTimeOffset.UtcNow, ["SubmittedVia"] = "Claim",
-                ["RawBlob"] = "tenant/" + id + ".json", ["DocumentBlob"] = "tenant/" + id + ".json", ["PipelineJson"] = pipelineJson,
-                ["RuleResultJson"] = status == "Received" ? null : resultJson, ["OutboxJson"] = outbox, ["ContentHash"] = new string('c', 64),
-            };
+                var row = new TableEntity("tenant", id)
+                {
+                    ["Status"] = status, ["ReceivedAt"] = DateTimeOffset.UtcNow, ["UpdatedAt"] = DateTimeOffset.UtcNow, ["SubmittedVia"] = "Claim",
+                    ["RawBlob"] = "tenant/" + id + ".json", ["DocumentBlob"] = "tenant/" + id + ".json", ["PipelineJson"] = pipelineJson,
+                    ["ContentHash"] = new string('c', 64),
+                };
+                if (status != "Received")
+                {
+                    row["RuleResultJson"] = resultJson;
+                }
+
+                if (outbox is not null)
+                {
+                    row["OutboxJson"] = outbox;
+                }
+
+                return row;
+            }
 
             while (clock.Elapsed < duration && Interlocked.Increment(ref started) <= maxClaims && !ct.IsCancellationRequested)
             {
@@ -104,22 +124,22 @@ public static class StorageBaseline
                     var blob = "tenant/" + id + ".json";
 
                     // Intake: 3 operations.
-                    await raw.UploadAsync(blob, document, "application/fhir+json", BlobConditions.IfNotExists, ct).ConfigureAwait(false);
+                    await raw.UploadIfNotExistsAsync(blob, content, "application/fhir+json", ct).ConfigureAwait(false);
                     var created = (await claimsTable.SubmitTransactionAsync(
                     [
                         new(TableTransactionActionType.Add, Row(id, "Received", null)),
                         new(TableTransactionActionType.Add, new TableEntity("tenant", "key-" + id) { ["ClaimId"] = id, ["ContentHash"] = new string('c', 64) }),
-                    ], ct).ConfigureAwait(false))[0]!;
-                    await intakeQueue.SendMessageAsync($$"""{"tenant":"tenant","claimId":"{{id}}","round":1,"row":"{{RowSnapshot}}"}""", ct: ct).ConfigureAwait(false);
+                    ], ct).ConfigureAwait(false)).Value[0].Headers.ETag!.Value;
+                    await intakeQueue.SendMessageAsync($$"""{"tenant":"tenant","claimId":"{{id}}","round":1,"row":"{{RowSnapshot}}"}""", ct).ConfigureAwait(false);
                     Interlocked.Add(ref operations, 3);
 
                     // RulesEngine (one hop, submits too): receive (batched), 8 operations; the row's ETag comes with the message.
                     var evaluate = await NextAsync(intakeQueue, intakeBuffer).ConfigureAwait(false);
-                    _ = await raw.DownloadAsync(blob, ct).ConfigureAwait(false);
-                    _ = await auditTable.QueryAsync(TableFilter.And(TableFilter.PartitionEq("auth"), TableFilter.Eq("Patient", id)), maxPerPage: 100, ct: ct).ConfigureAwait(false);
-                    var etag = await claimsTable.UpdateEntityAsync(Row(id, "Submitting", outboxJson), created, TableUpdateMode.Replace, ct).ConfigureAwait(false);
-                    await outbound.UploadAsync(blob, document, "application/fhir+json", BlobConditions.IfNotExists, ct).ConfigureAwait(false);
-                    etag = await claimsTable.UpdateEntityAsync(Row(id, "Submitted", outboxJson), etag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                    _ = await raw.DownloadOrDefaultAsync(blob, ct).ConfigureAwait(false);
+                    _ = await auditTable.QueryPageAsync(TableFilter.And(TableFilter.PartitionEq("auth"), TableFilter.Eq("Patient", id)), null, 100, null, ct).ConfigureAwait(false);
+                    var etag = (await claimsTable.UpdateEntityAsync(Row(id, "Submitting", outboxJson), created, TableUpdateMode.Replace, ct).ConfigureAwait(false)).Headers.ETag!.Value;
+                    await outbound.UploadIfNotExistsAsync(blob, content, "application/fhir+json", ct).ConfigureAwait(false);
+                    etag = (await claimsTable.UpdateEntityAsync(Row(id, "Submitted", outboxJson), etag, TableUpdateMode.Replace, ct).ConfigureAwait(false)).Headers.ETag!.Value;
                     await AuditAsync(id).ConfigureAwait(false);
                     await claimsTable.UpdateEntityAsync(Row(id, "Submitted", null), etag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
                     Interlocked.Add(ref operations, 6);
@@ -131,7 +151,7 @@ public static class StorageBaseline
 
                     Interlocked.Increment(ref completed);
                 }
-                catch (Exception ex) when (ex is StorageRequestException or StorageUnavailableException or TableTransactionFailedException)
+                catch (Exception ex) when (ex is RequestFailedException or StorageUnavailableException or TableTransactionFailedException)
                 {
                     Interlocked.Increment(ref errors);
                 }
@@ -165,7 +185,8 @@ public static class StorageBaseline
                     if (messages.IsEmpty)
                     {
                         receives++;
-                        foreach (var m in await queue.ReceiveMessagesAsync(16, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false))
+                        QueueMessage[] received = await queue.ReceiveMessagesAsync(16, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
+                        foreach (var m in received)
                         {
                             messages.Enqueue(m);
                         }

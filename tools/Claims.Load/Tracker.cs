@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Azure;
+using Azure.Storage.Blobs.Models;
 using Claims.Application.Storage;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Load;
 
@@ -57,12 +59,12 @@ public static class Tracker
         var names = new List<string>();
         try
         {
-            await foreach (var name in container.ListBlobNamesAsync(tenant + "/", ct).ConfigureAwait(false))
+            await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, tenant + "/", ct).ConfigureAwait(false))
             {
-                names.Add(name);
+                names.Add(item.Name);
             }
         }
-        catch (StorageRequestException ex) when (ex.Status == 404)
+        catch (RequestFailedException ex) when (ex.Status == 404)
         {
             // No container yet: nothing was submitted.
         }
@@ -71,8 +73,8 @@ public static class Tracker
         var perIdentifier = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (name, token) =>
         {
-            var blob = await container.DownloadAsync(name, token).ConfigureAwait(false);
-            var identifier = blob is null ? null : ClaimIdentifierOf(blob.Content);
+            var blob = await container.DownloadOrDefaultAsync(name, token).ConfigureAwait(false);
+            var identifier = blob is null ? null : ClaimIdentifierOf(blob.ToArray());
             perIdentifier.AddOrUpdate(identifier ?? "(none)", 1, (_, n) => n + 1);
         }).ConfigureAwait(false);
         return new OutboundCheck(names.Count, perClaim, perIdentifier);

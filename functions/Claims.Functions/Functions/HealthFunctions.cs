@@ -1,12 +1,12 @@
 using Claims.Functions.Http;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Functions.Functions;
 
 /// <summary>GET /health: liveness and storage reachability (200 when storage answers, 503 when it does not).</summary>
 public static class HealthFunctions
 {
-    public static async Task<IResult> Get(StorageClients storage, CancellationToken cancellationToken)
+    public static async Task<IResult> Get(StorageHealthProbe storage, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(storage);
         var reachable = await storage.PingAsync(cancellationToken).ConfigureAwait(false);

@@ -1,7 +1,8 @@
+using Azure;
 using Claims.Application.Storage;
 using Claims.Application.Tenants;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Claims.Functions.Hosting;
@@ -46,7 +47,7 @@ public sealed partial class StorageStartup(
                 ready.TrySetResult();
                 return;
             }
-            catch (Exception ex) when (ex is StorageUnavailableException or StorageRequestException)
+            catch (Exception ex) when (ex is StorageUnavailableException or RequestFailedException)
             {
                 LogWaiting(logger, ex.GetType().Name);
                 await Task.Delay(delay, stoppingToken).ConfigureAwait(false);

@@ -91,6 +91,6 @@ public static class FunctionMetadata
         ["direction"] = "in",
         ["name"] = QueueBindingName,
         ["queueName"] = queueName,
-        ["connection"] = StorageSetup.ConnectionName,
+        ["connection"] = Claims.Storage.StorageConnection.ConnectionName,
     });
 }

@@ -40,7 +40,7 @@ public static class FunctionsHostExtensions
                 case QueueTrigger:
                     services.AddSingleton<IHostedService>(sp => new QueueListener(
                         function,
-                        sp.GetRequiredService<Claims.Storage.Rest.StorageClients>(),
+                        sp.GetRequiredService<Claims.Storage.StorageClients>(),
                         sp.GetRequiredService<IServiceScopeFactory>(),
                         sp.GetRequiredService<IOptions<QueuesOptions>>(),
                         sp.GetRequiredService<TimeProvider>(),

@@ -1,5 +1,8 @@
+using Azure;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using Claims.Application.Processing;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Claims.Functions.Hosting;
@@ -93,8 +96,8 @@ public sealed partial class QueueListener : BackgroundService
                     continue;
                 }
 
-                var messages = await queue.ReceiveMessagesAsync(options.BatchSize, options.MessageLease, stoppingToken).ConfigureAwait(false);
-                if (messages.Count == 0)
+                QueueMessage[] messages = await queue.ReceiveMessagesAsync(options.BatchSize, options.MessageLease, stoppingToken).ConfigureAwait(false);
+                if (messages.Length == 0)
                 {
                     await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.EffectiveMaxPollingInterval.Ticks));
@@ -116,7 +119,7 @@ public sealed partial class QueueListener : BackgroundService
                 LogStorageUnavailable(logger, ex, function.Name);
                 await DelayQuietlyAsync(options.EffectiveMaxPollingInterval, stoppingToken).ConfigureAwait(false);
             }
-            catch (StorageRequestException ex)
+            catch (RequestFailedException ex)
             {
                 LogStorageUnavailable(logger, ex, function.Name);
                 await DelayQuietlyAsync(options.EffectiveMaxPollingInterval, stoppingToken).ConfigureAwait(false);
@@ -153,7 +156,7 @@ public sealed partial class QueueListener : BackgroundService
         if (message.DequeueCount > options.MaxDequeueCount)
         {
             // Delivered more often than allowed without a recorded failure (e.g. the process died each time).
-            await MoveToPoisonAsync(message, token).ConfigureAwait(false);
+            await MoveToPoisonAsync(message, message.PopReceipt, token).ConfigureAwait(false);
             return;
         }
 
@@ -164,7 +167,7 @@ public sealed partial class QueueListener : BackgroundService
         {
             await using var scope = scopes.CreateAsyncScope();
             var handler = (IQueueFunction)scope.ServiceProvider.GetRequiredService(function.HandlerType!);
-            var invocation = new QueueInvocation(message.MessageId, message.Text, message.DequeueCount, message.InsertedOn);
+            var invocation = new QueueInvocation(message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn);
             await handler.RunAsync(invocation, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -191,27 +194,27 @@ public sealed partial class QueueListener : BackgroundService
             LogInvocationFailed(logger, failure, function.Name, message.MessageId, message.DequeueCount);
             if (message.DequeueCount >= options.MaxDequeueCount)
             {
-                await MoveToPoisonAsync(message with { PopReceipt = popReceipt }, CancellationToken.None).ConfigureAwait(false);
+                await MoveToPoisonAsync(message, popReceipt, CancellationToken.None).ConfigureAwait(false);
             }
             else
             {
                 await TryReleaseAsync(message, popReceipt, options.VisibilityTimeout).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is StorageRequestException or StorageUnavailableException)
+        catch (Exception ex) when (ex is RequestFailedException or StorageUnavailableException)
         {
             // The message comes back when its lease runs out; handlers are idempotent, so a redelivery is safe.
             LogSettleFailed(logger, ex, function.Name, message.MessageId);
         }
     }
 
-    private async Task MoveToPoisonAsync(QueueMessage message, CancellationToken cancellationToken)
+    private async Task MoveToPoisonAsync(QueueMessage message, string popReceipt, CancellationToken cancellationToken)
     {
         // Recorded before the move: if the process dies in between, the message comes back, is moved again and the
         // record (keyed by queue and message id) is not duplicated. A failing record does not keep it out of poison.
         await RecordPoisonAsync(message, cancellationToken).ConfigureAwait(false);
-        await poisonQueue.SendMessageAsync(message.Text, timeToLive: TimeSpan.MinValue, ct: cancellationToken).ConfigureAwait(false);
-        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+        await poisonQueue.SendMessageAsync(message.Body.ToString(), timeToLive: StorageExtensions.MessageNeverExpires, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await queue.DeleteMessageAsync(message.MessageId, popReceipt, cancellationToken).ConfigureAwait(false);
         LogMovedToPoison(logger, function.Name, message.MessageId, poisonQueue.Name, message.DequeueCount);
     }
 
@@ -223,7 +226,7 @@ public sealed partial class QueueListener : BackgroundService
             if (scope.ServiceProvider.GetService<IPoisonMessageHandler>() is { } handler)
             {
                 await handler.HandleAsync(
-                    new PoisonedMessage(function.Name, queue.Name, poisonQueue.Name, message.MessageId, message.DequeueCount, message.Text),
+                    new PoisonedMessage(function.Name, queue.Name, poisonQueue.Name, message.MessageId, message.DequeueCount, message.Body.ToString()),
                     cancellationToken).ConfigureAwait(false);
             }
         }
@@ -237,9 +240,9 @@ public sealed partial class QueueListener : BackgroundService
     {
         try
         {
-            await queue.UpdateVisibilityAsync(message.MessageId, popReceipt, visibility, ct: CancellationToken.None).ConfigureAwait(false);
+            await queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: visibility, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is StorageRequestException or StorageUnavailableException)
+        catch (Exception ex) when (ex is RequestFailedException or StorageUnavailableException)
         {
             LogSettleFailed(logger, ex, function.Name, message.MessageId);
         }
@@ -340,14 +343,14 @@ public sealed partial class QueueListener : BackgroundService
                 while (true)
                 {
                     await Task.Delay(lease / 2, time, linked.Token).ConfigureAwait(false);
-                    popReceipt = await queue.UpdateVisibilityAsync(message.MessageId, popReceipt, lease, ct: linked.Token).ConfigureAwait(false);
+                    popReceipt = (await queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: lease, cancellationToken: linked.Token).ConfigureAwait(false)).Value.PopReceipt;
                 }
             }
             catch (OperationCanceledException)
             {
                 // Stopped.
             }
-            catch (Exception ex) when (ex is StorageRequestException or StorageUnavailableException)
+            catch (Exception ex) when (ex is RequestFailedException or StorageUnavailableException)
             {
                 // Lost the lease; the message will be redelivered and the handler is idempotent.
             }

@@ -1,5 +1,6 @@
+using Azure;
 using Claims.Application.Intake;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +17,7 @@ public sealed partial class StorageOutageHandler(IOptions<ClaimIntakeOptions> op
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         IResult result;
-        if (exception is StorageUnavailableException or StorageRequestException)
+        if (exception is StorageUnavailableException or RequestFailedException)
         {
             LogStorageFailure(logger, exception.GetType().Name, httpContext.Request.Path);
             result = FhirResults.Unavailable(httpContext, options.Value.RetryAfterSeconds);

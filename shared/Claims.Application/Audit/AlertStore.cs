@@ -1,6 +1,8 @@
+using Azure;
+using Azure.Data.Tables;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Application.Audit;
 
@@ -33,7 +35,7 @@ public sealed class AlertStore(StorageClients storage)
             await table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (EntityAlreadyExistsException)
+        catch (RequestFailedException ex) when (ex.Status == 409)
         {
             return false;
         }
@@ -43,7 +45,7 @@ public sealed class AlertStore(StorageClients storage)
     {
         var alerts = new List<Alert>();
         var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), "Open eq true");
-        await foreach (var row in table.QueryAllAsync(filter, ct: cancellationToken).ConfigureAwait(false))
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             alerts.Add(new Alert(
                 tenant,

@@ -2,9 +2,11 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Azure;
+using Azure.Data.Tables;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Claims.Application.Audit;
@@ -32,10 +34,10 @@ public sealed record AuditEntry(
 public sealed record AuditAppend(AuditEntry Entry, string IdempotencyKey);
 
 /// <summary>A partition's chain head as last seen: the last Seq and Hash and the head row's ETag.</summary>
-internal sealed record ChainHead(long Seq, string Hash, string ETag)
+internal sealed record ChainHead(long Seq, string Hash, ETag ETag)
 {
     public static ChainHead? From(TableEntity? head) =>
-        head is null ? null : new ChainHead(head.GetInt64("Seq") ?? 0, head.GetString("Hash") ?? string.Empty, head.ETag ?? "*");
+        head is null ? null : new ChainHead(head.GetInt64("Seq") ?? 0, head.GetString("Hash") ?? string.Empty, head.ETag);
 }
 
 /// <summary>The result column's only values.</summary>
@@ -147,7 +149,7 @@ public sealed partial class AuditLog(StorageClients storage, IOptions<AuditOptio
         {
             var head = heads.TryGetValue(partition, out var cached)
                 ? cached
-                : ChainHead.From(await table.GetEntityAsync(partition, HeadRowKey, ct: cancellationToken).ConfigureAwait(false));
+                : ChainHead.From(await table.GetEntityOrDefaultAsync(partition, HeadRowKey, cancellationToken: cancellationToken).ConfigureAwait(false));
             var seq = head?.Seq ?? 0;
             var previous = head?.Hash ?? AuditChain.Genesis(partition);
             var actions = new List<TableTransactionAction>(rows.Count + 1);
@@ -166,8 +168,8 @@ public sealed partial class AuditLog(StorageClients storage, IOptions<AuditOptio
                 : new(TableTransactionActionType.UpdateReplace, newHead, head.ETag));
             try
             {
-                var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-                Remember(partition, etags[^1] is { } etag ? new ChainHead(seq, previous, etag) : null);
+                var responses = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                Remember(partition, responses.Value[^1].Headers.ETag is { } etag ? new ChainHead(seq, previous, etag) : null);
                 return;
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
@@ -177,13 +179,13 @@ public sealed partial class AuditLog(StorageClients storage, IOptions<AuditOptio
                 // it, rows are never replaced, so only the rows not yet there are written.
                 heads.TryRemove(partition, out _);
                 var missing = rows;
-                if (ex.FailedIndex != actions.Count - 1)
+                if (ex.FailedTransactionActionIndex != actions.Count - 1)
                 {
                     // Not (known to be) the head alone: find out which rows an earlier delivery already wrote.
                     missing = new List<TableEntity>(rows.Count);
                     foreach (var row in rows)
                     {
-                        if (await table.GetEntityAsync(partition, row.RowKey, ["Seq"], cancellationToken).ConfigureAwait(false) is null)
+                        if (await table.GetEntityOrDefaultAsync(partition, row.RowKey, ["Seq"], cancellationToken).ConfigureAwait(false) is null)
                         {
                             missing.Add(row);
                         }
@@ -263,7 +265,7 @@ public sealed partial class AuditLog(StorageClients storage, IOptions<AuditOptio
         for (var day = DateOnly.FromDateTime(to.UtcDateTime); day >= DateOnly.FromDateTime(from.UtcDateTime); day = day.AddDays(-1))
         {
             var filter = TableFilter.And(TableFilter.PartitionEq(PartitionFor(tenant, day, shard)), TableFilter.Eq("ClaimId", claim.Value));
-            await foreach (var row in table.QueryAllAsync(filter, ct: cancellationToken).ConfigureAwait(false))
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 rows.Add(row);
             }

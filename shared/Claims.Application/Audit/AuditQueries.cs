@@ -1,8 +1,9 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using Azure.Data.Tables;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Application.Audit;
 
@@ -94,9 +95,9 @@ public sealed partial class AuditLog
                 var fromShard = 0;
                 do
                 {
-                    var page = await table.QueryAsync(filter, maxPerPage: wanted + 1, continuationToken: next, ct: cancellationToken).ConfigureAwait(false);
-                    found.AddRange(page.Items);
-                    fromShard += page.Items.Count;
+                    var page = await table.QueryPageAsync(filter, null, wanted + 1, next, cancellationToken).ConfigureAwait(false);
+                    found.AddRange(page.Values);
+                    fromShard += page.Values.Count;
                     next = page.ContinuationToken;
                 }
                 while (next is not null && fromShard <= wanted);
@@ -134,7 +135,7 @@ public sealed partial class AuditLog
                 var partition = PartitionFor(tenant, day, shard);
                 var links = new List<(long? Seq, string RowKey, string? PrevHash, string? Hash, string Computed)>();
                 TableEntity? head = null;
-                await foreach (var row in table.QueryAllAsync(TableFilter.PartitionEq(partition), ct: cancellationToken).ConfigureAwait(false))
+                await foreach (var row in table.QueryAsync<TableEntity>(TableFilter.PartitionEq(partition), cancellationToken: cancellationToken).ConfigureAwait(false))
                 {
                     if (row.RowKey == HeadRowKey)
                     {

@@ -1,9 +1,10 @@
 using System.Globalization;
+using Azure;
 using Claims.Application.Audit;
 using Claims.Core.Authorizations;
 using Claims.Core.Claims;
 using Claims.Core.Fhir;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Application.Authorizations;
 
@@ -111,7 +112,7 @@ public sealed class AuthorizationAdminHandler(AuthorizationStore store, AuditLog
         {
             saved = await store.ReplaceAsync(tenant, current, value, today, cancellationToken).ConfigureAwait(false);
         }
-        catch (ETagMismatchException)
+        catch (RequestFailedException ex) when (ex.Status == 412)
         {
             return new AuthorizationOutcome.PreconditionFailed();
         }
@@ -137,7 +138,7 @@ public sealed class AuthorizationAdminHandler(AuthorizationStore store, AuditLog
         {
             await store.DeleteAsync(tenant, current, current.ETag, cancellationToken).ConfigureAwait(false);
         }
-        catch (ETagMismatchException)
+        catch (RequestFailedException ex) when (ex.Status == 412)
         {
             return new AuthorizationOutcome.PreconditionFailed();
         }

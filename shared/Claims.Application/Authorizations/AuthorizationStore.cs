@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Azure;
+using Azure.Data.Tables;
 using Claims.Application.Storage;
 using Claims.Core.Authorizations;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Application.Authorizations;
 
@@ -62,7 +64,7 @@ public sealed class AuthorizationStore(StorageClients storage)
     public async Task<StoredAuthorization?> GetAsync(TenantId tenant, string number, CancellationToken cancellationToken)
     {
         Count();
-        var row = await table.GetEntityAsync(tenant.Value, MainPrefix + number, ct: cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityOrDefaultAsync(tenant.Value, MainPrefix + number, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row is null ? null : FromRow(row);
     }
 
@@ -73,7 +75,7 @@ public sealed class AuthorizationStore(StorageClients storage)
         var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), TableFilter.RowKeyRange(prefix, prefix[..^1] + "."));
         var list = new List<Authorization>();
         Count();
-        await foreach (var row in table.QueryAllAsync(filter, ["Data"], cancellationToken).ConfigureAwait(false))
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["Data"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             list.Add(AuthorizationJson.ReadStored(row.GetString("Data")!));
         }
@@ -108,8 +110,8 @@ public sealed class AuthorizationStore(StorageClients storage)
         }
 
         Count();
-        var page = await table.QueryAsync(TableFilter.And([.. parts]), ["Data"], pageSize, continuationToken, cancellationToken).ConfigureAwait(false);
-        return (page.Items.Select(r => AuthorizationJson.ReadStored(r.GetString("Data")!)).ToList(), page.ContinuationToken);
+        var page = await table.QueryPageAsync(TableFilter.And([.. parts]), ["Data"], pageSize, continuationToken, cancellationToken).ConfigureAwait(false);
+        return (page.Values.Select(r => AuthorizationJson.ReadStored(r.GetString("Data")!)).ToList(), page.ContinuationToken);
     }
 
     /// <summary>Adds a new authorization due for review on <paramref name="reviewOn"/>; null when the number is taken.</summary>
@@ -154,7 +156,7 @@ public sealed class AuthorizationStore(StorageClients storage)
     /// <summary>
     /// Replaces the authorization if its row still has <paramref name="current"/>'s ETag, keeping the patient and
     /// review rows in step; <paramref name="extra"/> actions (e.g. a consumption row) join the same transaction.
-    /// Throws <see cref="ETagMismatchException"/> when the row changed (412).
+    /// Throws a 412 <see cref="RequestFailedException"/> when the row changed.
     /// </summary>
     public async Task<StoredAuthorization> ReplaceAsync(
         TenantId tenant,
@@ -169,7 +171,7 @@ public sealed class AuthorizationStore(StorageClients storage)
         var reviewKey = reviewOn is { } day ? ReviewKey(day, value.AuthNumber) : null;
         var actions = new List<TableTransactionAction>
         {
-            new(TableTransactionActionType.UpdateReplace, MainRow(tenant, value, reviewKey), current.ETag),
+            new(TableTransactionActionType.UpdateReplace, MainRow(tenant, value, reviewKey), new ETag(current.ETag)),
         };
         AddIndexActions(actions, tenant, value, current.Value, current.ReviewKey, reviewKey);
         if (extra is not null)
@@ -178,7 +180,7 @@ public sealed class AuthorizationStore(StorageClients storage)
         }
 
         var etags = await SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
-        return new StoredAuthorization(value, etags[0]!, reviewKey);
+        return new StoredAuthorization(value, etags[0], reviewKey);
     }
 
     /// <summary>Deletes the authorization and its index rows if the row still has <paramref name="ifMatch"/>.</summary>
@@ -188,12 +190,12 @@ public sealed class AuthorizationStore(StorageClients storage)
         var number = current.Value.AuthNumber;
         var actions = new List<TableTransactionAction>
         {
-            new(TableTransactionActionType.Delete, new TableEntity(tenant.Value, MainPrefix + number), ifMatch),
-            new(TableTransactionActionType.Delete, new TableEntity(tenant.Value, PatientRowKey(tenant, current.Value)), "*"),
+            new(TableTransactionActionType.Delete, new TableEntity(tenant.Value, MainPrefix + number), new ETag(ifMatch)),
+            new(TableTransactionActionType.Delete, new TableEntity(tenant.Value, PatientRowKey(tenant, current.Value)), ETag.All),
         };
         if (current.ReviewKey is not null)
         {
-            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(tenant.Value, current.ReviewKey), "*"));
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(tenant.Value, current.ReviewKey), ETag.All));
         }
 
         await SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
@@ -206,7 +208,7 @@ public sealed class AuthorizationStore(StorageClients storage)
         var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), TableFilter.RowKeyRange(ReviewPrefix, to));
         var numbers = new List<string>();
         Count();
-        await foreach (var row in table.QueryAllAsync(filter, ["AuthNumber"], cancellationToken).ConfigureAwait(false))
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["AuthNumber"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             numbers.Add(row.GetString("AuthNumber")!);
         }
@@ -218,7 +220,7 @@ public sealed class AuthorizationStore(StorageClients storage)
     public async Task<TableEntity?> GetConsumptionAsync(TenantId tenant, ClaimId claim, CancellationToken cancellationToken)
     {
         Count();
-        return await table.GetEntityAsync(tenant.Value, ConsumptionKey(claim), ct: cancellationToken).ConfigureAwait(false);
+        return await table.GetEntityOrDefaultAsync(tenant.Value, ConsumptionKey(claim), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A consumption row for a transaction: an Add (consume), or with <paramref name="ifMatch"/> an UpdateReplace (release).</summary>
@@ -237,7 +239,7 @@ public sealed class AuthorizationStore(StorageClients storage)
         };
         return ifMatch is null
             ? new TableTransactionAction(TableTransactionActionType.Add, row)
-            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, ifMatch);
+            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, new ETag(ifMatch));
     }
 
     private static TableEntity MainRow(TenantId tenant, Authorization value, string? reviewKey)
@@ -267,13 +269,13 @@ public sealed class AuthorizationStore(StorageClients storage)
         var patientKey = PatientRowKey(tenant, value);
         if (previous is not null && PatientRowKey(tenant, previous) is var oldKey && oldKey != patientKey)
         {
-            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(tenant.Value, oldKey), "*"));
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(tenant.Value, oldKey), ETag.All));
         }
 
         actions.Add(new(TableTransactionActionType.UpsertReplace, new TableEntity(tenant.Value, patientKey) { ["Data"] = AuthorizationJson.WriteStored(value) }));
         if (previousReview is not null && previousReview != review)
         {
-            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(tenant.Value, previousReview), "*"));
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(tenant.Value, previousReview), ETag.All));
         }
 
         if (review is not null)
@@ -282,21 +284,17 @@ public sealed class AuthorizationStore(StorageClients storage)
         }
     }
 
-    private async Task<IReadOnlyList<string?>> SubmitAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)
+    /// <summary>The ETag of each action's row, in order. A row changed since it was read fails the whole transaction with a
+    /// <see cref="TableTransactionFailedException"/> of status 412.</summary>
+    private async Task<IReadOnlyList<string>> SubmitAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)
     {
         Count();
-        try
-        {
-            return await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TableTransactionFailedException ex) when (ex.Status == 412)
-        {
-            throw new ETagMismatchException(412, ex.ErrorCode, "The authorization changed since it was read.");
-        }
+        var responses = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        return responses.Value.Select(r => r.Headers.ETag?.ToString() ?? string.Empty).ToList();
     }
 
     private void Count() => Interlocked.Increment(ref calls);
 
     private static StoredAuthorization FromRow(TableEntity row) =>
-        new(AuthorizationJson.ReadStored(row.GetString("Data")!), row.ETag!, row.GetString("ReviewKey"));
+        new(AuthorizationJson.ReadStored(row.GetString("Data")!), row.ETag.ToString(), row.GetString("ReviewKey"));
 }

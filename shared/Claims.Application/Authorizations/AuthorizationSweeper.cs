@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Claims.Application.Audit;
 using Claims.Application.Storage;
 using Claims.Core.Authorizations;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Claims.Application.Authorizations;
@@ -71,11 +74,11 @@ public sealed partial class AuthorizationSweeper(
     public async Task<int> EnqueueTenantsAsync(CancellationToken cancellationToken)
     {
         var count = 0;
-        await foreach (var row in tenants.QueryAllAsync(null, ["RowKey"], cancellationToken).ConfigureAwait(false))
+        await foreach (var row in tenants.QueryAsync<TableEntity>((string?)null, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (TenantId.TryParse(row.RowKey, out _))
             {
-                await queue.SendMessageAsync(new AuthorizationSweepMessage(row.RowKey).ToJson(), ct: cancellationToken).ConfigureAwait(false);
+                await queue.SendMessageAsync(new AuthorizationSweepMessage(row.RowKey).ToJson(), cancellationToken).ConfigureAwait(false);
                 count++;
             }
         }
@@ -164,7 +167,7 @@ public sealed partial class AuthorizationSweeper(
             {
                 await store.ReplaceAsync(tenant, current, updated, review.NextReview, cancellationToken).ConfigureAwait(false);
             }
-            catch (ETagMismatchException)
+            catch (RequestFailedException ex) when (ex.Status == 412)
             {
                 // Consumed or reviewed meanwhile: review the fresh row (alerts already raised stay single).
                 raised.AddRange(newAlerts);

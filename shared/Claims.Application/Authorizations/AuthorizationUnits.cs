@@ -1,8 +1,10 @@
 using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
 using Claims.Application.Audit;
 using Claims.Core.Authorizations;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Claims.Application.Authorizations;
@@ -78,7 +80,7 @@ public sealed partial class AuthorizationUnits(AuthorizationStore store, AuditLo
             {
                 await store.ReplaceAsync(tenant, current, updated, ReviewDayAfterUse(current, updated, today), cancellationToken, [row]).ConfigureAwait(false);
             }
-            catch (ETagMismatchException)
+            catch (RequestFailedException ex) when (ex.Status == 412)
             {
                 // Another claim consumed from the same authorization meanwhile: reload and decide again.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 15)), cancellationToken).ConfigureAwait(false);
@@ -120,13 +122,13 @@ public sealed partial class AuthorizationUnits(AuthorizationStore store, AuditLo
 
             var now = time.GetUtcNow();
             var updated = current.Value.WithUsage(-units, day);
-            var released = AuthorizationStore.ConsumptionAction(tenant, number, claim, units, day, now, released: true, ifMatch: row.ETag);
+            var released = AuthorizationStore.ConsumptionAction(tenant, number, claim, units, day, now, released: true, ifMatch: row.ETag.ToString());
             var reviewDay = current.ReviewKey is null ? (DateOnly?)null : ReviewDay(current.ReviewKey);
             try
             {
                 await store.ReplaceAsync(tenant, current, updated, reviewDay, cancellationToken, [released]).ConfigureAwait(false);
             }
-            catch (ETagMismatchException)
+            catch (RequestFailedException ex) when (ex.Status == 412)
             {
                 continue;
             }

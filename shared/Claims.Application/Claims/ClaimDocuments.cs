@@ -1,6 +1,7 @@
+using Azure.Storage.Blobs;
 using Claims.Application.Storage;
 using Claims.Core.Fhir;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Application.Claims;
 
@@ -60,7 +61,7 @@ public sealed class ClaimDocuments(StorageClients storage)
         ArgumentNullException.ThrowIfNull(claim);
         if (!claim.DocumentBlob.StartsWith(RawPrefix, StringComparison.Ordinal))
         {
-            await documents.DeleteIfExistsAsync(claim.DocumentBlob, cancellationToken).ConfigureAwait(false);
+            await documents.DeleteBlobIfExistsAsync(claim.DocumentBlob, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -91,19 +92,19 @@ public sealed class ClaimDocuments(StorageClients storage)
     {
         if (blob.StartsWith(RawPrefix, StringComparison.Ordinal))
         {
-            var payload = await raw.DownloadAsync(blob[RawPrefix.Length..], cancellationToken).ConfigureAwait(false);
+            var payload = await raw.DownloadOrDefaultAsync(blob[RawPrefix.Length..], cancellationToken).ConfigureAwait(false);
             if (payload is null)
             {
                 return null;
             }
 
-            var intake = FhirIntake.ReadClaim(payload.Content, DateOnly.MaxValue, StoredPayloadLimits);
+            var intake = FhirIntake.ReadClaim(payload.ToMemory().Span, DateOnly.MaxValue, StoredPayloadLimits);
             var document = intake.Document
                 ?? throw new InvalidOperationException($"The stored payload {blob} no longer reads as a Claim ({intake.Status}).");
             return new LoadedDocument(document, document.ToBundleJson(), blob);
         }
 
-        var stored = await documents.DownloadAsync(blob, cancellationToken).ConfigureAwait(false);
-        return stored is null ? null : new LoadedDocument(FhirIntake.ReadDocument(stored.Content), stored.Content, blob);
+        var stored = await documents.DownloadOrDefaultAsync(blob, cancellationToken).ConfigureAwait(false);
+        return stored is null ? null : new LoadedDocument(FhirIntake.ReadDocument(stored.ToMemory().Span), stored.ToMemory(), blob);
     }
 }

@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text;
+using Azure;
+using Azure.Data.Tables;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Application.Claims;
 
@@ -57,8 +59,8 @@ public sealed class ClaimRepository(StorageClients storage)
 
         try
         {
-            var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-            return new CreateClaimResult.Created(claim with { ETag = etags[0] });
+            var responses = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            return new CreateClaimResult.Created(claim with { ETag = responses.Value[0].Headers.ETag?.ToString() });
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
@@ -96,13 +98,13 @@ public sealed class ClaimRepository(StorageClients storage)
         var actions = staged.Select(c => new TableTransactionAction(
             TableTransactionActionType.UpdateMerge,
             new TableEntity(c.Tenant.Value, c.Id.Value) { ["Status"] = status, ["UpdatedAt"] = now },
-            c.ETag ?? throw new ArgumentException("Only claims that were read can be committed.", nameof(staged)))).ToList();
+            new ETag(c.ETag ?? throw new ArgumentException("Only claims that were read can be committed.", nameof(staged))))).ToList();
         await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IdempotencyEntry?> GetKeyAsync(TenantId tenant, string keyHash, CancellationToken cancellationToken)
     {
-        var entity = await table.GetEntityAsync(tenant.Value, KeyRowPrefix + keyHash, ct: cancellationToken).ConfigureAwait(false);
+        var entity = await table.GetEntityOrDefaultAsync(tenant.Value, KeyRowPrefix + keyHash, cancellationToken: cancellationToken).ConfigureAwait(false);
         return entity is not null && ClaimId.TryParse(entity.GetString("ClaimId"), out var claim)
             ? new IdempotencyEntry(claim, entity.GetString("ContentHash") ?? string.Empty)
             : null;
@@ -110,17 +112,17 @@ public sealed class ClaimRepository(StorageClients storage)
 
     public async Task<ClaimRecord?> GetAsync(TenantId tenant, ClaimId claim, CancellationToken cancellationToken)
     {
-        var entity = await table.GetEntityAsync(tenant.Value, claim.Value, ct: cancellationToken).ConfigureAwait(false);
+        var entity = await table.GetEntityOrDefaultAsync(tenant.Value, claim.Value, cancellationToken: cancellationToken).ConfigureAwait(false);
         return entity is null ? null : FromEntity(entity);
     }
 
-    /// <summary>Replaces the row if it is unchanged since it was read; a stale ETag throws <see cref="ETagMismatchException"/>.</summary>
+    /// <summary>Replaces the row if it is unchanged since it was read; a stale ETag throws a 412 <see cref="RequestFailedException"/>.</summary>
     public async Task<ClaimRecord> UpdateAsync(ClaimRecord claim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
         var etag = claim.ETag ?? throw new ArgumentException("Only a claim that was read can be updated.", nameof(claim));
-        var newTag = await table.UpdateEntityAsync(ToEntity(claim), etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        return claim with { ETag = newTag };
+        var response = await table.UpdateEntityAsync(ToEntity(claim), new ETag(etag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        return claim with { ETag = response.Headers.ETag?.ToString() };
     }
 
     /// <summary>
@@ -134,10 +136,10 @@ public sealed class ClaimRepository(StorageClients storage)
         var entity = new TableEntity(claim.Tenant.Value, claim.Id.Value) { ["EscalationDueAt"] = escalationDueAt };
         try
         {
-            await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await table.UpdateEntityAsync(entity, new ETag(etag), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (ETagMismatchException)
+        catch (RequestFailedException ex) when (ex.Status == 412)
         {
             return false;
         }
@@ -206,13 +208,13 @@ public sealed class ClaimRepository(StorageClients storage)
         var etag = staged.ETag ?? throw new ArgumentException("Only a claim that was read can be removed.", nameof(staged));
         var actions = new List<TableTransactionAction>
         {
-            new(TableTransactionActionType.Delete, new TableEntity(staged.Tenant.Value, staged.Id.Value), etag),
+            new(TableTransactionActionType.Delete, new TableEntity(staged.Tenant.Value, staged.Id.Value), new ETag(etag)),
         };
         if (staged.IdempotencyKeyHash is { } keyHash
-            && await table.GetEntityAsync(staged.Tenant.Value, KeyRowPrefix + keyHash, ["ClaimId"], cancellationToken).ConfigureAwait(false) is { } key
+            && await table.GetEntityOrDefaultAsync(staged.Tenant.Value, KeyRowPrefix + keyHash, ["ClaimId"], cancellationToken).ConfigureAwait(false) is { } key
             && key.GetString("ClaimId") == staged.Id.Value)
         {
-            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(staged.Tenant.Value, key.RowKey), key.ETag ?? "*"));
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(staged.Tenant.Value, KeyRowPrefix + keyHash), key.ETag));
         }
 
         try
@@ -230,9 +232,9 @@ public sealed class ClaimRepository(StorageClients storage)
     public async Task<(IReadOnlyList<ClaimRecord> Items, string? ContinuationToken)> ListByStatusAsync(
         TenantId tenant, string status, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
-        var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), TableFilter.Eq("Status", status));
-        var page = await table.QueryAsync(filter, maxPerPage: pageSize, continuationToken: continuationToken, ct: cancellationToken).ConfigureAwait(false);
-        return (page.Items.Select(FromEntity).ToList(), page.ContinuationToken);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and Status eq {status}");
+        var page = await table.QueryPageAsync(filter, null, pageSize, continuationToken, cancellationToken).ConfigureAwait(false);
+        return (page.Values.Select(FromEntity).ToList(), page.ContinuationToken);
     }
 
     private static TableEntity ToEntity(ClaimRecord c)
@@ -294,7 +296,7 @@ public sealed class ClaimRepository(StorageClients storage)
         PipelineJson = e.GetString("Pipeline"),
         OutboxJson = e.GetString("Outbox"),
         EscalationDueAt = e.GetDateTimeOffset("EscalationDueAt"),
-        ETag = e.ETag,
+        ETag = e.ETag.ToString(),
     };
 }
 

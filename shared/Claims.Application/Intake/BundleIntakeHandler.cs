@@ -1,7 +1,8 @@
+using Azure.Storage.Blobs;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Fhir;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Claims.Application.Intake;

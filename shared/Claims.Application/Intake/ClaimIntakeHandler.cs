@@ -1,10 +1,14 @@
 using System.Security.Cryptography;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Claims.Application.Claims;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Fhir;
 using Claims.Core.Pipeline;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -121,7 +125,7 @@ public sealed partial class ClaimIntakeHandler(
 
             case CreateClaimResult.Created fresh:
                 // The message carries the row as written, so the rules engine need not read it (a stale copy costs a 412).
-                await intakeQueue.SendMessageAsync(new EvaluateClaim(request.Tenant, claimId, Row: ClaimRepository.Snapshot(fresh.Claim)).ToJson(), ct: cancellationToken).ConfigureAwait(false);
+                await intakeQueue.SendMessageAsync(new EvaluateClaim(request.Tenant, claimId, Row: ClaimRepository.Snapshot(fresh.Claim)).ToJson(), cancellationToken).ConfigureAwait(false);
                 LogAccepted(logger, request.Tenant.Value, claimId.Value);
                 return new IntakeResult.Accepted(claimId, nameof(PipelineStatus.Received), Replayed: false);
 
@@ -199,7 +203,7 @@ public sealed partial class ClaimIntakeHandler(
 
             var statuses = records.ToDictionary(r => r!.Id, r => r!.Status == StagedStatus ? nameof(PipelineStatus.Received) : r.Status);
             await Task.WhenAll(statuses.Where(p => p.Value == nameof(PipelineStatus.Received))
-                .Select(p => intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, p.Key).ToJson(), ct: cancellationToken))).ConfigureAwait(false);
+                .Select(p => intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, p.Key).ToJson(), cancellationToken))).ConfigureAwait(false);
             LogCommitted(logger, tenant.Value, staged.Count);
             return ids.Select(id => statuses[id]).ToList();
         }
@@ -233,7 +237,7 @@ public sealed partial class ClaimIntakeHandler(
         {
             // The first attempt may have stopped between the commit and the enqueue; queue it again (the rules
             // engine ignores a claim that has moved on).
-            await intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, existing.Claim).ToJson(), ct: cancellationToken).ConfigureAwait(false);
+            await intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, existing.Claim).ToJson(), cancellationToken).ConfigureAwait(false);
         }
 
         LogReplayed(logger, tenant.Value, existing.Claim.Value);
@@ -246,22 +250,17 @@ public sealed partial class ClaimIntakeHandler(
     /// </summary>
     internal static async Task UploadNewAsync(BlobContainerClient container, string blob, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        try
-        {
-            await container.UploadAsync(blob, content, "application/fhir+json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BlobAlreadyExistsException)
-        {
-        }
+        ArgumentNullException.ThrowIfNull(container);
+        _ = await container.UploadIfNotExistsAsync(blob, new BinaryData(content), "application/fhir+json", cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task TryDeleteAsync(BlobContainerClient container, string blob)
     {
         try
         {
-            await container.DeleteIfExistsAsync(blob, CancellationToken.None).ConfigureAwait(false);
+            await container.DeleteBlobIfExistsAsync(blob, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is StorageRequestException or StorageUnavailableException)
+        catch (Exception ex) when (ex is RequestFailedException or StorageUnavailableException)
         {
             // An orphan blob costs a few bytes; it never affects a claim.
         }

@@ -1,7 +1,9 @@
+using Azure;
+using Azure.Storage.Blobs;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Application.Processing;
 
@@ -43,13 +45,10 @@ public sealed class OutboundBlobSubmitter(StorageClients storage) : IClaimSubmit
         var name = BlobName(tenant, claim);
         try
         {
-            await outbound.UploadAsync(name, document, "application/fhir+json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
+            // False: submitted by an earlier attempt whose result was not recorded — the same submission, not a new one.
+            _ = await outbound.UploadIfNotExistsAsync(name, new BinaryData(document), "application/fhir+json", cancellationToken).ConfigureAwait(false);
         }
-        catch (BlobAlreadyExistsException)
-        {
-            // Submitted by an earlier attempt whose result was not recorded: the same submission, not a new one.
-        }
-        catch (Exception ex) when (ex is StorageUnavailableException or StorageRequestException)
+        catch (Exception ex) when (ex is StorageUnavailableException or RequestFailedException)
         {
             return new SubmitOutcome.Failed(SubmitFailureKind.Transient, "outbound-storage-unavailable");
         }

@@ -1,9 +1,11 @@
+using Azure;
+using Azure.Storage.Queues;
 using Claims.Application.Audit;
 using Claims.Application.Claims;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Claims.Application.Processing;
@@ -184,7 +186,7 @@ public sealed partial class PipelineRunner(
             {
                 saved = await claims.UpdateAsync(changed, cancellationToken).ConfigureAwait(false);
             }
-            catch (ETagMismatchException) when (attempt < MaxConcurrencyRetries)
+            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < MaxConcurrencyRetries)
             {
                 // Someone else moved the claim since we read it: decide again on the fresh state.
                 continue;
@@ -239,7 +241,7 @@ public sealed partial class PipelineRunner(
         switch (state.Status)
         {
             case PipelineStatus.Received or PipelineStatus.Evaluating:
-                await intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, claimId, state.EvaluationRound).ToJson(), ct: cancellationToken).ConfigureAwait(false);
+                await intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, claimId, state.EvaluationRound).ToJson(), cancellationToken).ConfigureAwait(false);
                 break;
             case PipelineStatus.Submitting when state.Retry is { } retry:
                 await SendDelayedAsync(new PipelineMessage(tenant, claimId, new RetryDue(retry.DueAt, Actors.Pipeline, retry.Attempt)), retry.DueAt, cancellationToken).ConfigureAwait(false);
@@ -289,7 +291,7 @@ public sealed partial class PipelineRunner(
         {
             return await claims.UpdateAsync(current with { OutboxJson = null }, cancellationToken).ConfigureAwait(false);
         }
-        catch (ETagMismatchException)
+        catch (RequestFailedException ex) when (ex.Status == 412)
         {
             return null;
         }
@@ -315,7 +317,7 @@ public sealed partial class PipelineRunner(
             switch (commands[i])
             {
                 case EvaluateRules evaluate:
-                    await intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, record.Id, evaluate.Round).ToJson(), ct: cancellationToken).ConfigureAwait(false);
+                    await intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, record.Id, evaluate.Round).ToJson(), cancellationToken).ConfigureAwait(false);
                     break;
 
                 case ScheduleRetry retry:
@@ -440,8 +442,10 @@ public sealed partial class PipelineRunner(
         var delay = dueAt - time.GetUtcNow();
         delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay > PipelinePolicy.MaxQueueDelay ? PipelinePolicy.MaxQueueDelay : delay;
 
-        // The message must outlive its delay: a finite TTL shorter than the delay would drop the timer.
-        await pipelineQueue.SendMessageAsync(message.ToJson(), delay, TimeSpan.MinValue, cancellationToken).ConfigureAwait(false);
+        // Whole seconds, rounded up (the service counts in seconds; a timer must not fire early). The message must outlive
+        // its delay: a finite TTL shorter than the delay would drop the timer.
+        delay = TimeSpan.FromSeconds(Math.Ceiling(delay.TotalSeconds));
+        await pipelineQueue.SendMessageAsync(message.ToJson(), delay, StorageExtensions.MessageNeverExpires, cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Tenant {Tenant}: pipeline event for unknown claim {ClaimId} ignored")]

@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Azure.Storage.Blobs;
 using Claims.Application.Storage;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Claims.Application.Processing;
@@ -36,14 +37,8 @@ public sealed partial class PoisonMessageArchive(StorageClients storage, IPoison
         }
 
         var name = BlobName(message.QueueName, message.MessageId);
-        try
-        {
-            await container.UploadAsync(name, Serialize(message, time.GetUtcNow()), "application/json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BlobAlreadyExistsException)
-        {
-            // A redelivery of the same poison message: the copy kept first stays.
-        }
+        // False: a redelivery of the same poison message; the copy kept first stays.
+        _ = await container.UploadIfNotExistsAsync(name, new BinaryData(Serialize(message, time.GetUtcNow())), "application/json", cancellationToken).ConfigureAwait(false);
 
         var path = container.Name + "/" + name;
         await recorder.HandleAsync(message with { KeptAs = path }, cancellationToken).ConfigureAwait(false);

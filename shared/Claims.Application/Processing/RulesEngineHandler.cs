@@ -1,4 +1,6 @@
 using System.Globalization;
+using Azure;
+using Azure.Storage.Blobs;
 using Claims.Application.Audit;
 using Claims.Application.Claims;
 using Claims.Application.Rules;
@@ -7,7 +9,7 @@ using Claims.Core.Claims;
 using Claims.Core.Fhir;
 using Claims.Core.Pipeline;
 using Claims.Core.Rules;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Claims.Application.Processing;
@@ -74,7 +76,7 @@ public sealed partial class RulesEngineHandler(
             // The rules changed the claim: keep the original document and write the corrected one beside it.
             documentBlob = ClaimDocuments.CorrectedName(loaded.Blob, rules.Version);
             handover = document.WithFacts(result.Claim).ToBundleJson();
-            await documents.UploadAsync(documentBlob, handover, "application/fhir+json", ct: cancellationToken).ConfigureAwait(false);
+            await documents.PutBlobAsync(documentBlob, new BinaryData(handover), "application/fhir+json", cancellationToken).ConfigureAwait(false);
         }
 
         var resultBytes = result.ToJson();
@@ -82,7 +84,7 @@ public sealed partial class RulesEngineHandler(
         if (resultJson.Length > ClaimRepository.MaxInlineJsonChars)
         {
             var resultBlob = $"{message.Tenant.Value}/{message.Claim.Value}.result.json";
-            await documents.UploadAsync(resultBlob, resultBytes, "application/json", ct: cancellationToken).ConfigureAwait(false);
+            await documents.PutBlobAsync(resultBlob, new BinaryData(resultBytes), "application/json", cancellationToken).ConfigureAwait(false);
             resultJson = $$"""{"blob":"{{StorageNames.DocumentsContainer}}/{{resultBlob}}"}""";
         }
 

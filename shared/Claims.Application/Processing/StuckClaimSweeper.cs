@@ -1,8 +1,11 @@
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Claims.Application.Claims;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Claims.Application.Processing;
@@ -49,7 +52,7 @@ public sealed partial class StuckClaimSweeper(
     public async Task<int> SweepAsync(TimeSpan threshold, CancellationToken cancellationToken)
     {
         var queued = 0;
-        await foreach (var tenantRow in tenants.QueryAllAsync(null, ["RowKey", BackfilledColumn], cancellationToken).ConfigureAwait(false))
+        await foreach (var tenantRow in tenants.QueryAsync<TableEntity>((string?)null, select: ["RowKey", BackfilledColumn], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (!TenantId.TryParse(tenantRow.RowKey, out var tenant))
             {
@@ -84,11 +87,11 @@ public sealed partial class StuckClaimSweeper(
             TableFilter.Lt("UpdatedAt", time.GetUtcNow() - options.Value.StagedExpiry));
         var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), $"({stale}) or ({overdueHold}) or ({abandoned})");
         var queued = 0;
-        await foreach (var row in claims.QueryAllAsync(filter, ["RowKey"], cancellationToken).ConfigureAwait(false))
+        await foreach (var row in claims.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (ClaimId.TryParse(row.RowKey, out var claim))
             {
-                await pipelineQueue.SendMessageAsync(new PipelineMessage(tenant, claim, null).ToJson(), ct: cancellationToken).ConfigureAwait(false);
+                await pipelineQueue.SendMessageAsync(new PipelineMessage(tenant, claim, null).ToJson(), cancellationToken).ConfigureAwait(false);
                 queued++;
             }
         }
@@ -108,7 +111,7 @@ public sealed partial class StuckClaimSweeper(
     {
         var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), TableFilter.Eq("Status", nameof(PipelineStatus.Held)));
         var without = new List<ClaimId>();
-        await foreach (var row in claims.QueryAllAsync(filter, ["RowKey", "EscalationDueAt"], cancellationToken).ConfigureAwait(false))
+        await foreach (var row in claims.QueryAsync<TableEntity>(filter, select: ["RowKey", "EscalationDueAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (row.GetDateTimeOffset("EscalationDueAt") is null && ClaimId.TryParse(row.RowKey, out var claim))
             {
@@ -130,9 +133,9 @@ public sealed partial class StuckClaimSweeper(
         var mark = new TableEntity(TenantPartition, tenant.Value) { [BackfilledColumn] = time.GetUtcNow() };
         try
         {
-            await tenants.UpdateEntityAsync(mark, "*", TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await tenants.UpdateEntityAsync(mark, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         }
-        catch (EntityNotFoundException)
+        catch (RequestFailedException ex) when (ex.Status == 404)
         {
             // Not a tenant row of TenantStore's: nothing to mark, and none is created.
         }

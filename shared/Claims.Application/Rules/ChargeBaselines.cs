@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using Azure;
+using Azure.Data.Tables;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -35,7 +37,8 @@ public sealed partial class ChargeBaselines(StorageClients storage, TimeProvider
     /// <summary>Reads and merges per tenant per flush before its deltas wait for the next flush.</summary>
     private const int MaxAttempts = 5;
 
-    private static readonly string[] Columns = ["Count", "Total"];
+    // The SDK returns only the selected columns: RowKey (the code) is one of them.
+    private static readonly string[] Columns = ["RowKey", "Count", "Total"];
     private static readonly IReadOnlyDictionary<string, decimal> None = FrozenDictionary<string, decimal>.Empty;
 
     private readonly TableClient table = storage.Table(StorageNames.ChargeStatsTable);
@@ -126,7 +129,7 @@ public sealed partial class ChargeBaselines(StorageClients storage, TimeProvider
 
                     foreach (var action in actions)
                     {
-                        merged[action.Entity.RowKey] = StatOf(action.Entity);
+                        merged[action.Entity.RowKey] = StatOf((TableEntity)action.Entity);
                         deltas.Remove(action.Entity.RowKey);
                         written++;
                     }
@@ -143,7 +146,7 @@ public sealed partial class ChargeBaselines(StorageClients storage, TimeProvider
                 LogDeferred(logger, tenant.Value, deltas.Count, MaxAttempts);
             }
         }
-        catch (Exception ex) when (ex is StorageUnavailableException or StorageRequestException)
+        catch (Exception ex) when (ex is StorageUnavailableException or RequestFailedException)
         {
             LogFlushFailed(logger, tenant.Value, deltas.Count, ex.GetType().Name);
         }
@@ -162,7 +165,7 @@ public sealed partial class ChargeBaselines(StorageClients storage, TimeProvider
 
         // An unreadable row (edited by hand) is replaced by the delta rather than kept failing every flush.
         Write(entity, (row.Stat ?? default).Plus(delta));
-        return new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, row.ETag);
+        return new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, new ETag(row.ETag));
     }
 
     private static void Write(TableEntity entity, ChargeStat stat)
@@ -177,7 +180,7 @@ public sealed partial class ChargeBaselines(StorageClients storage, TimeProvider
     private async Task<Dictionary<string, StoredStat>> ReadAsync(TenantId tenant, CancellationToken cancellationToken)
     {
         var rows = new Dictionary<string, StoredStat>(StringComparer.Ordinal);
-        await foreach (var row in table.QueryAllAsync(TableFilter.PartitionEq(tenant.Value), Columns, cancellationToken).ConfigureAwait(false))
+        await foreach (var row in table.QueryAsync<TableEntity>(TableFilter.PartitionEq(tenant.Value), select: Columns, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             var stat = ReadStat(row);
             if (stat is null)
@@ -185,7 +188,7 @@ public sealed partial class ChargeBaselines(StorageClients storage, TimeProvider
                 LogUnreadable(logger, tenant.Value, row.RowKey);
             }
 
-            rows[row.RowKey] = new StoredStat(stat, row.ETag ?? throw new InvalidOperationException($"Table {table.Name}: a queried row has no ETag."));
+            rows[row.RowKey] = new StoredStat(stat, row.ETag.ToString());
         }
 
         return rows;

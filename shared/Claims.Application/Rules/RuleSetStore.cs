@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
 using Claims.Core.Rules;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Claims.Application.Rules;
@@ -58,7 +61,7 @@ public sealed class RuleSetStore(StorageClients storage, TimeProvider time, IOpt
             return cached.RuleSet;
         }
 
-        var pointer = await table.GetEntityAsync(tenant.Value, CurrentRow, ["Version"], cancellationToken).ConfigureAwait(false);
+        var pointer = await table.GetEntityOrDefaultAsync(tenant.Value, CurrentRow, ["Version"], cancellationToken).ConfigureAwait(false);
         if (cached is not null && pointer is not null && pointer.GetString("Version") == cached.RuleSet.Version)
         {
             active[tenant.Value] = cached with { CheckedAt = now };
@@ -74,10 +77,10 @@ public sealed class RuleSetStore(StorageClients storage, TimeProvider time, IOpt
     {
         for (var attempt = 0; ; attempt++)
         {
-            var row = await table.GetEntityAsync(tenant.Value, CurrentRow, ct: cancellationToken).ConfigureAwait(false);
+            var row = await table.GetEntityOrDefaultAsync(tenant.Value, CurrentRow, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (row is not null)
             {
-                return (await ReadAsync(row, cancellationToken).ConfigureAwait(false), row.ETag!);
+                return (await ReadAsync(row, cancellationToken).ConfigureAwait(false), row.ETag.ToString());
             }
 
             if (attempt > 0)
@@ -100,7 +103,7 @@ public sealed class RuleSetStore(StorageClients storage, TimeProvider time, IOpt
             return null;
         }
 
-        var row = await table.GetEntityAsync(tenant.Value, VersionRow(version), ct: cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityOrDefaultAsync(tenant.Value, VersionRow(version), cancellationToken: cancellationToken).ConfigureAwait(false);
         return row is null ? null : await ReadAsync(row, cancellationToken).ConfigureAwait(false);
     }
 
@@ -126,7 +129,7 @@ public sealed class RuleSetStore(StorageClients storage, TimeProvider time, IOpt
         var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), TableFilter.RowKeyRange(VersionRow(from), VersionRow(below)));
         var items = new List<RuleSetVersionInfo>();
         string[] select = ["Version", "SavedAt", "SavedBy", "RuleCount", "TestCount"];
-        await foreach (var row in table.QueryAllAsync(filter, select, cancellationToken).ConfigureAwait(false))
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: select, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             items.Add(new RuleSetVersionInfo(
                 row.GetString("Version") ?? string.Empty,
@@ -158,7 +161,7 @@ public sealed class RuleSetStore(StorageClients storage, TimeProvider time, IOpt
         {
             // A fresh name per attempt: a save that loses the race leaves an unreferenced blob, never a changed one.
             blobName = string.Create(CultureInfo.InvariantCulture, $"{tenant.Value}/{VersionRow(version)}-{Guid.NewGuid():N}.json");
-            await blobs.UploadAsync(blobName, stored.Json, "application/json", BlobConditions.IfNotExists, cancellationToken).ConfigureAwait(false);
+            _ = await blobs.UploadIfNotExistsAsync(blobName, new BinaryData(stored.Json), "application/json", cancellationToken).ConfigureAwait(false);
         }
 
         var versionRow = ToEntity(tenant, VersionRow(version), stored, blobName is null ? text : null, blobName);
@@ -168,11 +171,13 @@ public sealed class RuleSetStore(StorageClients storage, TimeProvider time, IOpt
             new(TableTransactionActionType.Add, versionRow),
             currentETag is null
                 ? new(TableTransactionActionType.Add, currentRow)
-                : new(TableTransactionActionType.UpdateReplace, currentRow, currentETag),
+                : new(TableTransactionActionType.UpdateReplace, currentRow, new ETag(currentETag)),
         ];
+        string? savedETag;
         try
         {
-            await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            var responses = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            savedETag = responses.Value[1].Headers.ETag?.ToString();
         }
         catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -180,7 +185,7 @@ public sealed class RuleSetStore(StorageClients storage, TimeProvider time, IOpt
         }
 
         var compiled = RuleSetCompiler.Compile(document, stored.VersionText);
-        active[tenant.Value] = new CachedActive(new ActiveRuleSet(stored.VersionText, document, compiled, currentRow.ETag), time.GetUtcNow());
+        active[tenant.Value] = new CachedActive(new ActiveRuleSet(stored.VersionText, document, compiled, savedETag), time.GetUtcNow());
         return stored;
     }
 
@@ -208,9 +213,9 @@ public sealed class RuleSetStore(StorageClients storage, TimeProvider time, IOpt
         {
             var name = row.GetString("DocumentBlob")
                 ?? throw new InvalidOperationException($"Rule-set row {row.PartitionKey}/{row.RowKey} has no document.");
-            var blob = await blobs.DownloadAsync(name, cancellationToken).ConfigureAwait(false)
+            var blob = await blobs.DownloadOrDefaultAsync(name, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Rule-set row {row.PartitionKey}/{row.RowKey} points at a missing blob.");
-            json = blob.Content;
+            json = blob.ToArray();
         }
 
         return new StoredRuleSet(

@@ -1,4 +1,4 @@
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Application.Storage;
 
@@ -9,8 +9,8 @@ public sealed class StorageInitializer(StorageClients storage)
     {
         var work = new List<Task>();
         work.AddRange(StorageNames.Tables.Select(t => storage.Table(t).CreateIfNotExistsAsync(cancellationToken)));
-        work.AddRange(StorageNames.Queues.Select(q => storage.Queue(q).CreateIfNotExistsAsync(cancellationToken)));
-        work.AddRange(StorageNames.Containers.Select(c => storage.Container(c).CreateIfNotExistsAsync(cancellationToken)));
+        work.AddRange(StorageNames.Queues.Select(q => storage.Queue(q).CreateIfNotExistsAsync(cancellationToken: cancellationToken)));
+        work.AddRange(StorageNames.Containers.Select(c => storage.Container(c).CreateIfNotExistsAsync(cancellationToken: cancellationToken)));
         await Task.WhenAll(work).ConfigureAwait(false);
     }
 }

@@ -2,9 +2,11 @@ using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Text;
+using Azure;
+using Azure.Data.Tables;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Claims.Application.Tenants;
@@ -116,7 +118,7 @@ public sealed class ApiKeyStore(StorageClients storage, TimeProvider time, IOpti
         }
 
         var rowKey = LookupRowKey(presentedKey)!;
-        var entity = await table.GetEntityAsync(LookupPartition, rowKey, ct: cancellationToken).ConfigureAwait(false);
+        var entity = await table.GetEntityOrDefaultAsync(LookupPartition, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (entity is null
             || entity.GetDateTimeOffset("RevokedAt") is not null
             || !Matches(entity, presentedKey)
@@ -165,7 +167,7 @@ public sealed class ApiKeyStore(StorageClients storage, TimeProvider time, IOpti
         ArgumentException.ThrowIfNullOrEmpty(keyId);
         RequireTenantRole(role);
         var rowKey = LookupRowKey(key)!;
-        var existing = await table.GetEntityAsync(LookupPartition, rowKey, ct: cancellationToken).ConfigureAwait(false);
+        var existing = await table.GetEntityOrDefaultAsync(LookupPartition, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (existing is not null && Matches(existing, key))
         {
             if (existing.GetString("TenantId") != tenant.Value || existing.GetString("Role") != role.ToString())
@@ -186,7 +188,7 @@ public sealed class ApiKeyStore(StorageClients storage, TimeProvider time, IOpti
             throw new InvalidOperationException($"Key {keyId} collides with another registered key; choose another key.");
         }
 
-        var previous = await table.GetEntityAsync(TenantPartition(tenant), "key-" + keyId, ct: cancellationToken).ConfigureAwait(false);
+        var previous = await table.GetEntityOrDefaultAsync(TenantPartition(tenant), "key-" + keyId, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (previous is not null && previous.GetDateTimeOffset("RevokedAt") is null)
         {
             await RevokeAsync(tenant, keyId, cancellationToken).ConfigureAwait(false);
@@ -204,7 +206,7 @@ public sealed class ApiKeyStore(StorageClients storage, TimeProvider time, IOpti
     {
         var keys = new List<ApiKeyInfo>();
         var filter = TableFilter.And(TableFilter.PartitionEq(TenantPartition(tenant)), TableFilter.RowKeyRange("key-", "key."));
-        await foreach (var row in table.QueryAllAsync(filter, ct: cancellationToken).ConfigureAwait(false))
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (ToInfo(row) is { } info)
             {
@@ -224,7 +226,7 @@ public sealed class ApiKeyStore(StorageClients storage, TimeProvider time, IOpti
     {
         ArgumentException.ThrowIfNullOrEmpty(keyId);
         var partition = TenantPartition(tenant);
-        var history = await table.GetEntityAsync(partition, "key-" + keyId, ct: cancellationToken).ConfigureAwait(false);
+        var history = await table.GetEntityOrDefaultAsync(partition, "key-" + keyId, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (history?.GetString("LookupRowKey") is not { } lookupRowKey || ToInfo(history) is not { } info)
         {
             return false;
@@ -233,10 +235,10 @@ public sealed class ApiKeyStore(StorageClients storage, TimeProvider time, IOpti
         var now = time.GetUtcNow();
 
         // The lookup row first: that is what stops the key working. Then the history, then the slot.
-        var lookup = await table.GetEntityAsync(LookupPartition, lookupRowKey, ct: cancellationToken).ConfigureAwait(false);
+        var lookup = await table.GetEntityOrDefaultAsync(LookupPartition, lookupRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (lookup is not null && lookup.GetString("TenantId") == tenant.Value && lookup.GetDateTimeOffset("RevokedAt") is null)
         {
-            await table.UpdateEntityAsync(new TableEntity(LookupPartition, lookupRowKey) { ["RevokedAt"] = now }, "*", TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await table.UpdateEntityAsync(new TableEntity(LookupPartition, lookupRowKey) { ["RevokedAt"] = now }, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var entry in cache.Where(e => e.Value.Caller.Tenant == tenant && e.Value.Caller.KeyId == keyId).ToList())
@@ -246,19 +248,19 @@ public sealed class ApiKeyStore(StorageClients storage, TimeProvider time, IOpti
 
         if (history.GetDateTimeOffset("RevokedAt") is null)
         {
-            await table.UpdateEntityAsync(new TableEntity(partition, history.RowKey) { ["RevokedAt"] = now }, "*", TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await table.UpdateEntityAsync(new TableEntity(partition, history.RowKey) { ["RevokedAt"] = now }, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         }
 
         for (var slot = 1; slot <= MaxActiveKeysPerRole; slot++)
         {
-            var slotRow = await table.GetEntityAsync(partition, SlotRowKey(info.Role, slot), ct: cancellationToken).ConfigureAwait(false);
+            var slotRow = await table.GetEntityOrDefaultAsync(partition, SlotRowKey(info.Role, slot), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (slotRow?.GetString("KeyId") == keyId && slotRow.GetString("LookupRowKey") == lookupRowKey)
             {
                 try
                 {
-                    await table.DeleteEntityAsync(partition, slotRow.RowKey, slotRow.ETag ?? "*", cancellationToken).ConfigureAwait(false);
+                    await table.DeleteEntityAsync(partition, slotRow.RowKey, slotRow.ETag, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is EntityNotFoundException or ETagMismatchException)
+                catch (Exception ex) when (ex is RequestFailedException { Status: 404 or 412 })
                 {
                     // Freed (and maybe reused) meanwhile by another revocation of the same key.
                 }

@@ -1,6 +1,8 @@
+using Azure;
+using Azure.Data.Tables;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 
 namespace Claims.Application.Tenants;
 
@@ -18,7 +20,7 @@ public sealed class TenantStore(StorageClients storage, TimeProvider time)
 
     public async Task<TenantSettings?> GetAsync(TenantId tenant, CancellationToken cancellationToken)
     {
-        var entity = await table.GetEntityAsync(Partition, tenant.Value, ct: cancellationToken).ConfigureAwait(false);
+        var entity = await table.GetEntityOrDefaultAsync(Partition, tenant.Value, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (entity is null)
         {
             return null;
@@ -44,7 +46,7 @@ public sealed class TenantStore(StorageClients storage, TimeProvider time)
         {
             await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
         }
-        catch (EntityAlreadyExistsException)
+        catch (RequestFailedException ex) when (ex.Status == 409)
         {
             // Already there: seeding is idempotent.
         }

@@ -2,9 +2,11 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Azure;
+using Azure.Data.Tables;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Claims.Application.Tenants;
@@ -129,7 +131,7 @@ public sealed class TenantSigningSecrets(StorageClients storage, TimeProvider ti
             return cached.Secret;
         }
 
-        var row = await table.GetEntityAsync(Partition, tenant.Value, ["SigningSecret"], cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityOrDefaultAsync(Partition, tenant.Value, ["SigningSecret"], cancellationToken).ConfigureAwait(false);
         var secret = row?.GetString("SigningSecret") is { Length: > 0 } s ? s : null;
         if (options.Value.CacheSeconds > 0)
         {
@@ -153,9 +155,9 @@ public sealed class TenantSigningSecrets(StorageClients storage, TimeProvider ti
     {
         try
         {
-            await table.UpdateEntityAsync(new TableEntity(Partition, tenant.Value) { ["SigningSecret"] = secret }, "*", TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await table.UpdateEntityAsync(new TableEntity(Partition, tenant.Value) { ["SigningSecret"] = secret }, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         }
-        catch (EntityNotFoundException)
+        catch (RequestFailedException ex) when (ex.Status == 404)
         {
             return false;
         }
@@ -185,7 +187,7 @@ public sealed class SignatureReplayGuard(StorageClients storage)
             await table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (EntityAlreadyExistsException)
+        catch (RequestFailedException ex) when (ex.Status == 409)
         {
             return false;
         }
@@ -196,14 +198,14 @@ public sealed class SignatureReplayGuard(StorageClients storage)
     {
         var cutoff = now.UtcDateTime.AddHours(-2).ToString("yyyyMMddHH", CultureInfo.InvariantCulture);
         var deleted = 0;
-        await foreach (var row in table.QueryAllAsync($"PartitionKey lt {TableFilter.Quote(cutoff)}", ["PartitionKey", "RowKey"], cancellationToken).ConfigureAwait(false))
+        await foreach (var row in table.QueryAsync<TableEntity>($"PartitionKey lt {TableFilter.Quote(cutoff)}", select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             try
             {
-                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, "*", cancellationToken).ConfigureAwait(false);
+                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
                 deleted++;
             }
-            catch (EntityNotFoundException)
+            catch (RequestFailedException ex) when (ex.Status == 404)
             {
                 // Another instance purged it first.
             }

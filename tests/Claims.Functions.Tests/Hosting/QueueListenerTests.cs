@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using Azure.Storage.Queues;
 using Claims.Functions.Hosting;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,7 +13,7 @@ namespace Claims.Functions.Tests.Hosting;
 [Collection(AppCollection.Name)]
 public sealed class QueueListenerTests(AzuriteFixture azurite)
 {
-    private readonly StorageClients storage = new(StorageConnection.Parse(azurite.ConnectionString));
+    private readonly StorageClients storage = StorageClients.Create(StorageConnection.FromConnectionString(azurite.ConnectionString));
 
     [Fact]
     public async Task Listener_HandlerSucceeds_EveryMessageRunsOnceAndIsDeleted()
@@ -48,7 +49,7 @@ public sealed class QueueListenerTests(AzuriteFixture azurite)
 
         Assert.Equal(3, probe.Runs["bad message"]);
         Assert.Equal(0, await queue.GetApproximateCountAsync());
-        var poisoned = Assert.Single(await poison.PeekMessagesAsync(1));
+        var poisoned = Assert.Single((await poison.PeekMessagesAsync(1)).Value);
         Assert.Equal("bad message", poisoned.Text);
     }
 
@@ -83,7 +84,7 @@ public sealed class QueueListenerTests(AzuriteFixture azurite)
         listener.Dispose();
 
         // Visible now, not after the 10-minute lease: another instance can take it over straight away.
-        var again = await queue.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30));
+        var again = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30))).Value;
         var message = Assert.Single(again);
         Assert.Equal("slow message", message.Text);
         Assert.True(probe.Cancelled);

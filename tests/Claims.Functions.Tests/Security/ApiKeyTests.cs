@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Claims.Application.Storage;
 using Claims.Application.Tenants;
 using Claims.Functions.Hosting;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -90,10 +91,10 @@ public sealed class ApiKeyTests(AzuriteFixture azurite) : IAsyncLifetime
         };
 
         var stored = new StringBuilder();
-        await foreach (var row in app.Storage.Table(StorageNames.ApiKeysTable).QueryAllAsync(null))
+        await foreach (var row in app.Storage.Table(StorageNames.ApiKeysTable).QueryAsync<Azure.Data.Tables.TableEntity>((string?)null))
         {
             stored.Append(row.PartitionKey).Append(row.RowKey);
-            foreach (var (name, value) in row.Properties)
+            foreach (var (name, value) in row)
             {
                 stored.Append(name).Append(value);
             }
@@ -106,7 +107,7 @@ public sealed class ApiKeyTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Register_DevSeededFreeFormKey_IsSaltedAndStillAuthenticates()
     {
         var tenant = await app.NewTenantAsync();
-        var row = await app.Storage.Table(StorageNames.ApiKeysTable).GetEntityAsync("key", ApiKeyStore.LookupRowKey(tenant.AdminKey)!);
+        var row = await app.Storage.Table(StorageNames.ApiKeysTable).GetEntityOrDefaultAsync("key", ApiKeyStore.LookupRowKey(tenant.AdminKey)!);
 
         Assert.NotNull(row);
         Assert.Equal(16, Convert.FromBase64String(row.GetString("Salt")!).Length);

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using Claims.Application.Audit;
 using Claims.Application.Storage;
 using Claims.Core.Claims;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -111,7 +112,7 @@ public sealed class AuditTrailTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("OK", (await VerifyAsync(admin))["status"]!.GetValue<string>());
         var victim = (await Audit.ForClaimAsync(tenant.Tenant, claim, now, now, CancellationToken.None)).Single(r => r.GetInt64("Seq") == 2);
         await app.Storage.Table(StorageNames.AuditTable).UpdateEntityAsync(
-            new TableEntity(victim.PartitionKey, victim.RowKey) { ["Result"] = AuditResults.Failed }, "*", TableUpdateMode.Merge);
+            new TableEntity(victim.PartitionKey, victim.RowKey) { ["Result"] = AuditResults.Failed }, Azure.ETag.All, TableUpdateMode.Merge);
 
         var report = await VerifyAsync(admin);
 

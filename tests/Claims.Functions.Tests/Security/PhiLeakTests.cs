@@ -1,11 +1,12 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using Claims.Application.Storage;
 using Claims.Application.Tenants;
 using Claims.Core.Claims;
 using Claims.Functions.Hosting;
-using Claims.Storage.Rest;
+using Claims.Storage;
 using Claims.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -72,10 +73,10 @@ public sealed class PhiLeakTests(AzuriteFixture azurite) : IAsyncLifetime
         var view = await SecurityTestKit.WaitForSettledAsync(admin, claimId);
 
         var audit = new StringBuilder();
-        await foreach (var row in app.Storage.Table(StorageNames.AuditTable).QueryAllAsync(
+        await foreach (var row in app.Storage.Table(StorageNames.AuditTable).QueryAsync<Azure.Data.Tables.TableEntity>(
             $"PartitionKey ge {TableFilter.Quote(tenant.Value + "-")} and PartitionKey lt {TableFilter.Quote(tenant.Value + ".")}"))
         {
-            audit.AppendJoin(' ', row.Properties.Select(p => $"{p.Key}={p.Value}")).AppendLine();
+            audit.AppendJoin(' ', row.Select(p => $"{p.Key}={p.Value}")).AppendLine();
         }
 
         var auditApi = await admin.GetStringAsync($"/api/audit?claimId={claimId}");
