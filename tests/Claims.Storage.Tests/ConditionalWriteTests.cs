@@ -87,6 +87,20 @@ public sealed class ConditionalWriteTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task TypedColumns_RoundTripWithTheirTypes()
+    {
+        var table = await NewTableAsync();
+        await table.AddEntityAsync(new TableEntity("p", "r") { ["Hours"] = 48.0, ["Seq"] = 3L, ["Count"] = 2, ["At"] = new DateTimeOffset(2026, 12, 6, 1, 2, 3, TimeSpan.Zero) });
+
+        var row = (await table.GetEntityOrDefaultAsync("p", "r"))!;
+
+        Assert.Equal(48.0, row.GetDouble("Hours"));
+        Assert.Equal(3L, row.GetInt64("Seq"));
+        Assert.Equal(2, row.GetInt32("Count"));
+        Assert.Equal(new DateTimeOffset(2026, 12, 6, 1, 2, 3, TimeSpan.Zero), row.GetDateTimeOffset("At"));
+    }
+
+    [Fact]
     public void TableFilter_Values_QuotedByTheSdk()
     {
         Assert.Equal("(PartitionKey eq 'o''brien') and (Status eq 'Held')", TableFilter.And(TableFilter.PartitionEq("o'brien"), TableFilter.Eq("Status", "Held")));

@@ -22,6 +22,14 @@ public sealed class RetryTests
         var ex = await Assert.ThrowsAsync<StorageUnavailableException>(
             () => services.GetRequiredService<StorageClients>().Table("claims").GetEntityOrDefaultAsync("p", "r"));
 
+        if (status == 408)
+        {
+            // HttpListener closes the connection after a 408, so a retry can end as a transport failure (also an
+            // outage) before it reaches the listener.
+            Assert.InRange(server.Requests, 2, 3);
+            return;
+        }
+
         Assert.Equal(status, ex.Status);
         Assert.Equal(3, server.Requests);
     }
