@@ -15,7 +15,7 @@ public sealed record AuthorizationReadResult(Authorization? Value, IReadOnlyList
 }
 
 /// <summary>
-/// Reads and writes the authorization resource of ../shared/API.md. Reading validates everything at once and names
+/// Reads and writes the authorization resource of docs/API.md. Reading validates everything at once and names
 /// each problem's JSON path (<c>cptCodes[1]</c>, <c>expirationDate</c>): required fields, dates in order, units ≥ 0
 /// and used ≤ authorized, a well-formed CPT/HCPCS list without duplicates, known statuses, no unknown properties.
 /// Diagnostics never quote the values (the patient identifier is PHI).
@@ -43,7 +43,7 @@ public static partial class AuthorizationJson
         return result.Value ?? throw new InvalidOperationException("A stored authorization could not be read: " + string.Join("; ", result.Issues.Select(i => i.Expression + " " + i.Diagnostics)));
     }
 
-    /// <summary>The API representation (../shared/API.md) plus the derived unitsRemaining.</summary>
+    /// <summary>The API representation (docs/API.md) plus the derived unitsRemaining.</summary>
     public static byte[] Write(Authorization authorization) => WriteCore(authorization, stored: false);
 
     /// <summary>The storage representation: the API fields and the consumption history.</summary>
