@@ -1,0 +1,111 @@
+using Azure;
+using Azure.Data.Tables;
+using Claims.Application.Audit;
+using Claims.Application.Claims;
+using Claims.Application.Processing;
+using Claims.Application.Storage;
+using Claims.Application.Tenants;
+using Claims.Core.Claims;
+using Claims.Core.Pipeline;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Moq;
+
+namespace Claims.Functions.Tests.Unit;
+
+/// <summary>
+/// The pipeline runner's If-Match save (docs/PIPELINE.md): a 412 means someone moved the claim since it was read, so the
+/// runner reads the row again and decides on the fresh state. (Light on purpose: the runner's end-to-end paths are
+/// covered against Azurite.)
+/// </summary>
+public sealed class PipelineRunnerConcurrencyTests
+{
+    private const string Admin = "key:admin-unit";
+    private static readonly TenantId Tenant = TenantId.Parse("unit-tenant");
+    private static readonly ClaimId Claim = ClaimId.From(Guid.Parse("4c1f0000-0000-4000-8000-000000000003"));
+    private static readonly DateTimeOffset T0 = new(2026, 12, 6, 1, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Apply_SavedMeanwhileToTheSameEnd_412ThenTheFreshStateMakesItADuplicate()
+    {
+        var storage = new StorageMocks();
+        var claims = storage.Table(StorageNames.ClaimsTable);
+        claims.SetupSequence(t => t.GetEntityIfExistsAsync<TableEntity>(Tenant.Value, Claim.Value, It.IsAny<IEnumerable<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(StorageMocks.Entity(Row(Held(), "W/\"1\"")))
+            .ReturnsAsync(StorageMocks.Entity(Row(Decide(Held(), new Cancelled(T0.AddMinutes(5), "key:other-admin")), "W/\"2\"")));
+        claims.Setup(t => t.UpdateEntityAsync(It.IsAny<TableEntity>(), new ETag("W/\"1\""), TableUpdateMode.Replace, It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new RequestFailedException(412, "The update condition specified in the request was not satisfied.", "UpdateConditionNotSatisfied", null));
+
+        var result = await Runner(storage).ApplyAsync(Tenant, Claim, new Cancelled(T0.AddMinutes(6), Admin), CancellationToken.None);
+
+        Assert.NotEqual(DecisionKind.Transition, result.Kind);
+        claims.Verify(t => t.UpdateEntityAsync(It.IsAny<TableEntity>(), It.IsAny<ETag>(), It.IsAny<TableUpdateMode>(), It.IsAny<CancellationToken>()), Times.Once);
+        storage.Table(StorageNames.AuditTable).Verify(
+            t => t.SubmitTransactionAsync(It.IsAny<IEnumerable<TableTransactionAction>>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Apply_RowTouchedMeanwhile_412ThenSavesWithTheFreshETag()
+    {
+        var storage = new StorageMocks();
+        var claims = storage.Table(StorageNames.ClaimsTable);
+        claims.SetupSequence(t => t.GetEntityIfExistsAsync<TableEntity>(Tenant.Value, Claim.Value, It.IsAny<IEnumerable<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(StorageMocks.Entity(Row(Held(), "W/\"1\"")))
+            .ReturnsAsync(StorageMocks.Entity(Row(Held(), "W/\"2\"")));
+        claims.Setup(t => t.UpdateEntityAsync(It.IsAny<TableEntity>(), new ETag("W/\"1\""), TableUpdateMode.Replace, It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new RequestFailedException(412, "The update condition specified in the request was not satisfied.", "UpdateConditionNotSatisfied", null));
+        claims.Setup(t => t.UpdateEntityAsync(It.IsAny<TableEntity>(), new ETag("W/\"2\""), TableUpdateMode.Replace, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(StorageMocks.WithETag("W/\"3\""));
+        claims.Setup(t => t.UpdateEntityAsync(It.IsAny<TableEntity>(), new ETag("W/\"3\""), TableUpdateMode.Replace, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(StorageMocks.WithETag("W/\"4\""));
+        var audit = storage.Table(StorageNames.AuditTable);
+        audit.Setup(t => t.GetEntityIfExistsAsync<TableEntity>(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<IEnumerable<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(StorageMocks.Entity(null));
+        audit.Setup(t => t.SubmitTransactionAsync(It.IsAny<IEnumerable<TableTransactionAction>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IEnumerable<TableTransactionAction> actions, CancellationToken _) => StorageMocks.TransactionAnswer(actions.Count()));
+
+        var result = await Runner(storage).ApplyAsync(Tenant, Claim, new Cancelled(T0.AddMinutes(6), Admin), CancellationToken.None);
+
+        Assert.Equal(DecisionKind.Transition, result.Kind);
+        Assert.Equal(nameof(PipelineStatus.Cancelled), result.Claim!.Status);
+        claims.Verify(t => t.UpdateEntityAsync(
+            It.Is<TableEntity>(e => e.GetString("Status") == nameof(PipelineStatus.Cancelled)), new ETag("W/\"2\""), TableUpdateMode.Replace, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    private static PipelineState Held()
+    {
+        var state = PipelineState.Start(Claim, T0, "system:intake");
+        state = Decide(state, new EvaluationStarted(T0.AddSeconds(1), "system:rules-engine"));
+        return Decide(state, new RulesEvaluated(T0.AddSeconds(2), "system:rules-engine", RulesOutcome.Hold, "1", "aba-auth", "no authorization"));
+    }
+
+    private static PipelineState Decide(PipelineState state, PipelineEvent @event) => PipelineDecider.Decide(state, @event, PipelinePolicy.Default).State;
+
+    private static TableEntity Row(PipelineState state, string etag) => new(Tenant.Value, Claim.Value)
+    {
+        ["Status"] = state.Status.ToString(),
+        ["ReceivedAt"] = T0,
+        ["UpdatedAt"] = state.UpdatedAt,
+        ["SubmittedVia"] = "ehr_webhook",
+        ["RawBlob"] = $"{Tenant.Value}/{Claim.Value}.json",
+        ["DocumentBlob"] = $"raw:{Tenant.Value}/{Claim.Value}.json",
+        ["Pipeline"] = PipelineJson.Serialize(state),
+        ETag = new ETag(etag),
+    };
+
+    private static PipelineRunner Runner(StorageMocks storage)
+    {
+        var time = TimeProvider.System;
+        var clients = storage.Clients;
+        return new PipelineRunner(
+            new ClaimRepository(clients),
+            new ClaimDocuments(clients),
+            clients,
+            Mock.Of<IClaimSubmitter>(MockBehavior.Strict),
+            new AuditLog(clients, Options.Create(new AuditOptions { Shards = 1 }), time),
+            new AlertStore(clients),
+            new TenantPipelinePolicies(PipelinePolicy.Default, new TenantStore(clients, time), time),
+            time,
+            NullLogger<PipelineRunner>.Instance);
+    }
+}
