@@ -29,12 +29,7 @@ public sealed class PipelineRunnerConcurrencyTests
     public async Task Apply_SavedMeanwhileToTheSameEnd_412ThenTheFreshStateMakesItADuplicate()
     {
         var storage = new StorageMocks();
-        var claims = storage.Table(StorageNames.ClaimsTable);
-        claims.SetupSequence(t => t.GetEntityIfExistsAsync<TableEntity>(Tenant.Value, Claim.Value, It.IsAny<IEnumerable<string>>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(StorageMocks.Entity(Row(Held(), "W/\"1\"")))
-            .ReturnsAsync(StorageMocks.Entity(Row(Decide(Held(), new Cancelled(T0.AddMinutes(5), "key:other-admin")), "W/\"2\"")));
-        claims.Setup(t => t.UpdateEntityAsync(It.IsAny<TableEntity>(), new ETag("W/\"1\""), TableUpdateMode.Replace, It.IsAny<CancellationToken>()))
-            .ThrowsAsync(new RequestFailedException(412, "The update condition specified in the request was not satisfied.", "UpdateConditionNotSatisfied", null));
+        var claims = ReadHeldThen(storage, Decide(Held(), new Cancelled(T0.AddMinutes(5), "key:other-admin")));
 
         var result = await Runner(storage).ApplyAsync(Tenant, Claim, new Cancelled(T0.AddMinutes(6), Admin), CancellationToken.None);
 
@@ -48,12 +43,7 @@ public sealed class PipelineRunnerConcurrencyTests
     public async Task Apply_RowTouchedMeanwhile_412ThenSavesWithTheFreshETag()
     {
         var storage = new StorageMocks();
-        var claims = storage.Table(StorageNames.ClaimsTable);
-        claims.SetupSequence(t => t.GetEntityIfExistsAsync<TableEntity>(Tenant.Value, Claim.Value, It.IsAny<IEnumerable<string>>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(StorageMocks.Entity(Row(Held(), "W/\"1\"")))
-            .ReturnsAsync(StorageMocks.Entity(Row(Held(), "W/\"2\"")));
-        claims.Setup(t => t.UpdateEntityAsync(It.IsAny<TableEntity>(), new ETag("W/\"1\""), TableUpdateMode.Replace, It.IsAny<CancellationToken>()))
-            .ThrowsAsync(new RequestFailedException(412, "The update condition specified in the request was not satisfied.", "UpdateConditionNotSatisfied", null));
+        var claims = ReadHeldThen(storage, Held());
         claims.Setup(t => t.UpdateEntityAsync(It.IsAny<TableEntity>(), new ETag("W/\"2\""), TableUpdateMode.Replace, It.IsAny<CancellationToken>()))
             .ReturnsAsync(StorageMocks.WithETag("W/\"3\""));
         claims.Setup(t => t.UpdateEntityAsync(It.IsAny<TableEntity>(), new ETag("W/\"3\""), TableUpdateMode.Replace, It.IsAny<CancellationToken>()))
@@ -70,6 +60,19 @@ public sealed class PipelineRunnerConcurrencyTests
         Assert.Equal(nameof(PipelineStatus.Cancelled), result.Claim!.Status);
         claims.Verify(t => t.UpdateEntityAsync(
             It.Is<TableEntity>(e => e.GetString("Status") == nameof(PipelineStatus.Cancelled)), new ETag("W/\"2\""), TableUpdateMode.Replace, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    /// <summary>The claims table: the row is read Held (ETag 1), its save with ETag 1 answers 412, the next read is
+    /// <paramref name="fresh"/> (ETag 2).</summary>
+    private static Mock<TableClient> ReadHeldThen(StorageMocks storage, PipelineState fresh)
+    {
+        var claims = storage.Table(StorageNames.ClaimsTable);
+        claims.SetupSequence(t => t.GetEntityIfExistsAsync<TableEntity>(Tenant.Value, Claim.Value, It.IsAny<IEnumerable<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(StorageMocks.Entity(Row(Held(), "W/\"1\"")))
+            .ReturnsAsync(StorageMocks.Entity(Row(fresh, "W/\"2\"")));
+        claims.Setup(t => t.UpdateEntityAsync(It.IsAny<TableEntity>(), new ETag("W/\"1\""), TableUpdateMode.Replace, It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new RequestFailedException(412, "The update condition specified in the request was not satisfied.", "UpdateConditionNotSatisfied", null));
+        return claims;
     }
 
     private static PipelineState Held()
