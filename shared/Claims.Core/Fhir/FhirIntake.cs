@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Claims.Core.Fhir;
@@ -214,13 +213,13 @@ public static class FhirIntake
             }
         }
 
-        // The R4 definitions themselves (Firely's strict model): what the walk does not know, such as the required
-        // binding of Claim.status. Run on resources the walk and the rules accepted, so no problem is reported twice.
+        // The required bindings of the R4 model (Firely's): what the walk's tables do not list, such as Claim.status.
+        // Run on resources the walk and the rules accepted, so no problem is reported twice.
         if (!issues.Any(i => i.Severity is IssueSeverity.Error or IssueSeverity.Fatal))
         {
             foreach (var node in (ResourceNode[])[claim, .. included])
             {
-                _ = FirelyModel.Read(JsonMarshal.GetRawUtf8Value(node.Json), node.Path, issues);
+                FirelyBindings.Check(node.Json, node.Path, issues);
             }
         }
 

@@ -34,6 +34,8 @@ public sealed class ClaimValidationTests
         { "status outside its required value set", c => c["status"] = "bogus", "code-invalid", "Claim.status" },
         { "status in the wrong case", c => c["status"] = "Active", "code-invalid", "Claim.status" },
         { "contained Coverage status outside its value set", c => c["contained"]![1]!["status"] = "current", "code-invalid", "Claim.contained[1].status" },
+        { "datatype code outside its value set", c => c["identifier"]![0]!["use"] = "primary", "code-invalid", "Claim.identifier[0].use" },
+        { "code inside an extension's value", c => c["extension"] = new JsonArray(Obj("""{ "url": "http://example.org/x", "valueIdentifier": { "use": "main", "value": "1" } }""")), "code-invalid", "Claim.extension[0].valueIdentifier.use" },
         { "two of one choice", c => c.Item(0)["servicedPeriod"] = Obj("""{ "start": "2025-12-01" }"""), "structure", "Claim.item[0].servicedPeriod" },
         { "bad primitive extension", c => c["_status"] = Obj("""{ "value": "x" }"""), "structure", "Claim._status.value" },
         { "unknown resourceType inside", c => c["contained"]![0]!["resourceType"] = "Pateint", "structure", "Claim.contained[0]" },
