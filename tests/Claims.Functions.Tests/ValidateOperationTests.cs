@@ -92,11 +92,15 @@ public sealed class ValidateOperationTests(AzuriteFixture azurite) : IAsyncLifet
         var tenant = await app.NewTenantAsync();
         using var client = Client(tenant.IngestKey);
 
-        using var response = await client.PostAsync("/api/fhir/$validate", ClaimFlowTests.FhirBody(Bundle("batch", Claim("CLM-V-4"), InvalidClaim("CLM-V-5"))));
+        var invalid = InvalidClaim("CLM-V-5");
+        invalid["billablePeriod"] = new JsonObject { ["start"] = "2025-12-02", ["end"] = "2025-12-01" };
+
+        using var response = await client.PostAsync("/api/fhir/$validate", ClaimFlowTests.FhirBody(Bundle("batch", Claim("CLM-V-4"), invalid)));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var expressions = FhirBundleTests.Expressions(await OutcomeAsync(response));
         Assert.Contains("Bundle.entry[1].resource.status", expressions);
+        Assert.Contains("Bundle.entry[1].resource.billablePeriod", expressions);
         Assert.DoesNotContain(expressions, e => e.StartsWith("Bundle.entry[0]", StringComparison.Ordinal));
         Assert.Empty(await ClaimRowsAsync(app.Storage, tenant.Tenant));
     }
@@ -131,14 +135,5 @@ public sealed class ValidateOperationTests(AzuriteFixture azurite) : IAsyncLifet
 
     private static async Task<JsonNode> OutcomeAsync(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
-    private HttpClient Client(string? key)
-    {
-        var client = app.CreateClient();
-        if (key is not null)
-        {
-            client.DefaultRequestHeaders.Add("x-api-key", key);
-        }
-
-        return client;
-    }
+    private HttpClient Client(string? key) => app.ClientWithKey(key);
 }

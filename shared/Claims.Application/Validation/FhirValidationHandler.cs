@@ -68,7 +68,7 @@ public sealed class FhirValidationHandler(FhirValidator validator, IOptions<Clai
         if (Deserialize(resource.Span) is { } poco)
         {
             var full = (await validator.GetAsync(cancellationToken).ConfigureAwait(false)).Validate(poco, null);
-            AddValidatorIssues(full, issues);
+            AddValidatorIssues(full, poco, issues);
         }
 
         return new FhirValidationResult(false, issues.Count > 0
@@ -128,14 +128,14 @@ public sealed class FhirValidationHandler(FhirValidator validator, IOptions<Clai
 
     // The validator's issues, expressions as FHIR writes them; one already reported by the intake at the same place
     // with the same code is not repeated.
-    private static void AddValidatorIssues(Model.OperationOutcome outcome, List<OutcomeIssue> issues)
+    private static void AddValidatorIssues(Model.OperationOutcome outcome, Model.Resource instance, List<OutcomeIssue> issues)
     {
         var reported = issues.Select(i => (i.Code, i.Expression)).ToHashSet();
         foreach (var issue in outcome.Issue)
         {
             var code = issue.Code?.GetLiteral() ?? "invalid";
             var where = issue.Expression.FirstOrDefault() ?? issue.Location.FirstOrDefault();
-            var expression = where is null ? null : FhirPathExpressions.Normalize(where);
+            var expression = where is null ? null : FhirPathExpressions.Normalize(where, instance);
             if (issue.Severity == Model.OperationOutcome.IssueSeverity.Information || !reported.Add((code, expression)))
             {
                 continue;
