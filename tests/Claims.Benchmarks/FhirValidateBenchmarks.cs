@@ -21,7 +21,7 @@ public class FhirValidateBenchmarks
     public void Setup()
     {
         cms1500 = Encoding.UTF8.GetBytes(FhirIntakeBenchmarks.ClaimJson(items: 6, diagnoses: 4));
-        handler = new FhirValidationHandler(new FhirValidator(NullLogger<FhirValidator>.Instance), Options.Create(new ClaimIntakeOptions()), TimeProvider.System);
+        handler = new FhirValidationHandler(new FhirValidator(NullLogger<FhirValidator>.Instance), Options.Create(new ClaimIntakeOptions()), TimeProvider.System, NullLogger<FhirValidationHandler>.Instance);
         var outcome = handler.ValidateAsync(cms1500, ValidateScope.Claim, CancellationToken.None).GetAwaiter().GetResult().Outcome;
         if (outcome.HasErrors)
         {

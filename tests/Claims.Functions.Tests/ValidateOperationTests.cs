@@ -86,6 +86,30 @@ public sealed class ValidateOperationTests(AzuriteFixture azurite) : IAsyncLifet
         Assert.Equal("OperationOutcome", (await OutcomeAsync(response))["resourceType"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("null in an array")]
+    [InlineData("resourceType a number")]
+    [InlineData("resourceType an array")]
+    public async Task ValidateClaim_ContentTheValidatorCannotRead_200WithTheIntakeIssues(string what)
+    {
+        var tenant = await app.NewTenantAsync();
+        using var client = Client(tenant.IngestKey);
+        var claim = Claim("CLM-V-7");
+        if (what == "null in an array")
+        {
+            claim["identifier"]!.AsArray().Insert(0, null);
+        }
+        else
+        {
+            claim["resourceType"] = what == "resourceType a number" ? 1 : new JsonArray();
+        }
+
+        using var response = await client.PostAsync("/api/fhir/Claim/$validate", ClaimFlowTests.FhirBody(claim.ToJsonString()));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains((await OutcomeAsync(response))["issue"]!.AsArray(), i => i!["severity"]!.GetValue<string>() == "error");
+    }
+
     [Fact]
     public async Task ValidateBundle_BatchWithOneInvalidClaim_200IssuesOfThatEntryOnlyAndNothingStored()
     {

@@ -4,6 +4,7 @@ using Claims.Application.Intake;
 using Claims.Core.Fhir;
 using Hl7.Fhir.Serialization;
 using Hl7.Fhir.Utility;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Model = Hl7.Fhir.Model;
 
@@ -27,7 +28,7 @@ public sealed record FhirValidationResult(bool BadRequest, OperationOutcome Outc
 /// same <see cref="FhirIntake"/> reads and business rules as POST /fhir/Claim and POST /fhir) plus full validation
 /// against the R4 base definitions with their invariants (<see cref="FhirValidator"/>). Nothing is stored.
 /// </summary>
-public sealed class FhirValidationHandler(FhirValidator validator, IOptions<ClaimIntakeOptions> options, TimeProvider time)
+public sealed class FhirValidationHandler(FhirValidator validator, IOptions<ClaimIntakeOptions> options, TimeProvider time, ILogger<FhirValidationHandler> logger)
 {
     private static readonly FhirJsonDeserializer Lenient = new(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
 
@@ -65,10 +66,22 @@ public sealed class FhirValidationHandler(FhirValidator validator, IOptions<Clai
             issues.AddRange(intake.Claims.SelectMany(c => c.Result.Outcome.Issues));
         }
 
-        if (Deserialize(resource.Span) is { } poco)
+        var full = await validator.GetAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            var full = (await validator.GetAsync(cancellationToken).ConfigureAwait(false)).Validate(poco, null);
-            AddValidatorIssues(full, poco, issues);
+            if (Deserialize(resource.Span) is { } poco)
+            {
+                AddValidatorIssues(full.Validate(poco, null), poco, issues);
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or NullReferenceException or InvalidOperationException or ArgumentException or FormatException or InvalidCastException)
+        {
+            // Firely's reader throws on some shapes ("resourceType": []) and its validator on some content the lenient
+            // read keeps (a null inside an array); the intake already reports both: its issues stand, and the caller is
+            // told the full validation did not run.
+            FhirValidator.LogValidatorFailed(logger, ex.GetType().Name);
+            issues.Add(new OutcomeIssue(IssueSeverity.Warning, "incomplete",
+                "The R4 validator could not process this resource; the issues listed come from the intake checks only. Fix them and validate again."));
         }
 
         return new FhirValidationResult(false, issues.Count > 0
@@ -96,7 +109,7 @@ public sealed class FhirValidationHandler(FhirValidator validator, IOptions<Clai
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("resourceType"u8, out var type) || !type.ValueEquals("Parameters"u8))
+                || !root.TryGetProperty("resourceType"u8, out var type) || type.ValueKind != JsonValueKind.String || !type.ValueEquals("Parameters"u8))
             {
                 return true;
             }

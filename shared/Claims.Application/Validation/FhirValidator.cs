@@ -61,4 +61,8 @@ public sealed partial class FhirValidator(ILogger<FhirValidator> logger) : IHost
 
     [LoggerMessage(EventId = 5301, Level = LogLevel.Information, Message = "FHIR validator ready after {Milliseconds} ms")]
     private static partial void LogReady(ILogger logger, long milliseconds);
+
+    /// <summary>No payload content: the exception's type only.</summary>
+    [LoggerMessage(EventId = 5302, Level = LogLevel.Warning, Message = "FHIR validator failed on a $validate resource ({ExceptionType}); answered with the intake's issues")]
+    internal static partial void LogValidatorFailed(ILogger logger, string exceptionType);
 }
