@@ -18,14 +18,11 @@ public sealed class ValidateOperationTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task ValidateClaim_ValidClaim_200AllOkAndNothingStored()
     {
-        var tenant = await app.NewTenantAsync();
-        using var client = Client(tenant.IngestKey);
-
-        using var response = await client.PostAsync("/api/fhir/Claim/$validate", ClaimFlowTests.FhirBody(Claim("CLM-V-1").ToJsonString()));
+        var (tenant, response, outcome) = await ValidateAsync(ClaimPath, Claim("CLM-V-1"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
-        var issue = Assert.Single((await OutcomeAsync(response))["issue"]!.AsArray())!;
+        var issue = Assert.Single(outcome["issue"]!.AsArray())!;
         Assert.Equal(("information", "informational"), (issue["severity"]!.GetValue<string>(), issue["code"]!.GetValue<string>()));
         Assert.Empty(await ClaimRowsAsync(app.Storage, tenant.Tenant));
     }
@@ -33,21 +30,19 @@ public sealed class ValidateOperationTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task ValidateClaim_InvalidClaim_200WithIntakeAndInvariantIssuesAtFhirPaths()
     {
-        var tenant = await app.NewTenantAsync();
-        using var client = Client(tenant.IngestKey);
         var claim = Claim("CLM-V-2");
         claim["status"] = "bogus";
         claim["billablePeriod"] = new JsonObject { ["start"] = "2025-12-02", ["end"] = "2025-12-01" };
 
-        using var response = await client.PostAsync("/api/fhir/Claim/$validate", ClaimFlowTests.FhirBody(claim.ToJsonString()));
+        var (tenant, response, outcome) = await ValidateAsync(ClaimPath, claim);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var issues = (await OutcomeAsync(response))["issue"]!.AsArray();
+        var issues = outcome["issue"]!.AsArray();
         Assert.Contains(issues, i => Is(i!, "code-invalid", "Claim.status"));
 
         // per-1 (start <= end) is an invariant of the R4 definitions, known only to the full validator.
         Assert.Contains(issues, i => Is(i!, "invariant", "Claim.billablePeriod"));
-        Assert.DoesNotContain(FhirBundleTests.Expressions(await OutcomeAsync(response)), e => e.EndsWith("[0]", StringComparison.Ordinal) && e.Contains("billablePeriod", StringComparison.Ordinal));
+        Assert.DoesNotContain(FhirBundleTests.Expressions(outcome), e => e.EndsWith("[0]", StringComparison.Ordinal) && e.Contains("billablePeriod", StringComparison.Ordinal));
         Assert.Empty(await ClaimRowsAsync(app.Storage, tenant.Tenant));
     }
 
@@ -92,8 +87,6 @@ public sealed class ValidateOperationTests(AzuriteFixture azurite) : IAsyncLifet
     [InlineData("resourceType an array")]
     public async Task ValidateClaim_ContentTheValidatorCannotRead_200WithTheIntakeIssues(string what)
     {
-        var tenant = await app.NewTenantAsync();
-        using var client = Client(tenant.IngestKey);
         var claim = Claim("CLM-V-7");
         if (what == "null in an array")
         {
@@ -104,25 +97,22 @@ public sealed class ValidateOperationTests(AzuriteFixture azurite) : IAsyncLifet
             claim["resourceType"] = what == "resourceType a number" ? 1 : new JsonArray();
         }
 
-        using var response = await client.PostAsync("/api/fhir/Claim/$validate", ClaimFlowTests.FhirBody(claim.ToJsonString()));
+        var (_, response, outcome) = await ValidateAsync(ClaimPath, claim);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains((await OutcomeAsync(response))["issue"]!.AsArray(), i => i!["severity"]!.GetValue<string>() == "error");
+        Assert.Contains(outcome["issue"]!.AsArray(), i => i!["severity"]!.GetValue<string>() == "error");
     }
 
     [Fact]
     public async Task ValidateBundle_BatchWithOneInvalidClaim_200IssuesOfThatEntryOnlyAndNothingStored()
     {
-        var tenant = await app.NewTenantAsync();
-        using var client = Client(tenant.IngestKey);
-
         var invalid = InvalidClaim("CLM-V-5");
         invalid["billablePeriod"] = new JsonObject { ["start"] = "2025-12-02", ["end"] = "2025-12-01" };
 
-        using var response = await client.PostAsync("/api/fhir/$validate", ClaimFlowTests.FhirBody(Bundle("batch", Claim("CLM-V-4"), invalid)));
+        var (tenant, response, outcome) = await ValidateAsync("/api/fhir/$validate", JsonNode.Parse(Bundle("batch", Claim("CLM-V-4"), invalid))!);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var expressions = FhirBundleTests.Expressions(await OutcomeAsync(response));
+        var expressions = FhirBundleTests.Expressions(outcome);
         Assert.Contains("Bundle.entry[1].resource.status", expressions);
         Assert.Contains("Bundle.entry[1].resource.billablePeriod", expressions);
         Assert.DoesNotContain(expressions, e => e.StartsWith("Bundle.entry[0]", StringComparison.Ordinal));
@@ -152,6 +142,17 @@ public sealed class ValidateOperationTests(AzuriteFixture azurite) : IAsyncLifet
         const string Definition = "http://hl7.org/fhir/OperationDefinition/Resource-validate";
         Assert.Equal(Definition, rest["operation"]![0]!["definition"]!.GetValue<string>());
         Assert.Equal(("validate", Definition), (rest["resource"]![0]!["operation"]![0]!["name"]!.GetValue<string>(), rest["resource"]![0]!["operation"]![0]!["definition"]!.GetValue<string>()));
+    }
+
+    private const string ClaimPath = "/api/fhir/Claim/$validate";
+
+    /// <summary>Posts <paramref name="resource"/> to <paramref name="path"/> with a new tenant's ingest key.</summary>
+    private async Task<(TestTenant Tenant, HttpResponseMessage Response, JsonNode Outcome)> ValidateAsync(string path, JsonNode resource)
+    {
+        var tenant = await app.NewTenantAsync();
+        using var client = Client(tenant.IngestKey);
+        var response = await client.PostAsync(path, ClaimFlowTests.FhirBody(resource.ToJsonString()));
+        return (tenant, response, await OutcomeAsync(response));
     }
 
     private static bool Is(JsonNode issue, string code, string expression) =>
