@@ -60,6 +60,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Authorizations.AuthorizationSweeper>();
         services.AddSingleton<StuckClaimSweeper>();
         services.AddSingleton<IClaimSubmitter, OutboundBlobSubmitter>();
+        services.AddSingleton<Validation.FhirValidator>();
+        services.AddHostedService(sp => sp.GetRequiredService<Validation.FhirValidator>());
+        services.AddSingleton<Validation.FhirValidationHandler>();
         return services;
     }
 }

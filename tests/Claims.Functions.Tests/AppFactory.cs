@@ -25,6 +25,18 @@ public sealed class AppFactory(AzuriteFixture azurite, IReadOnlyDictionary<strin
 
     public StorageClients Storage => Services.GetRequiredService<StorageClients>();
 
+    /// <summary>A client of the app that sends <paramref name="key"/> as x-api-key (no key when null).</summary>
+    public HttpClient ClientWithKey(string? key)
+    {
+        var client = CreateClient();
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Add("x-api-key", key);
+        }
+
+        return client;
+    }
+
     /// <summary>Waits for start-up, then creates a tenant of its own for the calling test, with an ingest and an admin key.</summary>
     public async Task<TestTenant> NewTenantAsync()
     {

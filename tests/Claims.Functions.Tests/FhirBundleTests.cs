@@ -291,14 +291,5 @@ public sealed class FhirBundleTests(AzuriteFixture azurite) : IAsyncLifetime
     internal static List<string> Expressions(JsonNode outcome) =>
         outcome["issue"]!.AsArray().SelectMany(i => i!["expression"]?.AsArray().Select(e => e!.GetValue<string>()) ?? []).ToList();
 
-    private HttpClient Client(string? key)
-    {
-        var client = app.CreateClient();
-        if (key is not null)
-        {
-            client.DefaultRequestHeaders.Add("x-api-key", key);
-        }
-
-        return client;
-    }
+    private HttpClient Client(string? key) => app.ClientWithKey(key);
 }

@@ -232,6 +232,10 @@ internal static class Scenarios
             Line(F($"  - {r.Answer.Status} without OperationOutcome on {r.Case.Name}: {Truncate(r.Answer.Body, 120)}"));
         }
 
+        // The same corpus through $validate (Claim and system level): it answers 200 for content it finds invalid, so
+        // only 5xx and dead connections count here.
+        var validateErrors = await ValidateCorpusAsync(app, cases, ct).ConfigureAwait(false);
+
         // Whatever was accepted must still flow through the pipeline without poisoning it.
         var acceptedIds = results.Where(r => r.Answer.Status is 200 or 202)
             .SelectMany(r => r.Case.Path.EndsWith("Claim", StringComparison.Ordinal) ? AppClient.ClaimIdOf(r.Answer.Body) is { } id ? [id] : [] : LoadRunner.BundleClaimIds(r.Answer.Body))
@@ -244,7 +248,32 @@ internal static class Scenarios
         Line(F($"- app up at the end: {up}; load average: {LoadAverage()}"));
         Line();
         var stuck = states.Values.Count(s => !Tracker.Final.Contains(s.Status));
-        return serverErrors.Count == 0 && crashes.Count == 0 && up && stuck == 0 && poisonIntake + poisonPipeline == 0 ? 0 : 1;
+        return serverErrors.Count == 0 && validateErrors == 0 && crashes.Count == 0 && up && stuck == 0 && poisonIntake + poisonPipeline == 0 ? 0 : 1;
+    }
+
+    private static async Task<int> ValidateCorpusAsync(AppClient app, IReadOnlyList<HostileCase> cases, CancellationToken ct)
+    {
+        var answers = new List<(HostileCase Case, Answer Answer)>();
+        foreach (var c in cases.Where(c => c.Path is "api/fhir/Claim" or "api/fhir"))
+        {
+            var answer = await app.PostAsync(c.Path + "/$validate", c.Body, c.ContentType, ct: ct).ConfigureAwait(false);
+            for (var retry = 0; answer.Status == 429 && retry < 10; retry++)
+            {
+                await Task.Delay(answer.RetryAfter is { } wait && wait < TimeSpan.FromSeconds(5) ? wait : TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                answer = await app.PostAsync(c.Path + "/$validate", c.Body, c.ContentType, ct: ct).ConfigureAwait(false);
+            }
+
+            answers.Add((c, answer));
+        }
+
+        var failed = answers.Where(a => a.Answer.Status >= 500 || a.Answer.Status == 0).ToList();
+        Line(F($"- $validate over the same corpus: {answers.Count} cases; answers: {Counts(answers.Select(a => a.Answer.Key))}; **5xx or no answer: {failed.Count}**"));
+        foreach (var (c, answer) in failed.Take(20))
+        {
+            Line(F($"  - {answer.Status} on $validate {c.Name} ({c.Path}, {c.Body.Length} bytes): {Truncate(answer.Body, 300)}"));
+        }
+
+        return failed.Count;
     }
 
     private static (int Lost, int Twice) Verify(IReadOnlyList<string> ids, IReadOnlyDictionary<string, FinalState> states, OutboundCheck outbound)

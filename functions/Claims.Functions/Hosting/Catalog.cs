@@ -11,6 +11,8 @@ public static class Catalog
     [
         new("FhirClaimCreate", new HttpTrigger("fhir/Claim", ["POST"], ApiRole.Ingest), Http: IntakeFunctions.PostClaim),
         new("FhirBundle", new HttpTrigger("fhir", ["POST"], ApiRole.Ingest), Http: FhirFunctions.PostBundle),
+        new("FhirClaimValidate", new HttpTrigger("fhir/Claim/$validate", ["POST"], ApiRole.Ingest), Http: ValidateFunctions.ValidateClaim),
+        new("FhirValidate", new HttpTrigger("fhir/$validate", ["POST"], ApiRole.Ingest), Http: ValidateFunctions.ValidateBundle),
         new("FhirMetadata", new HttpTrigger("fhir/metadata", ["GET"], Role: null), Http: FhirFunctions.Metadata),
         new("ClaimGet", new HttpTrigger("claims/{id}", ["GET"], ApiRole.Ingest), Http: ClaimsFunctions.Get),
         new("ClaimList", new HttpTrigger("claims", ["GET"], ApiRole.Admin), Http: ClaimAdminFunctions.List),

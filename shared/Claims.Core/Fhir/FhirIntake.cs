@@ -213,6 +213,16 @@ public static class FhirIntake
             }
         }
 
+        // The required bindings of the R4 model (Firely's): what the walk's tables do not list, such as Claim.status.
+        // Run on resources the walk and the rules accepted, so no problem is reported twice.
+        if (!issues.Any(i => i.Severity is IssueSeverity.Error or IssueSeverity.Fatal))
+        {
+            foreach (var node in (ResourceNode[])[claim, .. included])
+            {
+                FirelyBindings.Check(node.Json, node.Path, issues);
+            }
+        }
+
         var outcome = new OperationOutcome(issues);
         return outcome.HasErrors
             ? new ClaimIntake(IntakeStatus.Invalid, outcome, null)

@@ -1,173 +1,147 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using Hl7.Fhir.Serialization;
+using Hl7.Fhir.Utility;
+using Model = Hl7.Fhir.Model;
 
 namespace Claims.Core.Fhir;
 
-/// <summary>Writes the FHIR R4 resources the service itself emits: OperationOutcome, CapabilityStatement, response Bundles.</summary>
+/// <summary>
+/// The FHIR R4 resources the service itself emits — OperationOutcome, CapabilityStatement, response Bundles — built as
+/// Firely SDK POCOs (Hl7.Fhir.R4) and written with Firely's <see cref="FhirJsonSerializer"/>.
+/// </summary>
 public static class FhirJson
 {
+    /// <summary>The operation the server supports on Claim and at system level (http://hl7.org/fhir/R4/resource-operation-validate.html).</summary>
+    public const string ValidateOperationDefinition = "http://hl7.org/fhir/OperationDefinition/Resource-validate";
+
+    private static readonly FhirJsonSerializer Serializer = new();
+
     /// <summary>A FHIR R4 OperationOutcome; an outcome without issues gets one "informational" issue (issue is 1..*).</summary>
-    public static byte[] Serialize(OperationOutcome outcome)
+    public static byte[] Serialize(OperationOutcome outcome) => Write(ToModel(outcome));
+
+    /// <summary>Our outcome as Firely's OperationOutcome POCO.</summary>
+    public static Model.OperationOutcome ToModel(OperationOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        return Write(writer => WriteOutcome(writer, outcome));
+        var issues = outcome.Issues.Count > 0
+            ? outcome.Issues
+            : [new OutcomeIssue(IssueSeverity.Information, "informational", "No problems found.")];
+        var model = new Model.OperationOutcome();
+        foreach (var issue in issues)
+        {
+            var component = new Model.OperationOutcome.IssueComponent
+            {
+                Severity = issue.Severity switch
+                {
+                    IssueSeverity.Fatal => Model.OperationOutcome.IssueSeverity.Fatal,
+                    IssueSeverity.Error => Model.OperationOutcome.IssueSeverity.Error,
+                    IssueSeverity.Warning => Model.OperationOutcome.IssueSeverity.Warning,
+                    _ => Model.OperationOutcome.IssueSeverity.Information,
+                },
+                Code = EnumUtility.ParseLiteral<Model.OperationOutcome.IssueType>(issue.Code)
+                       ?? throw new ArgumentException($"'{issue.Code}' is not an R4 IssueType code.", nameof(outcome)),
+                Diagnostics = string.IsNullOrEmpty(issue.Diagnostics) ? null : issue.Diagnostics,
+            };
+            if (!string.IsNullOrEmpty(issue.Expression))
+            {
+                component.Expression = [issue.Expression];
+            }
+
+            model.Issue.Add(component);
+        }
+
+        return model;
     }
 
     /// <summary>
-    /// The R4 CapabilityStatement of this server: JSON only, Claim create at type level, transaction and batch at
-    /// system level.
+    /// The R4 CapabilityStatement of this server: JSON only, Claim create and $validate at type level, transaction,
+    /// batch and $validate at system level.
     /// </summary>
     public static byte[] CapabilityStatement(string baseUrl, string softwareVersion, DateTimeOffset date)
     {
         ArgumentException.ThrowIfNullOrEmpty(baseUrl);
         ArgumentException.ThrowIfNullOrEmpty(softwareVersion);
-        return Write(writer =>
+        var statement = new Model.CapabilityStatement
         {
-            writer.WriteStartObject();
-            writer.WriteString("resourceType", "CapabilityStatement");
-            writer.WriteString("status", "active");
-            writer.WriteString("date", date.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture));
-            writer.WriteString("publisher", "Claims Functions");
-            writer.WriteString("kind", "instance");
-            writer.WriteStartObject("software");
-            writer.WriteString("name", "Claims Functions");
-            writer.WriteString("version", softwareVersion);
-            writer.WriteEndObject();
-            writer.WriteStartObject("implementation");
-            writer.WriteString("description", "Claims Functions FHIR R4 claim intake");
-            writer.WriteString("url", baseUrl);
-            writer.WriteEndObject();
-            writer.WriteString("fhirVersion", "4.0.1");
-            writer.WriteStartArray("format");
-            writer.WriteStringValue("json");
-            writer.WriteStringValue("application/fhir+json");
-            writer.WriteEndArray();
-            writer.WriteStartArray("rest");
-            writer.WriteStartObject();
-            writer.WriteString("mode", "server");
-            writer.WriteStartArray("resource");
-            writer.WriteStartObject();
-            writer.WriteString("type", "Claim");
-            writer.WriteString("profile", "http://hl7.org/fhir/StructureDefinition/Claim");
-            writer.WriteStartArray("interaction");
-            writer.WriteStartObject();
-            writer.WriteString("code", "create");
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-            writer.WriteString("versioning", "no-version");
-            writer.WriteBoolean("conditionalCreate", false);
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-            writer.WriteStartArray("interaction");
-            foreach (var code in (string[])["transaction", "batch"])
-            {
-                writer.WriteStartObject();
-                writer.WriteString("code", code);
-                writer.WriteEndObject();
-            }
+            Status = Model.PublicationStatus.Active,
+            Date = date.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture),
+            Publisher = "Claims Functions",
+            Kind = Model.CapabilityStatementKind.Instance,
+            Software = new Model.CapabilityStatement.SoftwareComponent { Name = "Claims Functions", Version = softwareVersion },
+            Implementation = new Model.CapabilityStatement.ImplementationComponent { Description = "Claims Functions FHIR R4 claim intake", Url = baseUrl },
+            FhirVersion = Model.FHIRVersion.N4_0_1,
+            Format = ["json", "application/fhir+json"],
+            Rest =
+            [
+                new Model.CapabilityStatement.RestComponent
+                {
+                    Mode = Model.CapabilityStatement.RestfulCapabilityMode.Server,
+                    Resource =
+                    [
+                        new Model.CapabilityStatement.ResourceComponent
+                        {
+                            Type = "Claim",
+                            Profile = "http://hl7.org/fhir/StructureDefinition/Claim",
+                            Interaction = [new Model.CapabilityStatement.ResourceInteractionComponent { Code = Model.CapabilityStatement.TypeRestfulInteraction.Create }],
+                            Versioning = Model.CapabilityStatement.ResourceVersionPolicy.NoVersion,
+                            ConditionalCreate = false,
+                            Operation = [Validate()],
+                        },
+                    ],
+                    Interaction =
+                    [
+                        new Model.CapabilityStatement.SystemInteractionComponent { Code = Model.CapabilityStatement.SystemRestfulInteraction.Transaction },
+                        new Model.CapabilityStatement.SystemInteractionComponent { Code = Model.CapabilityStatement.SystemRestfulInteraction.Batch },
+                    ],
+                    Operation = [Validate()],
+                },
+            ],
+        };
+        return Write(statement);
 
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        });
+        static Model.CapabilityStatement.OperationComponent Validate() => new() { Name = "validate", Definition = ValidateOperationDefinition };
     }
 
     /// <summary>A batch-response or transaction-response Bundle with one entry per processed Claim.</summary>
     public static byte[] BatchResponse(string bundleType, IReadOnlyList<BundleResponseEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        if (bundleType is not ("transaction-response" or "batch-response"))
+        var type = bundleType switch
         {
-            throw new ArgumentException("The type must be transaction-response or batch-response.", nameof(bundleType));
-        }
-
-        return Write(writer =>
+            "transaction-response" => Model.Bundle.BundleType.TransactionResponse,
+            "batch-response" => Model.Bundle.BundleType.BatchResponse,
+            _ => throw new ArgumentException("The type must be transaction-response or batch-response.", nameof(bundleType)),
+        };
+        var bundle = new Model.Bundle { Type = type };
+        foreach (var entry in entries)
         {
-            writer.WriteStartObject();
-            writer.WriteString("resourceType", "Bundle");
-            writer.WriteString("type", bundleType);
-            if (entries.Count > 0)
+            bundle.Entry.Add(new Model.Bundle.EntryComponent
             {
-                writer.WriteStartArray("entry");
-                foreach (var entry in entries)
+                FullUrl = string.IsNullOrEmpty(entry.FullUrl) ? null : entry.FullUrl,
+                Response = new Model.Bundle.ResponseComponent
                 {
-                    writer.WriteStartObject();
-                    if (entry.FullUrl is { Length: > 0 } fullUrl)
-                    {
-                        writer.WriteString("fullUrl", fullUrl);
-                    }
-
-                    writer.WriteStartObject("response");
-                    writer.WriteString("status", entry.Status);
-                    if (entry.Location is { Length: > 0 } location)
-                    {
-                        writer.WriteString("location", location);
-                    }
-
-                    if (entry.Outcome is { } outcome)
-                    {
-                        writer.WritePropertyName("outcome");
-                        WriteOutcome(writer, outcome);
-                    }
-
-                    writer.WriteEndObject();
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
-            }
-
-            writer.WriteEndObject();
-        });
-    }
-
-    private static void WriteOutcome(Utf8JsonWriter writer, OperationOutcome outcome)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("resourceType", "OperationOutcome");
-        writer.WriteStartArray("issue");
-        var issues = outcome.Issues.Count > 0
-            ? outcome.Issues
-            : [new OutcomeIssue(IssueSeverity.Information, "informational", "No problems found.")];
-        foreach (var issue in issues)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("severity", issue.Severity switch
-            {
-                IssueSeverity.Fatal => "fatal",
-                IssueSeverity.Error => "error",
-                IssueSeverity.Warning => "warning",
-                _ => "information",
+                    Status = entry.Status,
+                    Location = string.IsNullOrEmpty(entry.Location) ? null : entry.Location,
+                    Outcome = entry.Outcome is { } outcome ? ToModel(outcome) : null,
+                },
             });
-            writer.WriteString("code", issue.Code);
-            if (!string.IsNullOrEmpty(issue.Diagnostics))
-            {
-                writer.WriteString("diagnostics", issue.Diagnostics);
-            }
-
-            if (!string.IsNullOrEmpty(issue.Expression))
-            {
-                writer.WriteStartArray("expression");
-                writer.WriteStringValue(issue.Expression);
-                writer.WriteEndArray();
-            }
-
-            writer.WriteEndObject();
         }
 
-        writer.WriteEndArray();
-        writer.WriteEndObject();
+        return Write(bundle);
     }
 
-    private static byte[] Write(Action<Utf8JsonWriter> body)
+    /// <summary>Any Firely resource as compact FHIR JSON (UTF-8).</summary>
+    public static byte[] Write(Model.Resource resource)
     {
-        using var buffer = new MemoryStream();
+        ArgumentNullException.ThrowIfNull(resource);
+        var buffer = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            body(writer);
+            Serializer.Serialize(resource, writer);
         }
 
-        return buffer.ToArray();
+        return buffer.WrittenSpan.ToArray();
     }
 }

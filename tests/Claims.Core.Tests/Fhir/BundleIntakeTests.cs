@@ -29,6 +29,19 @@ public sealed class BundleIntakeTests
     }
 
     [Fact]
+    public void ReadBundle_ReferencedCoverageStatusOutsideItsBinding_ClaimInvalidAtTheEntry()
+    {
+        var bundle = ClaimDocumentTests.ExternalResourcesBundle();
+        bundle["entry"]![2]!["resource"]!["status"] = "current";
+
+        var result = FhirIntake.ReadBundle(bundle.Bytes(), Today);
+
+        var claim = Assert.Single(result.Claims).Result;
+        Assert.Equal(IntakeStatus.Invalid, claim.Status);
+        Assert.Contains(claim.Outcome.Issues, i => i.Code == "code-invalid" && i.Expression == "Bundle.entry[2].resource.status");
+    }
+
+    [Fact]
     public void ReadBundle_InvalidReferencedResource_ReportedOnTheClaimThatUsesIt()
     {
         var bundle = ClaimDocumentTests.ExternalResourcesBundle();
