@@ -12,7 +12,12 @@ public static class HostConfiguration
     public static void AddFunctionsSources(ConfigurationManager configuration, string contentRoot)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            // The Azure SDK clients log every request and response at Information; by default keep their warnings
+            // (slow responses, retries) only. Logging__LogLevel__Azure.Core=Information turns the rest back on.
+            ["Logging:LogLevel:Azure.Core"] = "Warning",
+        };
         var hostJson = Path.Combine(contentRoot, "host.json");
         if (File.Exists(hostJson))
         {
