@@ -61,14 +61,9 @@ for _ in $(seq 1 600); do
 done
 
 # The demo tenant's prior authorization for the sample claim (the starter rule set holds ABA claims without one).
-# 201 the first time, 409 when a previous run created it already. /health answers as soon as storage is reachable,
-# while the app may still be creating its tables and seeding the dev keys: a 401 then means "not yet", so retry.
-for _ in $(seq 1 60); do
-  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST http://localhost:7071/api/authorizations \
-    -H "x-api-key: $ADMIN_KEY" -H "Content-Type: application/json" --data-binary @samples/aba-authorization.json || true)
-  [ "$code" = 401 ] || [ "$code" = 503 ] || break
-  sleep 0.5
-done
+# 201 the first time, 409 when a previous run created it already.
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST http://localhost:7071/api/authorizations \
+  -H "x-api-key: $ADMIN_KEY" -H "Content-Type: application/json" --data-binary @samples/aba-authorization.json || true)
 case "$code" in
   201) echo "Seeded authorization AUTH-1001 (samples/aba-authorization.json)." ;;
   409) echo "Authorization AUTH-1001 already on file." ;;
