@@ -232,7 +232,7 @@ public sealed class ClaimRepository(StorageClients storage)
     public async Task<(IReadOnlyList<ClaimRecord> Items, string? ContinuationToken)> ListByStatusAsync(
         TenantId tenant, string status, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and Status eq {status}");
+        var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), TableFilter.Eq("Status", status));
         var page = await table.QueryPageAsync(filter, null, pageSize, continuationToken, cancellationToken).ConfigureAwait(false);
         return (page.Values.Select(FromEntity).ToList(), page.ContinuationToken);
     }

@@ -152,11 +152,7 @@ public sealed partial class ClaimIntakeHandler(
     /// so the same Claim re-sent alone or in a Bundle, with other whitespace, is a repeat and not a conflict.</summary>
     internal static string ContentHash(ClaimDocument document) => Convert.ToHexStringLower(SHA256.HashData(document.ClaimJson()));
 
-    internal IntakeOptions IntakeLimits() => new()
-    {
-        MaxDepth = options.Value.MaxJsonDepth,
-        MaxBundleEntries = options.Value.MaxBundleEntries,
-    };
+    internal IntakeOptions IntakeLimits() => options.Value.FhirLimits();
 
     /// <summary>The key a claim carries itself when the caller sent no Idempotency-Key: Claim.identifier, else the
     /// sender's resource id (an EHR re-posting the same resource sends the same id).</summary>

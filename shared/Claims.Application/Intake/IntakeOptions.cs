@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Claims.Core.Fhir;
 
 namespace Claims.Application.Intake;
 
@@ -18,6 +19,9 @@ public sealed class ClaimIntakeOptions
     /// <summary>Most entries one Bundle may hold.</summary>
     [Range(1, 100_000)]
     public int MaxBundleEntries { get; set; } = 1000;
+
+    /// <summary>The limits the FHIR reader applies (depth, Bundle entries), for intake and $validate alike.</summary>
+    internal IntakeOptions FhirLimits() => new() { MaxDepth = MaxJsonDepth, MaxBundleEntries = MaxBundleEntries };
 
     /// <summary>Seconds a client is told to wait (Retry-After) when storage is unavailable.</summary>
     [Range(1, 3600)]

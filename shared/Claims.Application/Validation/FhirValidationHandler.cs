@@ -35,7 +35,7 @@ public sealed class FhirValidationHandler(FhirValidator validator, IOptions<Clai
     /// <summary>Validates the posted resource, or the "resource" parameter of a posted Parameters resource.</summary>
     public async Task<FhirValidationResult> ValidateAsync(ReadOnlyMemory<byte> body, ValidateScope scope, CancellationToken cancellationToken)
     {
-        var limits = new IntakeOptions { MaxDepth = options.Value.MaxJsonDepth, MaxBundleEntries = options.Value.MaxBundleEntries };
+        var limits = options.Value.FhirLimits();
         if (!TryUnwrapParameters(body, limits, out var resource))
         {
             return new FhirValidationResult(true, OperationOutcome.Single(
