@@ -49,10 +49,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ClaimIntakeHandler>();
         services.AddSingleton<BundleIntakeHandler>();
         services.AddSingleton<TenantPipelinePolicies>();
-        services.AddSingleton<PipelineRunner>();
+        services.AddSingleton<ClaimTransitions>();
+        services.AddSingleton<ClaimEvaluator>();
+        services.AddSingleton<ClaimPipelineActivities>();
+        services.AddSingleton<ClaimPipelineStarter>();
         services.AddSingleton<IPoisonMessageHandler, PoisonMessageRecorder>();
         services.AddSingleton<PoisonMessageArchive>();
-        services.AddSingleton<RulesEngineHandler>();
         services.AddSingleton<Authorizations.AuthorizationStore>();
         services.AddSingleton<Authorizations.AuthorizationAdminHandler>();
         services.AddSingleton<Authorizations.AuthorizationUnits>();

@@ -3,6 +3,7 @@ using Claims.Application.Processing;
 using Claims.Core.Claims;
 using Claims.Core.Fhir;
 using Claims.Core.Pipeline;
+using Microsoft.DurableTask.Client;
 
 namespace Claims.Application.Claims;
 
@@ -142,37 +143,96 @@ public static class ClaimActionRequests
 }
 
 /// <summary>
-/// Admin actions on one claim: release a hold and cancel, applied through the pipeline runner with the caller's key
-/// id as the actor. The runner's decision decides everything (docs/PIPELINE.md); this class only maps its kind.
+/// Admin actions on one claim: release a hold and cancel, with the caller's key id as the actor. The answer is
+/// decided on the claim row, exactly as before the orchestration (docs/PIPELINE.md "Release and cancel"): unknown claim
+/// 404, not allowed now 409 (release of a claim that is not Held, cancel of a Submitting or Submitted one), a repeated
+/// cancel 200 with the current view. An allowed action moves the row at once (with If-Match; a 412 reads it again and
+/// decides again, so of two concurrent releases one wins and the other gets 409), records it as the row's pending action,
+/// writes its audit row (with the note, which goes nowhere else), and then raises the event to the claim's orchestration,
+/// which continues from the row. If the event cannot be raised, the pending action makes the sweep raise it again.
 /// </summary>
-public sealed class ClaimActions(PipelineRunner runner, TimeProvider time)
+public sealed partial class ClaimActions(
+    ClaimTransitions transitions,
+    TimeProvider time,
+    Microsoft.Extensions.Logging.ILogger<ClaimActions> logger)
 {
-    public Task<ClaimActionResult> ReleaseAsync(TenantId tenant, ClaimId claim, string actor, ReleaseRequest request, CancellationToken cancellationToken)
+    public Task<ClaimActionResult> ReleaseAsync(DurableTaskClient durable, TenantId tenant, ClaimId claim, string actor, ReleaseRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return ApplyAsync(tenant, claim, new Released(time.GetUtcNow(), actor, request.Mode, request.Note), cancellationToken);
+        var now = time.GetUtcNow();
+        return ApplyAsync(
+            durable,
+            tenant,
+            claim,
+            new Released(now, actor, request.Mode, request.Note),
+            from => new PendingAction(PendingAction.Release, request.Mode, from.Hold?.Generation ?? 0, now),
+            cancellationToken);
     }
 
-    public Task<ClaimActionResult> CancelAsync(TenantId tenant, ClaimId claim, string actor, CancelRequest request, CancellationToken cancellationToken)
+    public Task<ClaimActionResult> CancelAsync(DurableTaskClient durable, TenantId tenant, ClaimId claim, string actor, CancelRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return ApplyAsync(tenant, claim, new Cancelled(time.GetUtcNow(), actor, request.Note), cancellationToken);
+        var now = time.GetUtcNow();
+        return ApplyAsync(
+            durable,
+            tenant,
+            claim,
+            new Cancelled(now, actor, request.Note),
+            from => new PendingAction(PendingAction.Cancel, null, from.Status == PipelineStatus.Held ? from.Hold?.Generation ?? 0 : 0, now),
+            cancellationToken);
     }
 
-    private async Task<ClaimActionResult> ApplyAsync(TenantId tenant, ClaimId claim, PipelineEvent @event, CancellationToken cancellationToken)
+    private async Task<ClaimActionResult> ApplyAsync(
+        DurableTaskClient durable, TenantId tenant, ClaimId claim, PipelineEvent @event, Func<PipelineState, PendingAction> pending, CancellationToken cancellationToken)
     {
-        var result = await runner.ApplyAsync(tenant, claim, @event, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(durable);
+        PendingAction? recorded = null;
+        var result = await transitions.ApplyAsync(
+            tenant,
+            claim,
+            [@event],
+            new TransitionOptions(EffectsFirst: false, Pending: from => recorded = pending(from)),
+            cancellationToken).ConfigureAwait(false);
         if (result.Claim is null)
         {
             return new ClaimActionResult.NotFound();
         }
 
-        return result.Kind switch
+        if (result.Kind == DecisionKind.Refused)
         {
-            DecisionKind.Refused => new ClaimActionResult.Refused(
-                result.Decision!.Refusal ?? RefusalCode.InvalidEvent,
-                result.Decision.ToOperationOutcome()!),
-            _ => new ClaimActionResult.Done(ClaimQueries.ToJson(result.Claim).ToJsonString(), result.Kind == DecisionKind.Transition),
-        };
+            return new ClaimActionResult.Refused(result.Decision!.Refusal ?? RefusalCode.InvalidEvent, result.Decision.ToOperationOutcome()!);
+        }
+
+        if (result.Kind == DecisionKind.Transition && recorded is not null)
+        {
+            await SignalAsync(durable, tenant, claim, recorded, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ClaimActionResult.Done(ClaimQueries.ToJson(result.Claim).ToJsonString(), result.Kind == DecisionKind.Transition);
     }
+
+    private async Task SignalAsync(DurableTaskClient durable, TenantId tenant, ClaimId claim, PendingAction action, CancellationToken cancellationToken)
+    {
+        var instance = PipelineNames.InstanceId(tenant, claim);
+        try
+        {
+            if (action.Kind == PendingAction.Release)
+            {
+                await durable.RaiseEventAsync(instance, PipelineNames.ReleaseEvent, new ReleaseSignal(action.HoldGeneration, action.Mode ?? ReleaseMode.Reevaluate), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await durable.RaiseEventAsync(instance, PipelineNames.CancelEvent, new CancelSignal(action.HoldGeneration), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The row holds the action (it is the answer the caller gets); the sweep raises the event again, or starts
+            // the orchestration when there is none (a claim cancelled before its orchestration started).
+            LogSignalFailed(logger, ex, tenant.Value, claim.Value, action.Kind);
+        }
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 4501, Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} {Kind} recorded but its event could not be raised; the sweep raises it again")]
+    private static partial void LogSignalFailed(Microsoft.Extensions.Logging.ILogger logger, Exception exception, string tenant, string claimId, string kind);
 }

@@ -47,8 +47,12 @@ public sealed record ClaimRecord
     /// <summary>The pipeline's checkpointed state as JSON (docs/PIPELINE.md), history included.</summary>
     public string? PipelineJson { get; init; }
 
-    /// <summary>Commands of the last transition not yet known to be performed (docs/PIPELINE.md, the runner's outbox).</summary>
-    public string? OutboxJson { get; init; }
+    /// <summary>
+    /// The admin action (release or cancel) that moved the claim and that its orchestration has not yet taken up
+    /// (<see cref="Processing.PendingAction"/> as JSON; docs/PIPELINE.md "Release and cancel"). Set by the HTTP request
+    /// together with the transition, cleared by the activity that continues from it.
+    /// </summary>
+    public string? PendingActionJson { get; init; }
 
     /// <summary>
     /// When the current hold escalates, while the claim is Held and its hold is not yet escalated; null in every other

@@ -148,12 +148,12 @@ public sealed class ClaimRepository(StorageClients storage)
     /// <summary>
     /// The row as it was just written (with its ETag), for the claims-intake message to carry: the rules engine starts
     /// from it instead of reading the row (docs/PIPELINE.md "Cost"). Rows holds no PHI, so neither does the snapshot.
-    /// Null for a row with a rule result or an outbox (never the case at intake), which a message should not carry.
+    /// Null for a row with a rule result or a pending action (never the case at intake), which a message should not carry.
     /// </summary>
     public static string? Snapshot(ClaimRecord claim)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        return claim.ETag is null || claim.RuleResultJson is not null || claim.OutboxJson is not null
+        return claim.ETag is null || claim.RuleResultJson is not null || claim.PendingActionJson is not null
             ? null
             : JsonSerializer.Serialize(
                 new ClaimSnapshot(claim.Status, claim.ReceivedAt, claim.UpdatedAt, claim.SubmittedVia, claim.SourceResourceId, claim.RawBlob,
@@ -254,7 +254,7 @@ public sealed class ClaimRepository(StorageClients storage)
         Set(entity, "RuleSetVersion", c.RuleSetVersion);
         Set(entity, "RuleResult", c.RuleResultJson);
         Set(entity, "Pipeline", c.PipelineJson);
-        Set(entity, "Outbox", c.OutboxJson);
+        Set(entity, "PendingAction", c.PendingActionJson);
         if (c.EscalationDueAt is { } escalationDueAt)
         {
             entity["EscalationDueAt"] = escalationDueAt;
@@ -294,7 +294,7 @@ public sealed class ClaimRepository(StorageClients storage)
         RuleSetVersion = e.GetString("RuleSetVersion"),
         RuleResultJson = e.GetString("RuleResult"),
         PipelineJson = e.GetString("Pipeline"),
-        OutboxJson = e.GetString("Outbox"),
+        PendingActionJson = e.GetString("PendingAction"),
         EscalationDueAt = e.GetDateTimeOffset("EscalationDueAt"),
         ETag = e.ETag.ToString(),
     };

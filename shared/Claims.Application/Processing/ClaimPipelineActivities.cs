@@ -1,0 +1,212 @@
+using Claims.Application.Audit;
+using Claims.Application.Authorizations;
+using Claims.Application.Claims;
+using Claims.Core.Claims;
+using Claims.Core.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace Claims.Application.Processing;
+
+/// <summary>
+/// The claim pipeline's activities: every effect of <see cref="ClaimPipelineOrchestrator"/> happens here. Activities
+/// run at least once, so each is idempotent: the claim row (the read model) moves only by the pure decision on the row
+/// it reads, with If-Match; the times of what they record come from their input or the row (never a clock read), so a
+/// re-run writes the same audit rows and alerts, which are kept once per key; the outbound document is created only if
+/// absent; units are consumed and given back once per claim (docs/PIPELINE.md "Activities").
+/// </summary>
+public sealed partial class ClaimPipelineActivities(
+    ClaimEvaluator evaluator,
+    ClaimTransitions transitions,
+    ClaimRepository claims,
+    ClaimDocuments documents,
+    IClaimSubmitter submitter,
+    AlertStore alerts,
+    ILogger<ClaimPipelineActivities> logger,
+    AuthorizationGate? authorizationGate = null,
+    AuthorizationUnits? authorizationUnits = null)
+{
+    /// <summary><see cref="PipelineNames.EvaluateClaim"/>: rules, risk, tags, trace and audit rows; the verdict on the row.</summary>
+    public Task<ClaimStep> EvaluateClaimAsync(EvaluateClaimInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return evaluator.EvaluateAsync(TenantId.Parse(input.Tenant), ClaimId.Parse(input.Claim), input.At, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="PipelineNames.SubmitClaim"/>: one submit attempt. The attempt is the row's: the first one recorded
+    /// when the claim passed (or was released with override), or the retry the row is waiting for, started now at the
+    /// time it was due. Success or a failure that ends it (permanent, or the last attempt) is recorded and returned; a
+    /// transient failure with attempts left is recorded (retry pending) and thrown as a
+    /// <see cref="TransientSubmitException"/>, so Durable's retry policy calls this again after the same back-off.
+    /// </summary>
+    public async Task<ClaimStep> SubmitClaimAsync(SubmitClaimInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var tenant = TenantId.Parse(input.Tenant);
+        var claim = ClaimId.Parse(input.Claim);
+        var record = await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
+        if (record?.PipelineJson is null || record.Status != nameof(PipelineStatus.Submitting))
+        {
+            // Submitted by an earlier run of this activity, or not ours to submit.
+            return ClaimStep.From(record);
+        }
+
+        var state = PipelineJson.DeserializeState(record.PipelineJson);
+        var events = new List<PipelineEvent>(2);
+        var attempt = state.Attempts;
+        var at = input.At;
+        if (state.Retry is { } retry)
+        {
+            attempt = retry.Attempt;
+            at = retry.DueAt;
+            events.Add(new RetryDue(at, Actors.Pipeline, attempt));
+        }
+
+        LoadedDocument? loaded = null;
+        if (input.Override)
+        {
+            loaded = await ConsumeForOverrideAsync(tenant, record, at, cancellationToken).ConfigureAwait(false);
+        }
+
+        loaded ??= await documents.LoadAsync(record, cancellationToken).ConfigureAwait(false);
+        var outcome = loaded is null
+            ? new SubmitOutcome.Failed(SubmitFailureKind.Permanent, "document-missing")
+            : await submitter.SubmitAsync(tenant, claim, loaded.BundleJson, cancellationToken).ConfigureAwait(false);
+        events.Add(outcome switch
+        {
+            SubmitOutcome.Succeeded ok => new SubmitSucceeded(at, Actors.Submitter, attempt, ok.Reference),
+            SubmitOutcome.Failed failed => new SubmitFailed(at, Actors.Submitter, attempt, failed.Kind, failed.ReasonCode),
+            _ => throw new InvalidOperationException("Unknown submit outcome."),
+        });
+
+        var applied = await transitions.ApplyAsync(tenant, claim, events, new TransitionOptions(Known: record, ClearPending: true), cancellationToken).ConfigureAwait(false);
+        var step = ClaimStep.From(applied.Claim);
+        if (applied.Claim?.PipelineJson is { } json
+            && PipelineJson.DeserializeState(json) is { Status: PipelineStatus.Submitting, Retry: { } next })
+        {
+            LogRetrying(logger, tenant.Value, claim.Value, attempt, next.Attempt);
+            throw new TransientSubmitException($"Submit attempt {attempt} of claim {claim.Value} failed transiently; attempt {next.Attempt} is due at {next.DueAt:O}.");
+        }
+
+        return step;
+    }
+
+    /// <summary>
+    /// <see cref="PipelineNames.EscalateHold"/>: the hold of generation <see cref="EscalateHoldInput.HoldGeneration"/>
+    /// waited past its due time: one HoldEscalated alert and one ESCALATED audit row; the claim stays Held. A second
+    /// call, or one for an earlier hold, changes nothing. Returns where the claim stands (not Held when a release or
+    /// cancel moved it and its event has not arrived).
+    /// </summary>
+    public async Task<ClaimStep> EscalateHoldAsync(EscalateHoldInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var applied = await transitions.ApplyAsync(
+            TenantId.Parse(input.Tenant),
+            ClaimId.Parse(input.Claim),
+            [new HoldEscalationDue(input.At, Actors.Pipeline, input.HoldGeneration)],
+            new TransitionOptions(),
+            cancellationToken).ConfigureAwait(false);
+        return ClaimStep.From(applied.Claim);
+    }
+
+    /// <summary>
+    /// <see cref="PipelineNames.FailClaim"/>: the submit activity kept failing with errors that were not submit results
+    /// (storage unavailable) until the retry policy ran out. The attempt in progress is recorded as failed for good:
+    /// Failed, one SubmissionFailed alert.
+    /// </summary>
+    public async Task<ClaimStep> FailClaimAsync(FailClaimInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var tenant = TenantId.Parse(input.Tenant);
+        var claim = ClaimId.Parse(input.Claim);
+        var record = await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
+        if (record?.PipelineJson is null || record.Status != nameof(PipelineStatus.Submitting))
+        {
+            return ClaimStep.From(record);
+        }
+
+        var state = PipelineJson.DeserializeState(record.PipelineJson);
+        var events = new List<PipelineEvent>(2);
+        var attempt = state.Attempts;
+        if (state.Retry is { } retry)
+        {
+            // Durable did start the retry; it failed before it could record anything.
+            attempt = retry.Attempt;
+            events.Add(new RetryDue(retry.DueAt, Actors.Pipeline, attempt));
+        }
+
+        events.Add(new SubmitFailed(input.At, Actors.Pipeline, attempt, SubmitFailureKind.Permanent, input.ReasonCode));
+        var applied = await transitions.ApplyAsync(tenant, claim, events, new TransitionOptions(Known: record, ClearPending: true), cancellationToken).ConfigureAwait(false);
+        return ClaimStep.From(applied.Claim);
+    }
+
+    /// <summary>
+    /// <see cref="PipelineNames.CancelClaim"/>: for a Cancelled claim, gives back the units it consumed (idempotent per
+    /// claim) and clears the pending action. Any other status is returned as it is (a stale cancel signal).
+    /// </summary>
+    public async Task<ClaimStep> CancelClaimAsync(CancelClaimInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var tenant = TenantId.Parse(input.Tenant);
+        var claim = ClaimId.Parse(input.Claim);
+        for (var attempt = 0; ; attempt++)
+        {
+            var record = await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
+            if (record?.Status != nameof(PipelineStatus.Cancelled))
+            {
+                return ClaimStep.From(record);
+            }
+
+            if (authorizationUnits is not null)
+            {
+                // A cancelled claim consumes nothing (docs/AUTHORIZATIONS.md).
+                await authorizationUnits.ReleaseAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (record.PendingActionJson is null || await transitions.TryClearPendingAsync(record, cancellationToken).ConfigureAwait(false) is not null || attempt >= 10)
+            {
+                return ClaimStep.From(record);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An override release consumes the claim's units before it is submitted (docs/AUTHORIZATIONS.md). When the
+    /// authorization has too few left, nothing is consumed and an alert asks for the authorization to be reconciled:
+    /// the admin chose to submit, so the claim is not held again. Returns the document read for it (the one submitted).
+    /// </summary>
+    private async Task<LoadedDocument?> ConsumeForOverrideAsync(TenantId tenant, ClaimRecord record, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (authorizationGate is null)
+        {
+            return null;
+        }
+
+        if (await documents.LoadAsync(record, cancellationToken).ConfigureAwait(false) is not { } loaded)
+        {
+            // The submit reports the missing document as a permanent failure.
+            return null;
+        }
+
+        var facts = loaded.Document.ToFacts(record.SubmittedVia);
+        var reservation = await authorizationGate.ConsumeAsync(tenant, record.Id, facts, cancellationToken).ConfigureAwait(false);
+        if (reservation == UnitReservation.Exhausted)
+        {
+            // One per claim: a claim is released with override at most once (it cannot be held again after).
+            await alerts.RaiseAsync(
+                new Alert(
+                    tenant,
+                    $"{record.Id.Value}-override-units",
+                    nameof(PipelineAlertKind.OverrideBeyondAuthorizationUnits),
+                    $"Claim {record.Id.Value} was released with override and submitted, but its units exceed what its authorization has left; nothing was consumed. Reconcile the authorization with the payer.",
+                    at,
+                    record.Id),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        return loaded;
+    }
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} submit attempt {Attempt} failed transiently; attempt {Next} follows")]
+    private static partial void LogRetrying(ILogger logger, string tenant, string claimId, int attempt, int next);
+}

@@ -1,0 +1,181 @@
+using Claims.Core.Pipeline;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace Claims.Application.Processing;
+
+/// <summary>
+/// One claim's way through the pipeline, as a Durable Task orchestration (instance id
+/// <see cref="PipelineNames.InstanceId"/>): evaluate; a clean claim is submitted through an activity with the submit
+/// retry policy; a held claim waits for a release or a cancel, raced with its escalation timer (escalated once, then it
+/// keeps waiting); a reevaluate release evaluates again, an override release submits without the rules; a cancel ends
+/// it; a claim that failed for good waits for a cancel. Every step reads the claim row, so the orchestration follows the
+/// row (the read model) and never the other way round: a signal that does not match the current hold is ignored.
+/// Deterministic and replay-safe: time only from <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>, no I/O,
+/// logging through the replay-safe logger. Its input and outputs hold ids, statuses and times only.
+/// </summary>
+public static partial class ClaimPipelineOrchestrator
+{
+    /// <summary>Retries of the activities other than submit, against storage outages (they are idempotent).</summary>
+    public static readonly RetryPolicy StepRetry = new(maxNumberOfAttempts: 8, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(5));
+
+    public static async Task<ClaimPipelineOutput> RunAsync(TaskOrchestrationContext context, ClaimPipelineInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        var logger = context.CreateReplaySafeLogger(typeof(ClaimPipelineOrchestrator));
+        var steps = TaskOptions.FromRetryPolicy(StepRetry);
+
+        // The first step reads the row like every other: a claim the sweep started again after the orchestration died
+        // picks up where its row says it is (the evaluation leaves a claim that is past Evaluating alone).
+        var step = await context.CallActivityAsync<ClaimStep>(PipelineNames.EvaluateClaim, new EvaluateClaimInput(input.Tenant, input.Claim, Now(context)), steps);
+        var fromHold = false;
+        while (true)
+        {
+            LogStep(logger, input.Tenant, input.Claim, step.Status);
+            switch (step.Status)
+            {
+                case nameof(PipelineStatus.Received) or nameof(PipelineStatus.Evaluating):
+                    if (!fromHold)
+                    {
+                        // The evaluation could not record a verdict (a bug or a refused verdict): stop rather than loop.
+                        throw new InvalidOperationException($"Claim {input.Claim} is still {step.Status} after its evaluation.");
+                    }
+
+                    fromHold = false;
+                    step = await context.CallActivityAsync<ClaimStep>(PipelineNames.EvaluateClaim, new EvaluateClaimInput(input.Tenant, input.Claim, Now(context)), steps);
+                    break;
+
+                case nameof(PipelineStatus.Submitting):
+                    // Only an override release moves a held claim to Submitting: its units are consumed first.
+                    step = await SubmitAsync(context, input, overrideRelease: fromHold, logger);
+                    fromHold = false;
+                    break;
+
+                case nameof(PipelineStatus.Held):
+                    step = await HoldAsync(context, input, step, steps);
+                    fromHold = true;
+                    break;
+
+                case nameof(PipelineStatus.Failed):
+                    // A claim that failed for good can still be cancelled (today's rule); nothing else moves it.
+                    var signal = await context.WaitForExternalEvent<CancelSignal>(PipelineNames.CancelEvent);
+                    LogSignal(logger, input.Tenant, input.Claim, PipelineNames.CancelEvent, signal.HoldGeneration);
+                    step = await context.CallActivityAsync<ClaimStep>(PipelineNames.CancelClaim, new CancelClaimInput(input.Tenant, input.Claim, Now(context)), steps);
+                    fromHold = false;
+                    break;
+
+                case nameof(PipelineStatus.Cancelled):
+                    step = await context.CallActivityAsync<ClaimStep>(PipelineNames.CancelClaim, new CancelClaimInput(input.Tenant, input.Claim, Now(context)), steps);
+                    return new ClaimPipelineOutput(step.Status);
+
+                default:
+                    // Submitted, or a claim that does not exist.
+                    return new ClaimPipelineOutput(step.Status);
+            }
+        }
+    }
+
+    /// <summary>The submit activity with the retry policy of the input; when that runs out on errors, the claim fails.</summary>
+    private static async Task<ClaimStep> SubmitAsync(TaskOrchestrationContext context, ClaimPipelineInput input, bool overrideRelease, ILogger logger)
+    {
+        var retry = input.Retry;
+        var policy = new RetryPolicy(retry.MaxAttempts, retry.FirstRetryInterval, retry.BackoffCoefficient, retry.MaxRetryInterval);
+        try
+        {
+            return await context.CallActivityAsync<ClaimStep>(
+                PipelineNames.SubmitClaim,
+                new SubmitClaimInput(input.Tenant, input.Claim, overrideRelease, Now(context)),
+                TaskOptions.FromRetryPolicy(policy));
+        }
+        catch (TaskFailedException ex)
+        {
+            LogSubmitGaveUp(logger, input.Tenant, input.Claim, ex.FailureDetails.ErrorType);
+            return await context.CallActivityAsync<ClaimStep>(
+                PipelineNames.FailClaim,
+                new FailClaimInput(input.Tenant, input.Claim, "submit-retries-exhausted", Now(context)),
+                TaskOptions.FromRetryPolicy(StepRetry));
+        }
+    }
+
+    /// <summary>
+    /// Waits for the release or cancel of this hold, raced with its escalation timer. The timer escalates once (the
+    /// activity writes one alert and one ESCALATED audit row) and the wait goes on without a timer. A signal for another
+    /// hold generation (a duplicate or late one) is ignored. Returns the step the claim moved to.
+    /// </summary>
+    private static async Task<ClaimStep> HoldAsync(TaskOrchestrationContext context, ClaimPipelineInput input, ClaimStep held, TaskOptions steps)
+    {
+        var logger = context.CreateReplaySafeLogger(typeof(ClaimPipelineOrchestrator));
+        using var stop = new CancellationTokenSource();
+        var release = context.WaitForExternalEvent<ReleaseSignal>(PipelineNames.ReleaseEvent, stop.Token);
+        var cancel = context.WaitForExternalEvent<CancelSignal>(PipelineNames.CancelEvent, stop.Token);
+        Task? timer = !held.Escalated && held.EscalationDueAt is { } due ? context.CreateTimer(due.UtcDateTime, stop.Token) : null;
+        try
+        {
+            while (true)
+            {
+                var winner = timer is null ? await Task.WhenAny(release, cancel) : await Task.WhenAny(release, cancel, timer);
+                if (winner == timer)
+                {
+                    timer = null;
+                    var after = await context.CallActivityAsync<ClaimStep>(
+                        PipelineNames.EscalateHold, new EscalateHoldInput(input.Tenant, input.Claim, held.HoldGeneration, Now(context)), steps);
+                    if (!after.Is(PipelineStatus.Held) || after.HoldGeneration != held.HoldGeneration)
+                    {
+                        // A release or cancel moved the row and its signal did not come (yet): follow the row.
+                        return after;
+                    }
+
+                    if (!after.Escalated && after.EscalationDueAt is { } later)
+                    {
+                        // Fired before the row's due time (it cannot, but the row decides): wait for the rest.
+                        timer = context.CreateTimer(later.UtcDateTime, stop.Token);
+                    }
+
+                    continue;
+                }
+
+                if (winner == release)
+                {
+                    var signal = await release;
+                    LogSignal(logger, input.Tenant, input.Claim, PipelineNames.ReleaseEvent, signal.HoldGeneration);
+                    if (signal.HoldGeneration == held.HoldGeneration)
+                    {
+                        return new ClaimStep(signal.Mode == ReleaseMode.Override ? nameof(PipelineStatus.Submitting) : nameof(PipelineStatus.Evaluating));
+                    }
+
+                    release = context.WaitForExternalEvent<ReleaseSignal>(PipelineNames.ReleaseEvent, stop.Token);
+                    continue;
+                }
+
+                var cancelled = await cancel;
+                LogSignal(logger, input.Tenant, input.Claim, PipelineNames.CancelEvent, cancelled.HoldGeneration);
+                if (cancelled.HoldGeneration == held.HoldGeneration)
+                {
+                    return new ClaimStep(nameof(PipelineStatus.Cancelled));
+                }
+
+                cancel = context.WaitForExternalEvent<CancelSignal>(PipelineNames.CancelEvent, stop.Token);
+            }
+        }
+        finally
+        {
+            // The waits and the timer that lost the race must not outlive this hold (synchronously: an orchestrator
+            // must not hand work to other threads).
+#pragma warning disable CA1849 // CancelAsync would run the callbacks on the thread pool.
+            stop.Cancel();
+#pragma warning restore CA1849
+        }
+    }
+
+    private static DateTimeOffset Now(TaskOrchestrationContext context) => new(context.CurrentUtcDateTime, TimeSpan.Zero);
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} pipeline step {Status}")]
+    private static partial void LogStep(ILogger logger, string tenant, string claimId, string status);
+
+    [LoggerMessage(EventId = 4302, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} got {Event} for hold {HoldGeneration}")]
+    private static partial void LogSignal(ILogger logger, string tenant, string claimId, string @event, int holdGeneration);
+
+    [LoggerMessage(EventId = 4303, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} submit gave up after its retries ({ErrorType})")]
+    private static partial void LogSubmitGaveUp(ILogger logger, string tenant, string claimId, string errorType);
+}
