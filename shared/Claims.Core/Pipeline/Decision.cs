@@ -3,14 +3,11 @@ using Claims.Core.Fhir;
 
 namespace Claims.Core.Pipeline;
 
-/// <summary>What the runner must do with a <see cref="Decision"/>.</summary>
+/// <summary>What the writer of the claim row does with a <see cref="Decision"/>.</summary>
 public enum DecisionKind
 {
-    /// <summary>Save <see cref="Decision.State"/> with If-Match, then perform <see cref="Decision.Commands"/>.</summary>
+    /// <summary>Save <see cref="Decision.State"/> with If-Match and perform <see cref="Decision.Commands"/> (its audit rows and alerts).</summary>
     Transition,
-
-    /// <summary>The event came early (an escalation timer capped at 7 days): state unchanged, perform the commands (re-arm).</summary>
-    Deferred,
 
     /// <summary>Already handled or stale (redelivery, old timer, result after the claim moved on): save nothing, do nothing.</summary>
     Duplicate,
@@ -44,9 +41,6 @@ public sealed record Decision(
     public static Decision Transition(PipelineState state, ImmutableArray<PipelineCommand> commands) =>
         new(DecisionKind.Transition, state, commands);
 
-    public static Decision Deferred(PipelineState state, ImmutableArray<PipelineCommand> commands, string reason) =>
-        new(DecisionKind.Deferred, state, commands, reason);
-
     public static Decision Duplicate(PipelineState state, string reason) =>
         new(DecisionKind.Duplicate, state, [], reason);
 
@@ -55,8 +49,8 @@ public sealed record Decision(
 
     /// <summary>
     /// The idempotency key of the command at <paramref name="index"/>: <c>{claim}-{version:D10}-{index:D2}</c>.
-    /// Unique per claim and transition, the same when the runner replays its outbox. Only transitions have keys:
-    /// a deferral only re-arms a timer, and a second timer message is harmless.
+    /// Unique per claim and transition, the same when an activity runs again and decides the same transition. Only
+    /// transitions have keys.
     /// </summary>
     public string CommandKey(int index)
     {

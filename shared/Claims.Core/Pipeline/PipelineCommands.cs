@@ -1,66 +1,19 @@
-using System.Text.Json.Serialization;
-
 namespace Claims.Core.Pipeline;
 
 /// <summary>
-/// An effect the runner performs after it has saved the new state. Every command must be safe to perform twice
-/// (the runner replays its outbox after a crash): see docs/PIPELINE.md for the idempotency key of each.
+/// An effect of a transition that the activity applying it writes: an audit row or an alert. The scheduling of the
+/// pipeline (evaluate, submit, retries, escalation timers) and the authorization units are the orchestration's and its
+/// activities' business, not the decision's. Each must be safe to write twice (an activity runs at least once): it is
+/// written under its <see cref="Key"/>.
 /// </summary>
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "$command")]
-[JsonDerivedType(typeof(EvaluateRules), "EvaluateRules")]
-[JsonDerivedType(typeof(Submit), "Submit")]
-[JsonDerivedType(typeof(ScheduleRetry), "ScheduleRetry")]
-[JsonDerivedType(typeof(ScheduleEscalation), "ScheduleEscalation")]
-[JsonDerivedType(typeof(RaiseAlert), "RaiseAlert")]
-[JsonDerivedType(typeof(WriteAudit), "WriteAudit")]
-[JsonDerivedType(typeof(ReleaseUnits), "ReleaseUnits")]
-[JsonDerivedType(typeof(ConsumeUnits), "ConsumeUnits")]
 public abstract record PipelineCommand
 {
     /// <summary>
-    /// The command's idempotency key once the runner has put it in an outbox (<see cref="Decision.CommandKey(PipelineState, int)"/>
-    /// of the transition that produced it). The decider never sets it; an outbox may carry commands of an earlier
-    /// transition (audit rows performed together with the next one's), so each stored command names its own key.
-    /// Stored outboxes without keys (written before keys were stored) take the key of their position.
+    /// The effect's idempotency key: <see cref="Decision.CommandKey(PipelineState, int)"/> of the transition that produced
+    /// it, set by the writer (the decider never sets it).
     /// </summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Key { get; init; }
 }
-
-/// <summary>
-/// Enqueue the claim to the rules engine (<c>claims-intake</c>) after a reevaluate release. The message carries
-/// <paramref name="Round"/> and the engine echoes it in <see cref="RulesEvaluated.Round"/>.
-/// </summary>
-public sealed record EvaluateRules(int Round) : PipelineCommand;
-
-/// <summary>
-/// Call the submitter for attempt <paramref name="Attempt"/> and feed its result back as
-/// <see cref="SubmitSucceeded"/> or <see cref="SubmitFailed"/> with the same attempt number.
-/// </summary>
-public sealed record Submit(int Attempt) : PipelineCommand;
-
-/// <summary>Enqueue <see cref="RetryDue"/>(<paramref name="Attempt"/>) to <c>claims-pipeline</c> with visibility delay <paramref name="Delay"/>.</summary>
-public sealed record ScheduleRetry(int Attempt, TimeSpan Delay, DateTimeOffset DueAt) : PipelineCommand;
-
-/// <summary>
-/// Enqueue <see cref="HoldEscalationDue"/>(<paramref name="HoldGeneration"/>) to <c>claims-pipeline</c>, visible at
-/// <paramref name="DueAt"/> or after the longest delay a queue allows (7 days), whichever comes first.
-/// </summary>
-public sealed record ScheduleEscalation(DateTimeOffset DueAt, int HoldGeneration) : PipelineCommand;
-
-/// <summary>
-/// Give back the authorization units the claim consumed, if any (a cancelled claim consumes nothing;
-/// docs/AUTHORIZATIONS.md). Idempotent per claim: the consumption row records what was taken, and giving back removes it.
-/// </summary>
-public sealed record ReleaseUnits : PipelineCommand;
-
-/// <summary>
-/// Consume the claim's units from its matching authorization before an override release submits it (a PASS has
-/// consumed already, in the rules engine). Idempotent per claim. Units the authorization no longer has are not
-/// consumed (unitsUsed never exceeds unitsAuthorized): the admin chose to submit anyway, so the runner raises an alert
-/// to reconcile the authorization instead of holding the claim again.
-/// </summary>
-public sealed record ConsumeUnits : PipelineCommand;
 
 /// <summary>What an alert is about.</summary>
 public enum PipelineAlertKind
@@ -101,7 +54,7 @@ public sealed record WriteAudit(
     DateTimeOffset At,
     string Actor,
     string? Note = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RuleId = null) : PipelineCommand;
+    string? RuleId = null) : PipelineCommand;
 
 /// <summary>The <see cref="WriteAudit.Action"/> values the pipeline writes.</summary>
 public static class PipelineAuditActions

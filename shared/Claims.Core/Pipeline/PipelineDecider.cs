@@ -7,7 +7,7 @@ namespace Claims.Core.Pipeline;
 /// <summary>
 /// The hold/submit pipeline as a pure function: <c>Decide(state, event) -> decision</c>. No clock, no GUIDs, no I/O:
 /// the event carries its time and actor, the policy carries the numbers, and the same input always gives the same
-/// decision, so the runner can replay an event after a crash or a lost ETag race and get the same answer.
+/// decision, so an activity run again after a crash, or after a lost ETag race, gets the same answer.
 /// The whole table (every status × every event) is in docs/PIPELINE.md.
 /// </summary>
 public static partial class PipelineDecider
@@ -60,16 +60,14 @@ public static partial class PipelineDecider
             null,
             s.Audit(PipelineAuditActions.EvaluationStarted, PipelineAuditResult.Success, "status Evaluating")),
 
-        // A reevaluate release puts the claim in Evaluating before the rules engine picks it up; the engine
-        // proceeds whenever the resulting status is Evaluating, so this is also how a crashed evaluation resumes.
+        // A reevaluate release puts the claim in Evaluating before the evaluation activity runs.
         PipelineStatus.Evaluating => Decision.Duplicate(s.State, "The claim is already Evaluating."),
         _ => Stale(s),
     };
 
     private static Decision OnRulesEvaluated(Step s, RulesEvaluated e)
     {
-        // Received is accepted too: the rules engine may have crashed between EvaluationStarted's save and its
-        // queue message, and the verdict is what matters.
+        // Received is accepted too (the evaluation records EvaluationStarted and the verdict in one save).
         if (s.State.Status is not (PipelineStatus.Received or PipelineStatus.Evaluating))
         {
             return Stale(s);
@@ -93,7 +91,6 @@ public static partial class PipelineDecider
                 s.State with { Status = PipelineStatus.Submitting, RuleSetVersion = e.RuleSetVersion, Attempts = 1, Retry = null },
                 PipelineCauses.RulesPassed,
                 Invariant($"ruleset {e.RuleSetVersion}"),
-                new Submit(1),
                 s.Audit(PipelineAuditActions.Pass, PipelineAuditResult.Success, Invariant($"ruleset {e.RuleSetVersion}; submit attempt 1")));
         }
 
@@ -109,7 +106,6 @@ public static partial class PipelineDecider
             s.State with { Status = PipelineStatus.Held, RuleSetVersion = e.RuleSetVersion, Hold = hold, HoldGenerations = generation },
             PipelineCauses.RulesHeld,
             Invariant($"rule {e.HeldByRuleId}; ruleset {e.RuleSetVersion}; hold {generation}"),
-            new ScheduleEscalation(due, generation),
             s.Audit(
                 PipelineAuditActions.Hold,
                 PipelineAuditResult.Success,
@@ -132,8 +128,6 @@ public static partial class PipelineDecider
                 s.State with { Status = PipelineStatus.Submitting, Hold = null, Attempts = 1, Retry = null },
                 PipelineCauses.ReleasedOverride,
                 Invariant($"hold {hold.Generation} by rule {hold.RuleId}"),
-                new ConsumeUnits(),
-                new Submit(1),
                 s.Audit(
                     PipelineAuditActions.ReleaseOverride,
                     PipelineAuditResult.Success,
@@ -146,7 +140,6 @@ public static partial class PipelineDecider
             s.State with { Status = PipelineStatus.Evaluating, Hold = null, EvaluationRound = round },
             PipelineCauses.ReleasedReevaluate,
             Invariant($"hold {hold.Generation} by rule {hold.RuleId}; evaluation round {round}"),
-            new EvaluateRules(round),
             s.Audit(
                 PipelineAuditActions.ReleaseReevaluate,
                 PipelineAuditResult.Success,
@@ -160,8 +153,7 @@ public static partial class PipelineDecider
             s.State with { Status = PipelineStatus.Cancelled, Hold = null, Retry = null },
             PipelineCauses.Cancelled,
             Invariant($"from {s.State.Status}"),
-            s.Audit(PipelineAuditActions.Cancel, PipelineAuditResult.Success, Invariant($"cancelled from {s.State.Status}"), e.Note),
-            new ReleaseUnits()),
+            s.Audit(PipelineAuditActions.Cancel, PipelineAuditResult.Success, Invariant($"cancelled from {s.State.Status}"), e.Note)),
         PipelineStatus.Cancelled => Decision.Duplicate(s.State, "The claim is already Cancelled."),
         PipelineStatus.Submitting => Decision.Refused(
             s.State,
@@ -191,11 +183,10 @@ public static partial class PipelineDecider
 
         if (e.At < hold.EscalationDueAt)
         {
-            // A delayed queue message waits at most 7 days: the timer fires early and is armed again for the rest.
-            return Decision.Deferred(
+            // Durable timers do not fire early; should one, the orchestration waits for the rest (the row decides).
+            return Decision.Duplicate(
                 s.State,
-                [new ScheduleEscalation(hold.EscalationDueAt, hold.Generation)],
-                Invariant($"Escalation of hold {hold.Generation} is due at {hold.EscalationDueAt:O}; timer re-armed."));
+                Invariant($"Escalation of hold {hold.Generation} is due at {hold.EscalationDueAt:O}, not yet."));
         }
 
         return s.Transition(
@@ -307,7 +298,6 @@ public static partial class PipelineDecider
             state with { Retry = new PendingRetry(next, due), FailureReason = failure },
             PipelineCauses.SubmitFailedRetrying,
             Invariant($"attempt {e.Attempt}; {failure}; retry {next} at {due:O}"),
-            new ScheduleRetry(next, delay, due),
             s.Audit(
                 PipelineAuditActions.Submit,
                 PipelineAuditResult.Failed,
@@ -325,8 +315,7 @@ public static partial class PipelineDecider
                 return Decision.Refused(state, RefusalCode.InvalidEvent, Invariant($"The claim is {state.Status}; no retry is scheduled."));
         }
 
-        // An early timer (clock skew between instances) is honoured: retry delays never exceed the 7-day queue limit,
-        // so unlike escalation there is no re-arming to do.
+        // The submit activity records the retry Durable started, at the time it was due.
         if (state.Retry is { } retry && e.Attempt == retry.Attempt)
         {
             var max = s.Policy.MaxSubmitAttempts;
@@ -334,7 +323,6 @@ public static partial class PipelineDecider
                 state with { Attempts = e.Attempt, Retry = null },
                 PipelineCauses.RetryStarted,
                 Invariant($"attempt {e.Attempt}"),
-                new Submit(e.Attempt),
                 s.Audit(PipelineAuditActions.SubmitRetry, PipelineAuditResult.Success, Invariant($"attempt {e.Attempt} of {max}")));
         }
 

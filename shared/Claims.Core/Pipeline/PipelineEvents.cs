@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Claims.Core.Pipeline;
 
 /// <summary>
@@ -8,15 +6,6 @@ namespace Claims.Core.Pipeline;
 /// <paramref name="Actor"/> is an id, never a name or other PHI: <c>system:rules-engine</c>, <c>system:pipeline</c>,
 /// <c>system:submitter</c>, or the admin's key id.
 /// </summary>
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "$event")]
-[JsonDerivedType(typeof(EvaluationStarted), "EvaluationStarted")]
-[JsonDerivedType(typeof(RulesEvaluated), "RulesEvaluated")]
-[JsonDerivedType(typeof(Released), "Released")]
-[JsonDerivedType(typeof(Cancelled), "Cancelled")]
-[JsonDerivedType(typeof(HoldEscalationDue), "HoldEscalationDue")]
-[JsonDerivedType(typeof(SubmitSucceeded), "SubmitSucceeded")]
-[JsonDerivedType(typeof(SubmitFailed), "SubmitFailed")]
-[JsonDerivedType(typeof(RetryDue), "RetryDue")]
 public abstract record PipelineEvent(DateTimeOffset At, string Actor);
 
 /// <summary>The rules engine picked the claim up from <c>claims-intake</c>.</summary>
@@ -25,8 +14,8 @@ public sealed record EvaluationStarted(DateTimeOffset At, string Actor) : Pipeli
 /// <summary>
 /// The rules engine finished. For <see cref="RulesOutcome.Hold"/>, <paramref name="HeldByRuleId"/> is required and
 /// <paramref name="HoldReason"/> is the rule's (tenant-authored) reason. <paramref name="Round"/> echoes
-/// <see cref="EvaluateRules.Round"/> (1 for the evaluation intake queued), so a verdict redelivered after a reevaluate
-/// release is recognised as stale.
+/// the state's <see cref="PipelineState.EvaluationRound"/> the evaluation started from (1 for intake's, one more per
+/// reevaluate release), so a verdict of an earlier round is recognised as stale.
 /// </summary>
 public sealed record RulesEvaluated(
     DateTimeOffset At,
@@ -45,9 +34,8 @@ public sealed record Released(DateTimeOffset At, string Actor, ReleaseMode Mode,
 public sealed record Cancelled(DateTimeOffset At, string Actor, string? Note = null) : PipelineEvent(At, Actor);
 
 /// <summary>
-/// The escalation timer armed by <see cref="ScheduleEscalation"/> fired. <paramref name="HoldGeneration"/> is the
-/// hold it was armed for: a timer left over from an earlier hold is ignored. It may fire before the due time (a
-/// delayed queue message is limited to 7 days); the decision then re-arms it.
+/// The orchestration's escalation timer fired. <paramref name="HoldGeneration"/> is the hold it was armed for: a timer
+/// left over from an earlier hold is ignored, and so is one before the due time.
 /// </summary>
 public sealed record HoldEscalationDue(DateTimeOffset At, string Actor, int HoldGeneration) : PipelineEvent(At, Actor);
 
@@ -62,5 +50,5 @@ public sealed record SubmitSucceeded(DateTimeOffset At, string Actor, int Attemp
 public sealed record SubmitFailed(DateTimeOffset At, string Actor, int Attempt, SubmitFailureKind Kind, string ReasonCode)
     : PipelineEvent(At, Actor);
 
-/// <summary>The retry timer armed by <see cref="ScheduleRetry"/> for attempt <paramref name="Attempt"/> fired.</summary>
+/// <summary>Durable's retry policy started attempt <paramref name="Attempt"/> (recorded by the submit activity at the time it was due).</summary>
 public sealed record RetryDue(DateTimeOffset At, string Actor, int Attempt) : PipelineEvent(At, Actor);

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Claims.Core.Claims;
@@ -6,10 +5,10 @@ using Claims.Core.Claims;
 namespace Claims.Core.Pipeline;
 
 /// <summary>
-/// JSON for what the runner stores and sends: the state (a table string property, kept well under 64 KiB by
-/// <see cref="PipelinePolicy.MaxHistoryEntries"/>), the outbox of commands, and events on <c>claims-pipeline</c>.
-/// Enums are written as names, times as ISO 8601 with offset, events and commands with a <c>$event</c> /
-/// <c>$command</c> discriminator. Fields added later must be optional so stored states keep reading.
+/// JSON of the pipeline state the claim row stores (a table string property, kept well under 64 KiB by
+/// <see cref="PipelinePolicy.MaxHistoryEntries"/>).
+/// Enums are written as names, times as ISO 8601 with offset. Fields added later must be optional so stored states keep
+/// reading.
 /// </summary>
 public static class PipelineJson
 {
@@ -31,42 +30,6 @@ public static class PipelineJson
         }
 
         return state;
-    }
-
-    public static string Serialize(PipelineEvent @event)
-    {
-        ArgumentNullException.ThrowIfNull(@event);
-        return JsonSerializer.Serialize(@event, PipelineJsonContext.Default.PipelineEvent);
-    }
-
-    /// <summary>Reads a queue message; null when it is not a pipeline event (the runner sends those to poison).</summary>
-    public static PipelineEvent? TryDeserializeEvent(string json)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        try
-        {
-            return JsonSerializer.Deserialize(json, PipelineJsonContext.Default.PipelineEvent);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-        catch (NotSupportedException)
-        {
-            // System.Text.Json raises this for a missing or unknown $event discriminator.
-            return null;
-        }
-    }
-
-    public static string Serialize(ImmutableArray<PipelineCommand> commands) =>
-        JsonSerializer.Serialize(commands, PipelineJsonContext.Default.ImmutableArrayPipelineCommand);
-
-    /// <summary>Reads a stored outbox. Throws <see cref="JsonException"/> when it is not one.</summary>
-    public static ImmutableArray<PipelineCommand> DeserializeCommands(string json)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        var commands = JsonSerializer.Deserialize(json, PipelineJsonContext.Default.ImmutableArrayPipelineCommand);
-        return commands.IsDefault ? throw new JsonException("The stored outbox is null.") : commands;
     }
 }
 
@@ -90,6 +53,4 @@ public sealed class ClaimIdJsonConverter : JsonConverter<ClaimId>
     AllowOutOfOrderMetadataProperties = true,
     Converters = [typeof(ClaimIdJsonConverter)])]
 [JsonSerializable(typeof(PipelineState))]
-[JsonSerializable(typeof(PipelineEvent))]
-[JsonSerializable(typeof(ImmutableArray<PipelineCommand>))]
 internal sealed partial class PipelineJsonContext : JsonSerializerContext;

@@ -4,7 +4,7 @@ using Claims.Core.Claims;
 namespace Claims.Core.Pipeline;
 
 /// <summary>
-/// The checkpoint of one claim's pipeline: what the runner stores (as JSON, see <see cref="PipelineJson"/>) and
+/// Where one claim is in the pipeline: the read model the claim row stores (as JSON, see <see cref="PipelineJson"/>) and
 /// hands to <see cref="PipelineDecider.Decide(PipelineState, PipelineEvent, PipelinePolicy)"/>. Holds no PHI except
 /// the tenant-authored hold reason.
 /// </summary>
@@ -20,10 +20,10 @@ public sealed record PipelineState
     /// <summary>Time of the last transition (the event's time, not a clock read).</summary>
     public DateTimeOffset UpdatedAt { get; init; }
 
-    /// <summary>Submit attempts started so far (the last <see cref="Submit.Attempt"/> issued).</summary>
+    /// <summary>Submit attempts started so far (the attempt of the last submit started).</summary>
     public int Attempts { get; init; }
 
-    /// <summary>The attempt a <see cref="ScheduleRetry"/> is waiting for, while Submitting between attempts.</summary>
+    /// <summary>The attempt Durable's retry policy will start next, while Submitting between attempts.</summary>
     public PendingRetry? Retry { get; init; }
 
     /// <summary>The current hold, while Held.</summary>
@@ -50,7 +50,7 @@ public sealed record PipelineState
     /// <summary>How many of the oldest history entries were dropped to stay within the table property limit.</summary>
     public int HistoryDropped { get; init; }
 
-    /// <summary>The state of a claim that was just stored and queued for the rules engine.</summary>
+    /// <summary>The state of a claim that was just stored (its orchestration evaluates it next).</summary>
     public static PipelineState Start(ClaimId claim, DateTimeOffset receivedAt, string actor)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(claim.Value, nameof(claim));

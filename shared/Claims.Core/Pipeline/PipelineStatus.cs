@@ -3,7 +3,7 @@ namespace Claims.Core.Pipeline;
 /// <summary>Where a claim is in the hold/submit pipeline (the status shown by GET /claims/{id}).</summary>
 public enum PipelineStatus
 {
-    /// <summary>Stored and queued for the rules engine.</summary>
+    /// <summary>Stored; its orchestration evaluates it next.</summary>
     Received,
 
     /// <summary>The rules engine has picked it up (or a reevaluate release sent it back).</summary>

@@ -24,25 +24,6 @@ public sealed class PipelineDeciderTests
     }
 
     [Fact]
-    public void RetryDelay_WithJitter_ShortensByAtMostTheFractionAndRepeatsPerClaim()
-    {
-        var policy = PipelinePolicy.Default with { RetryJitter = 0.5 };
-        var other = ClaimId.From(Guid.Parse("6b29fc40-ca47-1067-b31d-00dd010662da"));
-
-        var delays = Enumerable.Range(1, 6).Select(n => policy.RetryDelay(Claim, n)).ToList();
-        var again = Enumerable.Range(1, 6).Select(n => policy.RetryDelay(Claim, n)).ToList();
-        var otherDelays = Enumerable.Range(1, 6).Select(n => policy.RetryDelay(other, n)).ToList();
-
-        Assert.Equal(delays, again);
-        Assert.NotEqual(delays, otherDelays);
-        for (var n = 1; n <= 6; n++)
-        {
-            var exact = PipelinePolicy.Default.RetryDelay(Claim, n);
-            Assert.InRange(delays[n - 1], exact / 2, exact);
-        }
-    }
-
-    [Fact]
     public void Decide_TransientFailuresUpToMaxAttempts_BacksOffThenFailsWithOneAlert()
     {
         var state = State("SubmittingInFlight");
@@ -52,13 +33,15 @@ public sealed class PipelineDeciderTests
         for (var attempt = 1; attempt < 5; attempt++)
         {
             var failed = PipelineDecider.Decide(state, new SubmitFailed(at, Submitter, attempt, SubmitFailureKind.Transient, "http-503"));
-            var retry = Assert.IsType<ScheduleRetry>(failed.Commands[0]);
-            Assert.Equal((attempt + 1, at + retry.Delay), (retry.Attempt, retry.DueAt));
-            delays.Add(retry.Delay);
+            var retry = failed.State.Retry!;
+            Assert.Equal(attempt + 1, retry.Attempt);
+            delays.Add(retry.DueAt - at);
+            Assert.Equal(PipelineAuditResult.Failed, Assert.Single(failed.Commands.OfType<WriteAudit>()).Result);
 
             at = retry.DueAt;
             var due = PipelineDecider.Decide(failed.State, new RetryDue(at, PipelineTimer, attempt + 1));
-            Assert.Equal(new Submit(attempt + 1), due.Commands[0]);
+            Assert.Equal((attempt + 1, null), (due.State.Attempts, due.State.Retry));
+            Assert.Equal(PipelineAuditActions.SubmitRetry, Assert.Single(due.Commands.OfType<WriteAudit>()).Action);
             state = due.State;
         }
 
@@ -94,7 +77,7 @@ public sealed class PipelineDeciderTests
 
         Assert.Equal(PipelineStatus.Failed, decision.State.Status);
         Assert.Equal("Permanent:payer-rejected", decision.State.FailureReason);
-        Assert.DoesNotContain(decision.Commands, c => c is ScheduleRetry);
+        Assert.Null(decision.State.Retry);
         Assert.Contains(decision.Commands, c => c is RaiseAlert { Kind: PipelineAlertKind.SubmissionFailed });
     }
 
@@ -126,7 +109,7 @@ public sealed class PipelineDeciderTests
     }
 
     [Fact]
-    public void Decide_EscalationTimerBeforeDue_DeferredAndRearmedForTheSameDueTime()
+    public void Decide_EscalationTimerBeforeDue_IgnoredUntilDue()
     {
         var policy = PipelinePolicy.Default with { EscalationDelay = TimeSpan.FromDays(30) };
         var held = Apply(State("Evaluating"), HoldVerdict(T0), policy);
@@ -134,9 +117,8 @@ public sealed class PipelineDeciderTests
         var early = PipelineDecider.Decide(held, new HoldEscalationDue(T0.AddDays(7), PipelineTimer, 1), policy);
         var onTime = PipelineDecider.Decide(held, new HoldEscalationDue(T0.AddDays(30), PipelineTimer, 1), policy);
 
-        Assert.Equal(DecisionKind.Deferred, early.Kind);
+        Assert.Equal((DecisionKind.Duplicate, 0), (early.Kind, early.Commands.Length));
         Assert.Equal(held, early.State);
-        Assert.Equal(new ScheduleEscalation(T0.AddDays(30), 1), Assert.Single(early.Commands));
         Assert.Equal(DecisionKind.Transition, onTime.Kind);
     }
 
@@ -163,7 +145,6 @@ public sealed class PipelineDeciderTests
         var decision = PipelineDecider.Decide(State("Held"), release);
 
         Assert.Equal((PipelineStatus.Submitting, 1, null), (decision.State.Status, decision.State.Attempts, decision.State.Hold));
-        Assert.Equal([new ConsumeUnits(), new Submit(1)], decision.Commands.Take(2));
         var audit = Assert.Single(decision.Commands.OfType<WriteAudit>());
         Assert.Equal(
             (PipelineAuditActions.ReleaseOverride, PipelineAuditResult.Success, Admin, Later, "payer confirmed by phone"),
@@ -173,12 +154,11 @@ public sealed class PipelineDeciderTests
     }
 
     [Fact]
-    public void Decide_ReevaluateRelease_SendsBackToRulesEngine()
+    public void Decide_ReevaluateRelease_NextEvaluationRound()
     {
         var decision = PipelineDecider.Decide(State("Held"), new Released(Later, Admin, ReleaseMode.Reevaluate, "fixed NPI"));
 
         Assert.Equal(PipelineStatus.Evaluating, decision.State.Status);
-        Assert.Equal(new EvaluateRules(2), decision.Commands[0]);
         Assert.Equal(2, decision.State.EvaluationRound);
         Assert.Equal(PipelineAuditActions.ReleaseReevaluate, Assert.Single(decision.Commands.OfType<WriteAudit>()).Action);
     }
@@ -346,7 +326,7 @@ public sealed class PipelineDeciderTests
             ];
             foreach (var @event in events)
             {
-                var decision = PipelineDecider.Decide(state, @event, PipelinePolicy.Default with { RetryJitter = 0.3 });
+                var decision = PipelineDecider.Decide(state, @event, PipelinePolicy.Default);
                 decisions.Add(decision);
                 state = decision.State;
             }
@@ -362,7 +342,7 @@ public sealed class PipelineDeciderTests
             first.Select(d => PipelineJson.Serialize(d.State)),
             second.Select(d => PipelineJson.Serialize(d.State)));
         Assert.Equal($"{Claim.Value}-0000000002-00", first[1].CommandKey(0));
-        Assert.Equal(first[2].CommandKey(1), second[2].CommandKey(1));
+        Assert.Equal(first[2].CommandKey(0), second[2].CommandKey(0));
     }
 
     [Fact]
@@ -382,14 +362,13 @@ public sealed class PipelineDeciderTests
             RetryBaseDelay = TimeSpan.Zero,
             RetryMultiplier = 0.5,
             RetryMaxDelay = TimeSpan.FromDays(8),
-            RetryJitter = 2,
             EscalationDelay = TimeSpan.Zero,
             MaxHistoryEntries = 0,
         };
 
         var problems = policy.Validate();
 
-        Assert.Equal(7, problems.Count);
+        Assert.Equal(5, problems.Count);
         Assert.Empty(PipelinePolicy.Default.Validate());
         Assert.Throws<ArgumentException>(() => PipelineDecider.Decide(Received(), Event("Cancelled"), policy));
     }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.Json;
 using Claims.Core.Pipeline;
 using static Claims.Core.Tests.Pipeline.PipelineFixtures;
@@ -8,8 +7,6 @@ namespace Claims.Core.Tests.Pipeline;
 public sealed class PipelineJsonTests
 {
     public static TheoryData<string> StateNamesData() => new(StateNames);
-
-    public static TheoryData<string> EventNamesData() => new(EventNames);
 
     [Theory]
     [MemberData(nameof(StateNamesData))]
@@ -78,59 +75,5 @@ public sealed class PipelineJsonTests
 
         // Table string properties hold at most 64 KiB of UTF-16, i.e. 32,768 characters.
         Assert.InRange(json.Length, 1, 32 * 1024);
-    }
-
-    [Theory]
-    [MemberData(nameof(EventNamesData))]
-    public void TryDeserializeEvent_SerializedEvent_RoundTripsEqual(string eventName)
-    {
-        var @event = Event(eventName);
-
-        var back = PipelineJson.TryDeserializeEvent(PipelineJson.Serialize(@event));
-
-        Assert.Equal(@event, back);
-    }
-
-    [Fact]
-    public void Serialize_Event_WritesDiscriminator()
-    {
-        using var json = JsonDocument.Parse(PipelineJson.Serialize(new HoldEscalationDue(Later, PipelineTimer, 2)));
-
-        Assert.Equal("HoldEscalationDue", json.RootElement.GetProperty("$event").GetString());
-        Assert.Equal(2, json.RootElement.GetProperty("holdGeneration").GetInt32());
-    }
-
-    [Theory]
-    [InlineData("not json")]
-    [InlineData("{\"at\":\"2026-03-02T09:00:00+00:00\",\"actor\":\"x\"}")]
-    [InlineData("{\"$event\":\"Exploded\",\"at\":\"2026-03-02T09:00:00+00:00\",\"actor\":\"x\"}")]
-    [InlineData("{\"$event\":\"RetryDue\",\"at\":\"yesterday\",\"actor\":\"x\",\"attempt\":2}")]
-    public void TryDeserializeEvent_NotAnEvent_ReturnsNull(string json)
-    {
-        Assert.Null(PipelineJson.TryDeserializeEvent(json));
-    }
-
-    [Fact]
-    public void DeserializeCommands_EveryCommandType_RoundTripsEqual()
-    {
-        ImmutableArray<PipelineCommand> commands =
-        [
-            new EvaluateRules(2),
-            new Submit(2),
-            new ScheduleRetry(3, TimeSpan.FromSeconds(60), Later.AddSeconds(60)),
-            new ScheduleEscalation(Later.AddDays(2), 1),
-            new RaiseAlert(PipelineAlertKind.HoldEscalated, "Claim x held"),
-            new WriteAudit(PipelineAuditActions.ReleaseOverride, PipelineAuditResult.Success, "hold 1", Later, Admin, "note"),
-        ];
-
-        var back = PipelineJson.DeserializeCommands(PipelineJson.Serialize(commands));
-
-        Assert.Equal(commands.AsEnumerable(), back.AsEnumerable());
-    }
-
-    [Fact]
-    public void DeserializeCommands_Null_ThrowsJsonException()
-    {
-        Assert.Throws<JsonException>(() => PipelineJson.DeserializeCommands("null"));
     }
 }
