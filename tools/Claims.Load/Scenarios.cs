@@ -45,7 +45,7 @@ internal static class Scenarios
         if (poison > 0)
         {
             await PutPoisonAsync(storage, poison, ct).ConfigureAwait(false);
-            Line(F($"- poison: {poison} garbage messages put on each of {StorageNames.IntakeQueue} and {StorageNames.PipelineQueue}"));
+            Line(F($"- poison: {poison} garbage messages put on {StorageNames.IntakeQueue}"));
         }
 
         var clock = Stopwatch.StartNew();
@@ -114,12 +114,11 @@ internal static class Scenarios
         if (poison > 0)
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-            int intakePoison, pipelinePoison;
+            int intakePoison;
             do
             {
                 intakePoison = await CountAsync(storage, StorageNames.IntakeQueue + "-poison", ct).ConfigureAwait(false);
-                pipelinePoison = await CountAsync(storage, StorageNames.PipelineQueue + "-poison", ct).ConfigureAwait(false);
-                if (intakePoison >= poison && pipelinePoison >= poison)
+                if (intakePoison >= poison)
                 {
                     break;
                 }
@@ -128,8 +127,8 @@ internal static class Scenarios
             }
             while (DateTime.UtcNow < deadline);
 
-            Line(F($"- poison: {intakePoison} of {poison} in {StorageNames.IntakeQueue}-poison, {pipelinePoison} of {poison} in {StorageNames.PipelineQueue}-poison; app up afterwards: {await app.IsUpAsync(ct).ConfigureAwait(false)}"));
-            if (intakePoison < poison || pipelinePoison < poison)
+            Line(F($"- poison: {intakePoison} of {poison} in {StorageNames.IntakeQueue}-poison; app up afterwards: {await app.IsUpAsync(ct).ConfigureAwait(false)}"));
+            if (intakePoison < poison)
             {
                 reenqueueFailed = true;
             }
@@ -242,13 +241,12 @@ internal static class Scenarios
             .Distinct(StringComparer.Ordinal).ToList();
         var states = await Tracker.WaitFinalAsync(app, acceptedIds, TimeSpan.FromSeconds(Int(o, "wait", 120)), 4, ct).ConfigureAwait(false);
         var poisonIntake = await CountAsync(storage, StorageNames.IntakeQueue + "-poison", ct).ConfigureAwait(false);
-        var poisonPipeline = await CountAsync(storage, StorageNames.PipelineQueue + "-poison", ct).ConfigureAwait(false);
-        Line(F($"- accepted hostile claims: {acceptedIds.Count}, final states: {Counts(states.Values.Select(s => s.Status))}; poison messages: {poisonIntake + poisonPipeline}"));
+        Line(F($"- accepted hostile claims: {acceptedIds.Count}, final states: {Counts(states.Values.Select(s => s.Status))}; poison messages: {poisonIntake}"));
         var up = await app.IsUpAsync(ct).ConfigureAwait(false);
         Line(F($"- app up at the end: {up}; load average: {LoadAverage()}"));
         Line();
         var stuck = states.Values.Count(s => !Tracker.Final.Contains(s.Status));
-        return serverErrors.Count == 0 && validateErrors == 0 && crashes.Count == 0 && up && stuck == 0 && poisonIntake + poisonPipeline == 0 ? 0 : 1;
+        return serverErrors.Count == 0 && validateErrors == 0 && crashes.Count == 0 && up && stuck == 0 && poisonIntake == 0 ? 0 : 1;
     }
 
     private static async Task<int> ValidateCorpusAsync(AppClient app, IReadOnlyList<HostileCase> cases, CancellationToken ct)
@@ -296,27 +294,22 @@ internal static class Scenarios
         return (notFinal.Count + noBlob.Count, twicePerId + twicePerIdentifier.Count);
     }
 
-    /// <summary>Delivers every claim's intake and pipeline messages again, waits for the queues to drain, and checks
-    /// that no state changed and no outbound blob was added.</summary>
+    /// <summary>Delivers every claim's intake message again (its orchestration exists, so nothing starts), waits for the
+    /// queue to drain, and checks that no state changed and no outbound blob was added.</summary>
     private static async Task<bool> ReenqueueAsync(AppClient app, StorageClients storage, string tenantName, IReadOnlyDictionary<string, FinalState> states, OutboundCheck before, CancellationToken ct)
     {
         var tenant = TenantId.Parse(tenantName);
         var intake = storage.Queue(StorageNames.IntakeQueue);
-        var pipeline = storage.Queue(StorageNames.PipelineQueue);
         var finals = states.Values.Where(s => s.Status is "Submitted" or "Held").ToList();
         await Parallel.ForEachAsync(finals, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (s, token) =>
         {
             var claim = ClaimId.Parse(s.ClaimId);
             await intake.SendMessageAsync(new EvaluateClaim(tenant, claim).ToJson(), token).ConfigureAwait(false);
-            var verdict = new RulesEvaluated(
-                s.UpdatedAt ?? DateTimeOffset.UtcNow, "rules-engine", s.Status == "Held" ? RulesOutcome.Hold : RulesOutcome.Pass,
-                s.RuleSetVersion ?? "1", s.HoldRuleId, s.HoldRuleId is null ? null : "redelivered", 1);
-            await pipeline.SendMessageAsync(new PipelineMessage(tenant, claim, verdict).ToJson(), token).ConfigureAwait(false);
         }).ConfigureAwait(false);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
         while (DateTime.UtcNow < deadline
-               && ((await intake.GetPropertiesAsync(ct).ConfigureAwait(false)).Value.ApproximateMessagesCount > 0 || (await pipeline.GetPropertiesAsync(ct).ConfigureAwait(false)).Value.ApproximateMessagesCount > 0))
+               && (await intake.GetPropertiesAsync(ct).ConfigureAwait(false)).Value.ApproximateMessagesCount > 0)
         {
             await Task.Delay(500, ct).ConfigureAwait(false);
         }
@@ -326,7 +319,7 @@ internal static class Scenarios
         var changed = finals.Count(f => after.TryGetValue(f.ClaimId, out var a) && a.Status != f.Status);
         var outbound = await Tracker.ReadOutboundAsync(storage, tenantName, ct).ConfigureAwait(false);
         var twice = outbound.PerIdentifier.Count(p => p.Key != "(none)" && p.Value > 1);
-        Line(F($"- re-enqueued {finals.Count} intake + {finals.Count} pipeline messages (duplicate deliveries): states changed {changed}; outbound blobs {before.Blobs} → {outbound.Blobs}; Claim.identifiers with > 1 blob: {twice}"));
+        Line(F($"- re-enqueued {finals.Count} intake messages (duplicate deliveries): states changed {changed}; outbound blobs {before.Blobs} → {outbound.Blobs}; Claim.identifiers with > 1 blob: {twice}"));
         return changed == 0 && outbound.Blobs == before.Blobs && twice == 0;
     }
 
@@ -337,7 +330,7 @@ internal static class Scenarios
             "not json at all", "{", "{\"tenant\":", "[]", "null", "{\"tenant\":\"\",\"claimId\":\"\"}", "{\"tenant\":\"../x\",\"claimId\":\"..\"}",
             "{\"tenant\":1,\"claimId\":2}", "\u0000\u0001\u0002", "{\"event\":{\"type\":\"Nope\"}}", new string('{', 5000),
         ];
-        foreach (var queue in new[] { StorageNames.IntakeQueue, StorageNames.PipelineQueue })
+        foreach (var queue in new[] { StorageNames.IntakeQueue })
         {
             var client = storage.Queue(queue);
             await client.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);

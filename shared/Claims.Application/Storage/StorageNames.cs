@@ -18,7 +18,6 @@ public static class StorageNames
     public const string ChargeStatsTable = "chargestats";
 
     public const string IntakeQueue = "claims-intake";
-    public const string PipelineQueue = "claims-pipeline";
     public const string AuthorizationSweepQueue = "authorizations-sweep";
 
     /// <summary>Raw payloads exactly as received (immutable).</summary>
@@ -40,7 +39,7 @@ public static class StorageNames
     public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable, ChargeStatsTable];
 
     public static IReadOnlyList<string> Queues { get; } =
-        [IntakeQueue, IntakeQueue + "-poison", PipelineQueue, PipelineQueue + "-poison", AuthorizationSweepQueue, AuthorizationSweepQueue + "-poison"];
+        [IntakeQueue, IntakeQueue + "-poison", AuthorizationSweepQueue, AuthorizationSweepQueue + "-poison"];
 
     public static IReadOnlyList<string> Containers { get; } = [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer, PoisonMessagesContainer];
 
