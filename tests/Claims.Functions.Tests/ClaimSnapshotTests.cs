@@ -35,7 +35,7 @@ public sealed class ClaimSnapshotTests
     public void Snapshot_RowWithResultOutboxOrNoETag_IsNotTaken()
     {
         Assert.Null(ClaimRepository.Snapshot(Fresh with { RuleResultJson = "{}" }));
-        Assert.Null(ClaimRepository.Snapshot(Fresh with { OutboxJson = "[]" }));
+        Assert.Null(ClaimRepository.Snapshot(Fresh with { PendingActionJson = "{}" }));
         Assert.Null(ClaimRepository.Snapshot(Fresh with { ETag = null }));
     }
 

@@ -18,8 +18,8 @@ using static Claims.Functions.Tests.PipelineSupport;
 namespace Claims.Functions.Tests;
 
 /// <summary>
-/// Hold escalation with the tenant's own delay (real timers on Azurite, and the 7-day re-arm with a moved clock), and
-/// poison messages ending in &lt;queue&gt;-poison with an audit row and an alert.
+/// Hold escalation with the tenant's own delay (the orchestration's timer, and the escalation activity run early, on
+/// time and again), and poison messages ending in &lt;queue&gt;-poison with an audit row and an alert.
 /// </summary>
 [Collection(AppCollection.Name)]
 public sealed class EscalationAndPoisonTests(AzuriteFixture azurite) : IAsyncLifetime
@@ -55,16 +55,16 @@ public sealed class EscalationAndPoisonTests(AzuriteFixture azurite) : IAsyncLif
         var row = Assert.Single(audit, r => r.GetString("Action") == PipelineAuditActions.HoldEscalated && r.GetString("ClaimId") == claimId);
         Assert.Equal("ESCALATED", row.GetString("Result"));
 
-        // A second timer for the same hold (a redelivery) changes nothing.
-        var again = await app.Services.GetRequiredService<PipelineRunner>()
-            .ApplyAsync(tenant, ClaimId.Parse(claimId), new HoldEscalationDue(DateTimeOffset.UtcNow, "system:pipeline", 1), CancellationToken.None);
-        Assert.Equal(DecisionKind.Duplicate, again.Kind);
+        // The escalation activity run again for the same hold (an activity runs at least once) changes nothing.
+        var again = await app.Services.GetRequiredService<ClaimPipelineActivities>()
+            .EscalateHoldAsync(new EscalateHoldInput(tenant.Value, claimId, 1, DateTimeOffset.UtcNow), CancellationToken.None);
+        Assert.Equal(("Held", true), (again.Status, again.Escalated));
         Assert.Single(await AlertsAsync(admin), a => a!["claimId"]?.GetValue<string>() == claimId);
         Assert.Single(await AuditRowsAsync(app.Storage, tenant), r => r.GetString("Action") == PipelineAuditActions.HoldEscalated && r.GetString("ClaimId") == claimId);
     }
 
     [Fact]
-    public async Task Hold_TenDayDelay_TimerAtSevenDaysIsReArmedAndTheOnAtTenDaysEscalates()
+    public async Task Hold_TenDayDelay_EscalationBeforeDueIgnoredOnTimeEscalatesOnce()
     {
         var (tenant, ingest, admin) = await TenantAsync(TimeSpan.FromDays(10));
         var claimId = await PostClaimAsync(ingest, Claim("CLM-ESC-10D", held: true));
@@ -72,25 +72,21 @@ public sealed class EscalationAndPoisonTests(AzuriteFixture azurite) : IAsyncLif
         var heldAt = held["hold"]!["heldAt"]!.GetValue<DateTimeOffset>();
         var dueAt = held["hold"]!["escalationDueAt"]!.GetValue<DateTimeOffset>();
         Assert.Equal(TimeSpan.FromDays(10), dueAt - heldAt);
+        var activities = app.Services.GetRequiredService<ClaimPipelineActivities>();
 
-        // The queue delays a timer at most 7 days: the first one arrives early and must be armed again for the rest.
-        var clock = new ManualClock(heldAt + PipelinePolicy.MaxQueueDelay);
-        var runner = ActivatorUtilities.CreateInstance<PipelineRunner>(app.Services, clock);
-        var early = await runner.ApplyAsync(tenant, ClaimId.Parse(claimId), new HoldEscalationDue(clock.GetUtcNow(), "system:pipeline", 1), CancellationToken.None);
+        // Durable timers do not fire early (nor have v1's 7-day queue limit); should the activity run before the due
+        // time, it changes nothing and the orchestration waits for the rest.
+        var early = await activities.EscalateHoldAsync(new EscalateHoldInput(tenant.Value, claimId, 1, heldAt + TimeSpan.FromDays(7)), CancellationToken.None);
 
-        Assert.Equal(DecisionKind.Deferred, early.Kind);
-        var rearm = Assert.IsType<ScheduleEscalation>(Assert.Single(early.Decision!.Commands));
-        Assert.Equal(1, rearm.HoldGeneration);
-        Assert.InRange(rearm.DueAt - dueAt, TimeSpan.FromMilliseconds(-1), TimeSpan.FromMilliseconds(1));
+        Assert.Equal(("Held", false, dueAt), (early.Status, early.Escalated, early.EscalationDueAt!.Value));
         Assert.False((await ViewAsync(admin, claimId))!["hold"]!["escalated"]!.GetValue<bool>());
         Assert.DoesNotContain(await AlertsAsync(admin), a => a!["claimId"]?.GetValue<string>() == claimId);
 
-        clock.Now = dueAt + TimeSpan.FromSeconds(1);
-        var onTime = await runner.ApplyAsync(tenant, ClaimId.Parse(claimId), new HoldEscalationDue(clock.GetUtcNow(), "system:pipeline", 1), CancellationToken.None);
-        var late = await runner.ApplyAsync(tenant, ClaimId.Parse(claimId), new HoldEscalationDue(clock.GetUtcNow(), "system:pipeline", 1), CancellationToken.None);
+        var onTime = await activities.EscalateHoldAsync(new EscalateHoldInput(tenant.Value, claimId, 1, dueAt + TimeSpan.FromSeconds(1)), CancellationToken.None);
+        var late = await activities.EscalateHoldAsync(new EscalateHoldInput(tenant.Value, claimId, 1, dueAt + TimeSpan.FromSeconds(2)), CancellationToken.None);
 
-        Assert.Equal(DecisionKind.Transition, onTime.Kind);
-        Assert.Equal(DecisionKind.Duplicate, late.Kind);
+        Assert.True(onTime.Escalated);
+        Assert.True(late.Escalated);
         Assert.True((await ViewAsync(admin, claimId))!["hold"]!["escalated"]!.GetValue<bool>());
         Assert.Single(await AlertsAsync(admin), a => a!["claimId"]?.GetValue<string>() == claimId);
     }
@@ -123,17 +119,18 @@ public sealed class EscalationAndPoisonTests(AzuriteFixture azurite) : IAsyncLif
     {
         var (tenant, _, admin) = await TenantAsync(TimeSpan.FromHours(48));
         var claimId = Guid.NewGuid().ToString("N");
-        var text = new JsonObject { ["tenant"] = tenant.Value, ["claimId"] = claimId, ["event"] = new JsonObject { ["$event"] = "NoSuchEvent" } }.ToJsonString();
+        // Names a tenant and a claim but is no EvaluateClaim message (round is not a number).
+        var text = new JsonObject { ["tenant"] = tenant.Value, ["claimId"] = claimId, ["round"] = "first" }.ToJsonString();
 
-        var sent = await app.Storage.Queue(StorageNames.PipelineQueue).SendMessageAsync(text);
+        var sent = await app.Storage.Queue(StorageNames.IntakeQueue).SendMessageAsync(text);
 
         var alert = await EventuallyAsync(
             async () => (await AlertsAsync(admin)).SingleOrDefault(a => a!["kind"]!.GetValue<string>() == PoisonMessageRecorder.AlertKind),
             TimeSpan.FromSeconds(30),
             "the poison alert in GET /alerts");
         Assert.Equal(claimId, alert!["claimId"]!.GetValue<string>());
-        Assert.Equal(PoisonMessageRecorder.PoisonKey(StorageNames.PipelineQueue, sent.Value.MessageId), alert["id"]!.GetValue<string>());
-        Assert.True(await InPoisonQueueAsync(StorageNames.PipelineQueue, claimId));
+        Assert.Equal(PoisonMessageRecorder.PoisonKey(StorageNames.IntakeQueue, sent.Value.MessageId), alert["id"]!.GetValue<string>());
+        Assert.True(await InPoisonQueueAsync(StorageNames.IntakeQueue, claimId));
         var audit = await AuditRowsAsync(app.Storage, tenant);
         Assert.Single(audit, r => r.GetString("Action") == PoisonMessageRecorder.AuditAction && r.GetString("ClaimId") == claimId);
     }

@@ -48,12 +48,11 @@ public sealed class HostInvocationTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains(claimStatus, settled);
         if (claimStatus == "Held")
         {
-            var released = new PipelineMessage(tenant.Tenant, ClaimId.Parse(claimId), new Released(DateTimeOffset.UtcNow, "test-admin", ReleaseMode.Override, "host invocation test"));
-            await app.Storage.Queue(StorageNames.PipelineQueue).SendMessageAsync(released.ToJson());
-            var step = await HostInvocations.TakeAsync(app.Storage, StorageNames.PipelineQueue, claimId);
-            Assert.Null(await HostInvocations.InvokeAsync(app, "ClaimPipeline", step));
-            await HostInvocations.DeleteAsync(app.Storage, StorageNames.PipelineQueue, step);
-            claimStatus = await StatusAsync(client, claimId);
+            // The release is raised to the claim's orchestration, which submits the claim.
+            using var admin = app.ClientWithKey(tenant.AdminKey);
+            using var released = await admin.PostAsync($"/api/claims/{claimId}/release", PipelineSupport.JsonBody("""{ "mode": "override", "note": "host invocation test" }"""));
+            Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+            claimStatus = (await ClaimFlowTests.WaitForStatusAsync(admin, claimId, "Submitted"))["status"]!.GetValue<string>();
             Assert.Equal("Submitted", claimStatus);
         }
 
@@ -63,7 +62,6 @@ public sealed class HostInvocationTests(AzuriteFixture azurite) : IAsyncLifetime
 
     [Theory]
     [InlineData("RulesEngine")]
-    [InlineData("ClaimPipeline")]
     [InlineData("AuthorizationSweepTenant")]
     public async Task QueueInvocation_GarbageMessage_FailsSoTheHostRetries_WithoutTheTextInTheError(string function)
     {

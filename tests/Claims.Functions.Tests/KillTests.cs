@@ -122,7 +122,7 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task KillTest_SamePipelineMessageDeliveredTwice_SubmitsOnce()
+    public async Task KillTest_SameReleaseSentTwiceAtOnce_SubmitsOnce()
     {
         var storage = StorageClients.Create(StorageConnection.FromConnectionString(azurite.ConnectionString));
         var tenant = TenantId.Parse("dup" + Guid.NewGuid().ToString("N")[..12]);
@@ -138,10 +138,16 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
             var claimId = await PostClaimAsync(ingest, Claim("CLM-DUP-1"));
             await ClaimFlowTests.WaitForStatusAsync(client, claimId, "Held");
 
-            // The override release's Submit, delivered as a pipeline message twice at once (a redelivery racing the original).
-            var message = new PipelineMessage(tenant, ClaimId.Parse(claimId), new Released(DateTimeOffset.UtcNow, "test-admin", ReleaseMode.Override, "dup test")).ToJson();
-            var queue = storage.Queue(StorageNames.PipelineQueue);
-            await Task.WhenAll(queue.SendMessageAsync(message), queue.SendMessageAsync(message));
+            // The same override release sent twice at once (a client retrying): one moves the claim and raises the
+            // event to its orchestration, the other meets the moved row (409); the claim is submitted once.
+            var answers = await Task.WhenAll(
+                client.PostAsync($"/api/claims/{claimId}/release", JsonBody("""{ "mode": "override", "note": "dup test" }""")),
+                client.PostAsync($"/api/claims/{claimId}/release", JsonBody("""{ "mode": "override", "note": "dup test" }""")));
+            Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode).Order());
+            foreach (var answer in answers)
+            {
+                answer.Dispose();
+            }
 
             var view = await ClaimFlowTests.WaitForStatusAsync(client, claimId, "Submitted");
             await Task.Delay(TimeSpan.FromSeconds(2));

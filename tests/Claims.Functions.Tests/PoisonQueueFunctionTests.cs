@@ -32,36 +32,36 @@ public sealed class PoisonQueueFunctionTests(AzuriteFixture azurite) : IAsyncLif
     {
         var tenant = await app.NewTenantAsync();
         var claimId = Guid.NewGuid().ToString("N");
-        var text = new JsonObject { ["tenant"] = tenant.Tenant.Value, ["claimId"] = claimId, ["event"] = new JsonObject { ["$event"] = "NoSuchEvent" } }.ToJsonString();
-        var poisonQueue = StorageNames.PoisonQueue(StorageNames.PipelineQueue);
+        var text = new JsonObject { ["tenant"] = tenant.Tenant.Value, ["claimId"] = claimId, ["round"] = "NoSuchRound" }.ToJsonString();
+        var poisonQueue = StorageNames.PoisonQueue(StorageNames.IntakeQueue);
         await app.Storage.Queue(poisonQueue).SendMessageAsync(text);
         var message = await TakeAsync(app.Storage, poisonQueue, claimId);
 
-        Assert.Null(await InvokeAsync(app, "ClaimPipelinePoison", message));
-        var blobName = PoisonMessageArchive.BlobName(StorageNames.PipelineQueue, message.MessageId);
+        Assert.Null(await InvokeAsync(app, "RulesEnginePoison", message));
+        var blobName = PoisonMessageArchive.BlobName(StorageNames.IntakeQueue, message.MessageId);
         var blob = await app.Storage.Container(StorageNames.PoisonMessagesContainer).DownloadAsync(blobName);
         Assert.NotNull(blob);
         var kept = JsonNode.Parse(blob.Content)!;
         Assert.Equal(text, kept["text"]!.GetValue<string>());
-        Assert.Equal("ClaimPipeline", kept["function"]!.GetValue<string>());
-        Assert.Equal(StorageNames.PipelineQueue, kept["queue"]!.GetValue<string>());
+        Assert.Equal("RulesEngine", kept["function"]!.GetValue<string>());
+        Assert.Equal(StorageNames.IntakeQueue, kept["queue"]!.GetValue<string>());
         Assert.Equal(poisonQueue, kept["poisonQueue"]!.GetValue<string>());
         Assert.Equal(message.MessageId, kept["poisonMessageId"]!.GetValue<string>());
 
         using var admin = app.CreateClient();
         admin.DefaultRequestHeaders.Add("x-api-key", tenant.AdminKey);
         var alert = Assert.Single(await PoisonAlertsAsync(admin));
-        Assert.Equal(PoisonMessageRecorder.PoisonKey(StorageNames.PipelineQueue, message.MessageId), alert["id"]!.GetValue<string>());
+        Assert.Equal(PoisonMessageRecorder.PoisonKey(StorageNames.IntakeQueue, message.MessageId), alert["id"]!.GetValue<string>());
         Assert.Equal(claimId, alert["claimId"]!.GetValue<string>());
         Assert.Contains($"{StorageNames.PoisonMessagesContainer}/{blobName}", alert["text"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.DoesNotContain("NoSuchEvent", alert["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("NoSuchRound", alert["text"]!.GetValue<string>(), StringComparison.Ordinal);
         var row = Assert.Single(await PipelineSupport.AuditRowsAsync(app.Storage, tenant.Tenant), r => r.GetString("Action") == PoisonMessageRecorder.AuditAction);
         Assert.Equal(claimId, row.GetString("ClaimId"));
         Assert.Equal("FAILED", row.GetString("Result"));
         Assert.Equal(message.InsertedOn, row.GetDateTimeOffset("At"));
 
         // The host retries a poison message it could not delete: nothing new, the first copy stays.
-        Assert.Null(await InvokeAsync(app, "ClaimPipelinePoison", QueuesModelFactory.QueueMessage(message.MessageId, message.PopReceipt, message.Body, 2, message.NextVisibleOn, message.InsertedOn, message.ExpiresOn)));
+        Assert.Null(await InvokeAsync(app, "RulesEnginePoison", QueuesModelFactory.QueueMessage(message.MessageId, message.PopReceipt, message.Body, 2, message.NextVisibleOn, message.InsertedOn, message.ExpiresOn)));
 
         Assert.Single(await PoisonAlertsAsync(admin));
         Assert.Single(await PipelineSupport.AuditRowsAsync(app.Storage, tenant.Tenant), r => r.GetString("Action") == PoisonMessageRecorder.AuditAction);

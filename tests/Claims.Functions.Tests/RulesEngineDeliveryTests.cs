@@ -18,8 +18,9 @@ using Microsoft.Extensions.Hosting;
 namespace Claims.Functions.Tests;
 
 /// <summary>
-/// At-least-once delivery of claims-intake: the test stops this app's queue listeners and delivers the RulesEngine
-/// message itself, twice, then the two verdicts to the pipeline, and checks nothing was applied twice.
+/// At-least-once evaluation: the test stops this app's queue listeners, takes the claims-intake message itself and runs
+/// the pipeline's evaluation activity (<see cref="ClaimPipelineActivities.EvaluateClaimAsync"/>) as Durable would — once,
+/// twice, twice at once — and checks nothing was applied twice.
 /// </summary>
 [Collection(AppCollection.Name)]
 public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
@@ -36,26 +37,30 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
 
     private readonly AppFactory app = new(azurite);
 
+    private ClaimPipelineActivities Activities => app.Services.GetRequiredService<ClaimPipelineActivities>();
+
+    /// <summary>The activity's input for the claim, at the orchestration's time <paramref name="at"/>.</summary>
+    private static EvaluateClaimInput Evaluate(EvaluateClaim message, DateTimeOffset at) => new(message.Tenant.Value, message.Claim.Value, at);
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync() => await app.DisposeAsync();
 
     [Fact]
-    public async Task HandleAsync_SameMessageDeliveredTwice_AppliesNothingTwice()
+    public async Task EvaluateClaim_ActivityRunTwice_AppliesNothingTwice()
     {
         using var posted = await PostWithListenersStoppedAsync(TagAndHold);
         var (tenant, ingest, claimId, message) = (posted.Tenant, posted.Ingest, posted.Claim, posted.Message);
-        var handler = app.Services.GetRequiredService<RulesEngineHandler>();
+        var input = Evaluate(message, DateTimeOffset.UtcNow);
 
-        await handler.HandleAsync(message, CancellationToken.None);
+        Assert.Equal("Held", (await Activities.EvaluateClaimAsync(input, CancellationToken.None)).Status);
         var afterFirst = await RulesApiTests.AuditRowsAsync(app, tenant.Tenant, claimId);
 
         // Changes: item.modifiers on both items, claim.tags by tele-95 and by hold-all; plus the outcome row.
         Assert.Equal(5, afterFirst.Count(r => r.GetString("Action") is "rules.change" or "rules.evaluated"));
         Assert.Single(afterFirst, r => r.GetString("Action") == PipelineAuditActions.Hold);
 
-        // One hop: the engine handed the verdict to the pipeline runner itself; nothing visible travels on
-        // claims-pipeline (the escalation timer is a message delayed by 48 hours).
+        // One save: the verdict, the result and the rules' audit rows (the escalation timer is the orchestration's).
         using (var heldAfterFirst = await ingest.GetAsync($"/api/claims/{claimId.Value}"))
         {
             var final = JsonNode.Parse(await heldAfterFirst.Content.ReadAsStringAsync())!;
@@ -70,12 +75,9 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
             Assert.Equal([["95"], ["95"]], modifiers);
         }
 
-        Assert.Empty(await PeekForAsync(StorageNames.PipelineQueue, claimId));
-
-        // A second delivery, after the claim moved on, writes nothing and sends nothing.
-        await handler.HandleAsync(message, CancellationToken.None);
+        // A second run (the activity runs at least once), after the claim moved on, writes nothing.
+        Assert.Equal("Held", (await Activities.EvaluateClaimAsync(input, CancellationToken.None)).Status);
         Assert.Equal(Keys(afterFirst), Keys(await RulesApiTests.AuditRowsAsync(app, tenant.Tenant, claimId)));
-        Assert.Empty(await PeekForAsync(StorageNames.PipelineQueue, claimId));
         using var again = await ingest.GetAsync($"/api/claims/{claimId.Value}");
         Assert.Equal(3, JsonNode.Parse(await again.Content.ReadAsStringAsync())!["history"]!.AsArray().Count);
     }
@@ -85,20 +87,25 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
     {
         using var posted = await PostWithListenersStoppedAsync(TagAndHold);
         var (tenant, ingest, claimId, message) = (posted.Tenant, posted.Ingest, posted.Claim, posted.Message);
-        var handler = app.Services.GetRequiredService<RulesEngineHandler>();
-        await handler.HandleAsync(message, CancellationToken.None);
+        await Activities.EvaluateClaimAsync(Evaluate(message, DateTimeOffset.UtcNow), CancellationToken.None);
 
         // A Claim posted alone has no document blob: its document is the raw payload; the corrected copy is a blob.
         var row = await app.Storage.Table(StorageNames.ClaimsTable).GetEntityOrDefaultAsync(tenant.Tenant.Value, claimId.Value);
         Assert.Equal($"{tenant.Tenant.Value}/{claimId.Value}.v2.json", row!.GetString("DocumentBlob"));
         Assert.Null(await app.Storage.Container(StorageNames.DocumentsContainer).DownloadAsync($"{tenant.Tenant.Value}/{claimId.Value}.json"));
 
-        var runner = app.Services.GetRequiredService<PipelineRunner>();
-        var released = await runner.ApplyAsync(tenant.Tenant, claimId, new Released(DateTimeOffset.UtcNow, "test-admin", ReleaseMode.Reevaluate, "fixed"), CancellationToken.None);
-        Assert.Equal(DecisionKind.Transition, released.Kind);
-        var round2 = EvaluateClaim.TryParse((await TakeMessagesAsync(StorageNames.IntakeQueue, claimId, expected: 1)).Single().Text)!;
-        Assert.Equal(2, round2.Round);
-        await handler.HandleAsync(round2, CancellationToken.None);
+        // The release moves the row (its event goes to the orchestration, here a client that drops it); the
+        // orchestration then runs the evaluation again, which takes round 2 from the row.
+        var released = await app.Services.GetRequiredService<Claims.Application.Claims.ClaimActions>().ReleaseAsync(
+            new Moq.Mock<Microsoft.DurableTask.Client.DurableTaskClient>("test").Object,
+            tenant.Tenant,
+            claimId,
+            "test-admin",
+            new Claims.Application.Claims.ReleaseRequest(ReleaseMode.Reevaluate, "fixed"),
+            CancellationToken.None);
+        Assert.True(Assert.IsType<Claims.Application.Claims.ClaimActionResult.Done>(released).Changed);
+        Assert.Equal("Held", (await Activities.EvaluateClaimAsync(Evaluate(message, DateTimeOffset.UtcNow), CancellationToken.None)).Status);
+        Assert.Contains("\"evaluationRound\":2", (await app.Storage.Table(StorageNames.ClaimsTable).GetEntityOrDefaultAsync(tenant.Tenant.Value, claimId.Value))!.GetString("Pipeline"), StringComparison.Ordinal);
 
         // The same input as round 1 (the original payload, not the corrected copy), so the same five rules rows again.
         var rows = await RulesApiTests.AuditRowsAsync(app, tenant.Tenant, claimId);
@@ -110,15 +117,15 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     [Fact]
-    public async Task HandleAsync_SameMessageDeliveredTwiceAtOnce_OneDeliveryWinsAndNothingIsWrittenTwice()
+    public async Task EvaluateClaim_SameActivityRunTwiceAtOnce_OneWinsAndNothingIsWrittenTwice()
     {
         using var posted = await PostWithListenersStoppedAsync(TagAndHold);
         var (tenant, ingest, claimId, message) = (posted.Tenant, posted.Ingest, posted.Claim, posted.Message);
-        var handler = app.Services.GetRequiredService<RulesEngineHandler>();
+        var input = Evaluate(message, DateTimeOffset.UtcNow);
 
-        // Two instances evaluating the same message (its visibility timeout ran out): both save on the ETag they read,
-        // one wins, the other reloads, finds the claim Held and stores nothing.
-        await Task.WhenAll(handler.HandleAsync(message, CancellationToken.None), handler.HandleAsync(message, CancellationToken.None));
+        // Two workers running the same activity (Durable re-dispatched it): both decide the same transition at the same
+        // time, so their audit rows share keys and are kept once; one save wins, the other reloads and finds it Held.
+        await Task.WhenAll(Activities.EvaluateClaimAsync(input, CancellationToken.None), Activities.EvaluateClaimAsync(input, CancellationToken.None));
 
         var rows = await RulesApiTests.AuditRowsAsync(app, tenant.Tenant, claimId);
         Assert.Equal(5, rows.Count(r => r.GetString("Action") is "rules.change" or "rules.evaluated"));
@@ -127,11 +134,10 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
         using var held = await ingest.GetAsync($"/api/claims/{claimId.Value}");
         var claim = JsonNode.Parse(await held.Content.ReadAsStringAsync())!;
         Assert.Equal(["Received", "Evaluating", "Held"], claim["history"]!.AsArray().Select(h => h!["to"]!.GetValue<string>()));
-        Assert.Empty(await PeekForAsync(StorageNames.PipelineQueue, claimId));
     }
 
     [Fact]
-    public async Task HandleAsync_ChargeFarAboveTheTenantsUsual_ScoresChargeHighFromTheTenantsOwnStatistics()
+    public async Task EvaluateClaim_ChargeFarAboveTheTenantsUsual_ScoresChargeHighFromTheTenantsOwnStatistics()
     {
         using var posted = await PostWithListenersStoppedAsync(null);
         var (tenant, ingest, claimId, message) = (posted.Tenant, posted.Ingest, posted.Claim, posted.Message);
@@ -143,7 +149,7 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
         await stats.UpsertEntityAsync(new TableEntity(tenant.Tenant.Value, "97155") { ["Count"] = 3L, ["Total"] = "3.00" }, TableUpdateMode.Replace);
         var other = await app.NewTenantAsync();
         await stats.UpsertEntityAsync(new TableEntity(other.Tenant.Value, "97155") { ["Count"] = 500L, ["Total"] = "500.00" }, TableUpdateMode.Replace);
-        await app.Services.GetRequiredService<RulesEngineHandler>().HandleAsync(message, CancellationToken.None);
+        await Activities.EvaluateClaimAsync(Evaluate(message, DateTimeOffset.UtcNow), CancellationToken.None);
 
         using var read = await ingest.GetAsync($"/api/claims/{claimId.Value}");
         var factors = JsonNode.Parse(await read.Content.ReadAsStringAsync())!["ruleResult"]!["risk"]!["factors"]!.AsArray();
@@ -153,15 +159,15 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     [Fact]
-    public async Task HandleAsync_PassingClaim_FeedsTheTenantsUsualChargesOncePerClaim()
+    public async Task EvaluateClaim_PassingClaim_FeedsTheTenantsUsualChargesOncePerClaim()
     {
         using var posted = await PostWithListenersStoppedAsync("""{ "rules": [ { "id": "seen", "if": { "always": true }, "then": { "actions": [ { "applyTag": "seen" } ] } } ] }""");
         var (tenant, ingest, claimId, message) = (posted.Tenant, posted.Ingest, posted.Claim, posted.Message);
-        var handler = app.Services.GetRequiredService<RulesEngineHandler>();
         var baselines = app.Services.GetRequiredService<Claims.Application.Rules.ChargeBaselines>();
+        var input = Evaluate(message, DateTimeOffset.UtcNow);
 
-        await handler.HandleAsync(message, CancellationToken.None);
-        await handler.HandleAsync(message, CancellationToken.None);
+        await Activities.EvaluateClaimAsync(input, CancellationToken.None);
+        await Activities.EvaluateClaimAsync(input, CancellationToken.None);
         await baselines.FlushAsync(CancellationToken.None);
 
         // The app's own flusher may have drained the tally first and still be writing: give it a moment.
@@ -181,23 +187,26 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     [Fact]
-    public async Task HandleAsync_ClaimCancelledAfterIntake_StaleRowSnapshotStoresNothingAndConsumesNothing()
+    public async Task EvaluateClaim_ClaimCancelledAfterIntake_StoresNothingAndConsumesNothing()
     {
         using var posted = await PostWithListenersStoppedAsync("""{ "rules": [ { "id": "seen", "if": { "always": true }, "then": { "actions": [ { "applyTag": "seen" } ] } } ] }""");
         var (tenant, _, claimId, message) = (posted.Tenant, posted.Ingest, posted.Claim, posted.Message);
         Assert.NotNull(message.Row);
         var store = app.Services.GetRequiredService<Claims.Application.Authorizations.AuthorizationStore>();
         Assert.NotNull(await store.AddAsync(tenant.Tenant, AuthorizationTests.Auth.Make("AUTH-CXL", authorized: 100), null, CancellationToken.None));
-        using (var admin = app.CreateClient())
-        {
-            admin.DefaultRequestHeaders.Add("x-api-key", tenant.AdminKey);
-            using var cancel = await admin.PostAsync($"/api/claims/{claimId.Value}/cancel", content: null);
-            Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
-        }
+        var cancelled = await app.Services.GetRequiredService<Claims.Application.Claims.ClaimActions>().CancelAsync(
+            new Moq.Mock<Microsoft.DurableTask.Client.DurableTaskClient>("test").Object,
+            tenant.Tenant,
+            claimId,
+            "test-admin",
+            new Claims.Application.Claims.CancelRequest(null),
+            CancellationToken.None);
+        Assert.IsType<Claims.Application.Claims.ClaimActionResult.Done>(cancelled);
 
-        // The message still carries the row as intake wrote it (Received): the engine evaluates, the PASS consumes, the
-        // save fails on the ETag, the reload finds the claim Cancelled, and the units go back.
-        await app.Services.GetRequiredService<RulesEngineHandler>().HandleAsync(message, CancellationToken.None);
+        // The evaluation reads the row (the message's snapshot is not used any more): Cancelled, so nothing is evaluated,
+        // stored or consumed. (Had it read the row before the cancel, its save would fail on the ETag and the units it
+        // consumed would go back: ClaimEvaluator.)
+        Assert.Equal("Cancelled", (await Activities.EvaluateClaimAsync(Evaluate(message, DateTimeOffset.UtcNow), CancellationToken.None)).Status);
 
         var row = await app.Storage.Table(StorageNames.ClaimsTable).GetEntityOrDefaultAsync(tenant.Tenant.Value, claimId.Value);
         Assert.Equal("Cancelled", row!.GetString("Status"));
@@ -275,7 +284,4 @@ public sealed class RulesEngineDeliveryTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal(expected, taken.Count);
         return taken.OrderBy(m => m.InsertedOn).ToList();
     }
-
-    private async Task<List<PeekedMessage>> PeekForAsync(string queueName, ClaimId claim) =>
-        ((await app.Storage.Queue(queueName).PeekMessagesAsync(32)).Value).Where(m => m.Text.Contains(claim.Value, StringComparison.Ordinal)).ToList();
 }

@@ -3,6 +3,7 @@ using Claims.Application.Claims;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
 using Claims.Functions.Http;
+using Microsoft.DurableTask.Client;
 
 namespace Claims.Functions.Functions;
 
@@ -22,15 +23,17 @@ public sealed class ClaimAdminFunctions(HttpDoor door, ClaimWorklist worklist, C
     public Task<IResult> Release(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "claims/{id}/release")] HttpRequest request,
         string id,
+        [DurableClient] DurableTaskClient durable,
         CancellationToken cancellationToken) =>
-        door.ServeAsync(request, "ClaimRelease", ApiRole.Admin, () => ReleaseCore(request.HttpContext, id, actions, cancellationToken));
+        door.ServeAsync(request, "ClaimRelease", ApiRole.Admin, () => ReleaseCore(request.HttpContext, id, actions, durable, cancellationToken));
 
     [Function("ClaimCancel")]
     public Task<IResult> Cancel(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "claims/{id}/cancel")] HttpRequest request,
         string id,
+        [DurableClient] DurableTaskClient durable,
         CancellationToken cancellationToken) =>
-        door.ServeAsync(request, "ClaimCancel", ApiRole.Admin, () => CancelCore(request.HttpContext, id, actions, cancellationToken));
+        door.ServeAsync(request, "ClaimCancel", ApiRole.Admin, () => CancelCore(request.HttpContext, id, actions, durable, cancellationToken));
 
     [Function("AlertList")]
     public Task<IResult> Alerts(
@@ -41,7 +44,7 @@ public sealed class ClaimAdminFunctions(HttpDoor door, ClaimWorklist worklist, C
     /// <summary>Release and cancel bodies are small JSON objects; anything larger is refused unread.</summary>
     private const int MaxBodyBytes = 16 * 1024;
 
-    private static async Task<IResult> ReleaseCore(HttpContext context, string id, ClaimActions actions, CancellationToken cancellationToken)
+    private static async Task<IResult> ReleaseCore(HttpContext context, string id, ClaimActions actions, DurableTaskClient durable, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(actions);
@@ -67,10 +70,10 @@ public sealed class ClaimAdminFunctions(HttpDoor door, ClaimWorklist worklist, C
         }
 
         var caller = HttpDoor.GetCaller(context);
-        return ToHttp(await actions.ReleaseAsync(caller.Tenant, claimId, caller.KeyId, request, cancellationToken).ConfigureAwait(false));
+        return ToHttp(await actions.ReleaseAsync(durable, caller.Tenant, claimId, caller.KeyId, request, cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> CancelCore(HttpContext context, string id, ClaimActions actions, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelCore(HttpContext context, string id, ClaimActions actions, DurableTaskClient durable, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(actions);
@@ -97,7 +100,7 @@ public sealed class ClaimAdminFunctions(HttpDoor door, ClaimWorklist worklist, C
         }
 
         var caller = HttpDoor.GetCaller(context);
-        return ToHttp(await actions.CancelAsync(caller.Tenant, claimId, caller.KeyId, request, cancellationToken).ConfigureAwait(false));
+        return ToHttp(await actions.CancelAsync(durable, caller.Tenant, claimId, caller.KeyId, request, cancellationToken).ConfigureAwait(false));
     }
 
     private static async Task<IResult> ListCore(HttpContext context, ClaimWorklist worklist, CancellationToken cancellationToken)

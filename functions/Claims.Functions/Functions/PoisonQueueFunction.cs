@@ -21,10 +21,6 @@ public sealed class PoisonQueueFunction(PoisonMessageArchive archive, IOptions<Q
     public Task RulesEngine([QueueTrigger(StorageNames.IntakeQueue + PoisonSuffix)] QueueMessage message, CancellationToken cancellationToken) =>
         KeepAsync("RulesEngine", StorageNames.IntakeQueue, message, cancellationToken);
 
-    [Function("ClaimPipelinePoison")]
-    public Task ClaimPipeline([QueueTrigger(StorageNames.PipelineQueue + PoisonSuffix)] QueueMessage message, CancellationToken cancellationToken) =>
-        KeepAsync("ClaimPipeline", StorageNames.PipelineQueue, message, cancellationToken);
-
     [Function("AuthorizationSweepTenantPoison")]
     public Task AuthorizationSweepTenant([QueueTrigger(StorageNames.AuthorizationSweepQueue + PoisonSuffix)] QueueMessage message, CancellationToken cancellationToken) =>
         KeepAsync("AuthorizationSweepTenant", StorageNames.AuthorizationSweepQueue, message, cancellationToken);

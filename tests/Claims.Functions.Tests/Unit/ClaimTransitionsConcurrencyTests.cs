@@ -14,11 +14,11 @@ using Moq;
 namespace Claims.Functions.Tests.Unit;
 
 /// <summary>
-/// The pipeline runner's If-Match save (docs/PIPELINE.md): a 412 means someone moved the claim since it was read, so the
-/// runner reads the row again and decides on the fresh state. (Light on purpose: the runner's end-to-end paths are
-/// covered against Azurite.)
+/// The If-Match save of the claim row (docs/PIPELINE.md): a 412 means someone moved the claim since it was read, so
+/// <see cref="ClaimTransitions"/> reads the row again and decides on the fresh state. (Light on purpose: the pipeline's
+/// paths are covered against Azurite in Claims.Pipeline.Tests.) An admin action writes its audit row only after its save.
 /// </summary>
-public sealed class PipelineRunnerConcurrencyTests
+public sealed class ClaimTransitionsConcurrencyTests
 {
     private const string Admin = "key:admin-unit";
     private static readonly TenantId Tenant = TenantId.Parse("unit-tenant");
@@ -31,7 +31,7 @@ public sealed class PipelineRunnerConcurrencyTests
         var storage = new StorageMocks();
         var claims = ReadHeldThen(storage, Decide(Held(), new Cancelled(T0.AddMinutes(5), "key:other-admin")));
 
-        var result = await Runner(storage).ApplyAsync(Tenant, Claim, new Cancelled(T0.AddMinutes(6), Admin), CancellationToken.None);
+        var result = await Transitions(storage).ApplyAsync(Tenant, Claim, [new Cancelled(T0.AddMinutes(6), Admin)], new TransitionOptions(EffectsFirst: false), CancellationToken.None);
 
         Assert.NotEqual(DecisionKind.Transition, result.Kind);
         claims.Verify(t => t.UpdateEntityAsync(It.IsAny<TableEntity>(), It.IsAny<ETag>(), It.IsAny<TableUpdateMode>(), It.IsAny<CancellationToken>()), Times.Once);
@@ -54,7 +54,7 @@ public sealed class PipelineRunnerConcurrencyTests
         audit.Setup(t => t.SubmitTransactionAsync(It.IsAny<IEnumerable<TableTransactionAction>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((IEnumerable<TableTransactionAction> actions, CancellationToken _) => StorageMocks.TransactionAnswer(actions.Count()));
 
-        var result = await Runner(storage).ApplyAsync(Tenant, Claim, new Cancelled(T0.AddMinutes(6), Admin), CancellationToken.None);
+        var result = await Transitions(storage).ApplyAsync(Tenant, Claim, [new Cancelled(T0.AddMinutes(6), Admin)], new TransitionOptions(EffectsFirst: false), CancellationToken.None);
 
         Assert.Equal(DecisionKind.Transition, result.Kind);
         Assert.Equal(nameof(PipelineStatus.Cancelled), result.Claim!.Status);
@@ -96,19 +96,15 @@ public sealed class PipelineRunnerConcurrencyTests
         ETag = new ETag(etag),
     };
 
-    private static PipelineRunner Runner(StorageMocks storage)
+    private static ClaimTransitions Transitions(StorageMocks storage)
     {
         var time = TimeProvider.System;
         var clients = storage.Clients;
-        return new PipelineRunner(
+        return new ClaimTransitions(
             new ClaimRepository(clients),
-            new ClaimDocuments(clients),
-            clients,
-            Mock.Of<IClaimSubmitter>(MockBehavior.Strict),
             new AuditLog(clients, Options.Create(new AuditOptions { Shards = 1 }), time),
             new AlertStore(clients),
             new TenantPipelinePolicies(PipelinePolicy.Default, new TenantStore(clients, time), time),
-            time,
-            NullLogger<PipelineRunner>.Instance);
+            NullLogger<ClaimTransitions>.Instance);
     }
 }
