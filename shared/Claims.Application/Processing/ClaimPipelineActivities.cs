@@ -44,23 +44,14 @@ public sealed partial class ClaimPipelineActivities(
         ArgumentNullException.ThrowIfNull(input);
         var tenant = TenantId.Parse(input.Tenant);
         var claim = ClaimId.Parse(input.Claim);
-        var record = await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
-        if (record?.PipelineJson is null || record.Status != nameof(PipelineStatus.Submitting))
+        if (await CurrentAttemptAsync(tenant, claim, cancellationToken).ConfigureAwait(false) is not { } current)
         {
             // Submitted by an earlier run of this activity, or not ours to submit.
-            return ClaimStep.From(record);
+            return ClaimStep.From(await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false));
         }
 
-        var state = PipelineJson.DeserializeState(record.PipelineJson);
-        var events = new List<PipelineEvent>(2);
-        var attempt = state.Attempts;
-        var at = input.At;
-        if (state.Retry is { } retry)
-        {
-            attempt = retry.Attempt;
-            at = retry.DueAt;
-            events.Add(new RetryDue(at, Actors.Pipeline, attempt));
-        }
+        var (record, events, attempt, retryAt) = current;
+        var at = retryAt ?? input.At;
 
         LoadedDocument? loaded = null;
         if (input.Override)
@@ -119,22 +110,13 @@ public sealed partial class ClaimPipelineActivities(
         ArgumentNullException.ThrowIfNull(input);
         var tenant = TenantId.Parse(input.Tenant);
         var claim = ClaimId.Parse(input.Claim);
-        var record = await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
-        if (record?.PipelineJson is null || record.Status != nameof(PipelineStatus.Submitting))
+        if (await CurrentAttemptAsync(tenant, claim, cancellationToken).ConfigureAwait(false) is not { } current)
         {
-            return ClaimStep.From(record);
+            return ClaimStep.From(await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false));
         }
 
-        var state = PipelineJson.DeserializeState(record.PipelineJson);
-        var events = new List<PipelineEvent>(2);
-        var attempt = state.Attempts;
-        if (state.Retry is { } retry)
-        {
-            // Durable did start the retry; it failed before it could record anything.
-            attempt = retry.Attempt;
-            events.Add(new RetryDue(retry.DueAt, Actors.Pipeline, attempt));
-        }
-
+        // With a retry pending, Durable did start it; it failed before it could record anything.
+        var (record, events, attempt, _) = current;
         events.Add(new SubmitFailed(input.At, Actors.Pipeline, attempt, SubmitFailureKind.Permanent, input.ReasonCode));
         var applied = await transitions.ApplyAsync(tenant, claim, events, new TransitionOptions(Known: record, ClearPending: true), cancellationToken).ConfigureAwait(false);
         return ClaimStep.From(applied.Claim);
@@ -169,6 +151,27 @@ public sealed partial class ClaimPipelineActivities(
             }
         }
     }
+
+    /// <summary>
+    /// The submit attempt a Submitting claim is at: the row's last attempt, or — with a retry pending — that retry,
+    /// started now and recorded (<see cref="RetryDue"/>) at the time it was due, so every run records the same. Null when
+    /// the claim is not Submitting.
+    /// </summary>
+    private async Task<CurrentAttempt?> CurrentAttemptAsync(TenantId tenant, ClaimId claim, CancellationToken cancellationToken)
+    {
+        var record = await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
+        if (record?.PipelineJson is null || record.Status != nameof(PipelineStatus.Submitting))
+        {
+            return null;
+        }
+
+        var state = PipelineJson.DeserializeState(record.PipelineJson);
+        return state.Retry is { } retry
+            ? new CurrentAttempt(record, [new RetryDue(retry.DueAt, Actors.Pipeline, retry.Attempt)], retry.Attempt, retry.DueAt)
+            : new CurrentAttempt(record, [], state.Attempts, null);
+    }
+
+    private sealed record CurrentAttempt(ClaimRecord Record, List<PipelineEvent> Events, int Attempt, DateTimeOffset? RetryAt);
 
     /// <summary>
     /// An override release consumes the claim's units before it is submitted (docs/AUTHORIZATIONS.md). When the
