@@ -154,6 +154,27 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task CancelBeforeTheOrchestrationStarted_StartEvaluatesNothingAndEndsCancelled()
+    {
+        await using var harness = await PipelineHarness.StartAsync(azurite);
+        await harness.UseRulesAsync(holdEverything: false);
+        var claim = await harness.AcceptClaimAsync();
+
+        // No instance yet: the event has nowhere to go (raising it fails or is dropped); the answer is the row's.
+        var result = await harness.Actions.CancelAsync(harness.Client, harness.Tenant, claim, Admin, new CancelRequest(null), CancellationToken.None);
+        Assert.True(Assert.IsType<ClaimActionResult.Done>(result).Changed);
+        Assert.True(await harness.Starter.StartAsync(harness.Client, harness.Tenant, claim, CancellationToken.None));
+        var done = await harness.WaitForCompletionAsync(claim);
+
+        Assert.Equal("Cancelled", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        var row = await harness.RowAsync(claim);
+        Assert.Null(row.RuleResultJson);
+        Assert.Null(row.PendingActionJson);
+        Assert.DoesNotContain(await harness.AuditRowsAsync(claim), r => r.GetString("Action")!.StartsWith("rules.", StringComparison.Ordinal));
+        Assert.Empty(await harness.OutboundAsync());
+    }
+
+    [Fact]
     public async Task HeldClaim_PastEscalationDelay_EscalatedExactlyOnceAndStillWaits()
     {
         await using var harness = await PipelineHarness.StartAsync(azurite);
