@@ -292,7 +292,7 @@ public static partial class PipelineDecider
         }
 
         var next = e.Attempt + 1;
-        var delay = s.Policy.RetryDelay(state.Claim, e.Attempt);
+        var delay = s.Policy.RetryDelay(e.Attempt);
         var due = e.At + delay;
         return s.Transition(
             state with { Retry = new PendingRetry(next, due), FailureReason = failure },

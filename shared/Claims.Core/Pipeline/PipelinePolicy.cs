@@ -1,5 +1,3 @@
-using Claims.Core.Claims;
-
 namespace Claims.Core.Pipeline;
 
 /// <summary>
@@ -66,7 +64,7 @@ public sealed record PipelinePolicy
     }
 
     /// <summary>The delay before the retry that follows failed attempt <paramref name="failedAttempt"/> (1-based).</summary>
-    public TimeSpan RetryDelay(ClaimId claim, int failedAttempt)
+    public TimeSpan RetryDelay(int failedAttempt)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(failedAttempt, 1);
         var ticks = (double)RetryBaseDelay.Ticks;

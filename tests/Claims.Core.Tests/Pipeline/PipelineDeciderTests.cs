@@ -18,7 +18,7 @@ public sealed class PipelineDeciderTests
     [InlineData(1000, 3600)]
     public void RetryDelay_DefaultPolicy_DoublesFromThirtySecondsUpToOneHour(int failedAttempt, int expectedSeconds)
     {
-        var delay = PipelinePolicy.Default.RetryDelay(Claim, failedAttempt);
+        var delay = PipelinePolicy.Default.RetryDelay(failedAttempt);
 
         Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), delay);
     }
