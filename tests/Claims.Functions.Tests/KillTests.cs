@@ -191,17 +191,17 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
         var table = storage.Table(StorageNames.ClaimsTable);
         while (true)
         {
-            // Settled = a terminal status and no outbox left (its audit rows written, docs/PIPELINE.md).
+            // Settled = a terminal status and no admin action left for the orchestration to take up (docs/PIPELINE.md).
             var statuses = new Dictionary<string, string>();
             var unsettled = new HashSet<string>();
-            await foreach (var row in table.QueryAsync<TableEntity>(TableFilter.PartitionEq(tenant.Value), select: ["RowKey", "Status", "Outbox"]))
+            await foreach (var row in table.QueryAsync<TableEntity>(TableFilter.PartitionEq(tenant.Value), select: ["RowKey", "Status", "PendingAction"]))
             {
                 if (row.GetString("Status") is { } status)
                 {
                     statuses[row.RowKey] = status;
                 }
 
-                if (row.GetString("Outbox") is not null)
+                if (row.GetString("PendingAction") is not null)
                 {
                     unsettled.Add(row.RowKey);
                 }
