@@ -31,13 +31,10 @@ public sealed class PipelineFunctions(ClaimPipelineActivities activities, ClaimP
         await starter.StartAsync(durable, start.Tenant, start.Claim, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The input binds as the parameter beside the context (typed, so the worker deserializes it as such).</summary>
     [Function(PipelineNames.Orchestrator)]
-    public static Task<ClaimPipelineOutput> ClaimPipeline([OrchestrationTrigger] TaskOrchestrationContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return ClaimPipelineOrchestrator.RunAsync(context, context.GetInput<ClaimPipelineInput>()
-            ?? throw new InvalidOperationException("The claim pipeline was started without its input."));
-    }
+    public static Task<ClaimPipelineOutput> ClaimPipeline([OrchestrationTrigger] TaskOrchestrationContext context, ClaimPipelineInput input) =>
+        ClaimPipelineOrchestrator.RunAsync(context, input);
 
     [Function(PipelineNames.EvaluateClaim)]
     public Task<ClaimStep> EvaluateClaim([ActivityTrigger] EvaluateClaimInput input, CancellationToken cancellationToken) =>

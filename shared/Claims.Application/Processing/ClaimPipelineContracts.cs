@@ -20,12 +20,7 @@ public sealed record SubmitRetry(int MaxAttempts, TimeSpan FirstRetryInterval, d
 }
 
 /// <summary>The orchestration's input: which claim, and the submit retry policy it runs with.</summary>
-public sealed record ClaimPipelineInput(string Tenant, string Claim, SubmitRetry Retry)
-{
-    public TenantId TenantId => TenantId.Parse(Tenant);
-
-    public ClaimId ClaimId => ClaimId.Parse(Claim);
-}
+public sealed record ClaimPipelineInput(string Tenant, string Claim, SubmitRetry Retry);
 
 /// <summary>How the orchestration ended: the claim's status on its row then.</summary>
 public sealed record ClaimPipelineOutput(string Status);
