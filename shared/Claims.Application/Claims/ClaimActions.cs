@@ -149,12 +149,14 @@ public static class ClaimActionRequests
 /// cancel 200 with the current view. An allowed action moves the row at once (with If-Match; a 412 reads it again and
 /// decides again, so of two concurrent releases one wins and the other gets 409), records it as the row's pending action,
 /// writes its audit row (with the note, which goes nowhere else), and then raises the event to the claim's orchestration,
-/// which continues from the row. If the event cannot be raised, the pending action makes the sweep raise it again.
+/// which continues from the row. If the event cannot be raised, the pending action makes the sweep raise it again. A
+/// cancel also gives the claim's units back before it answers (as v1 did); the orchestration does it again, idempotently.
 /// </summary>
 public sealed partial class ClaimActions(
     ClaimTransitions transitions,
     TimeProvider time,
-    Microsoft.Extensions.Logging.ILogger<ClaimActions> logger)
+    Microsoft.Extensions.Logging.ILogger<ClaimActions> logger,
+    Authorizations.AuthorizationUnits? authorizationUnits = null)
 {
     public Task<ClaimActionResult> ReleaseAsync(DurableTaskClient durable, TenantId tenant, ClaimId claim, string actor, ReleaseRequest request, CancellationToken cancellationToken)
     {
@@ -206,6 +208,10 @@ public sealed partial class ClaimActions(
         if (result.Kind == DecisionKind.Transition && recorded is not null)
         {
             await SignalAsync(durable, tenant, claim, recorded, cancellationToken).ConfigureAwait(false);
+            if (recorded.Kind == PendingAction.Cancel)
+            {
+                await GiveBackUnitsAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return new ClaimActionResult.Done(ClaimQueries.ToJson(result.Claim).ToJsonString(), result.Kind == DecisionKind.Transition);
@@ -232,6 +238,31 @@ public sealed partial class ClaimActions(
             LogSignalFailed(logger, ex, tenant.Value, claim.Value, action.Kind);
         }
     }
+
+    /// <summary>
+    /// A cancelled claim consumes nothing, and (as before the orchestration) its units are back when the cancel is
+    /// answered. The orchestration's CancelClaim activity gives them back too (idempotent), so an outage here only
+    /// delays it.
+    /// </summary>
+    private async Task GiveBackUnitsAsync(TenantId tenant, ClaimId claim, CancellationToken cancellationToken)
+    {
+        if (authorizationUnits is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await authorizationUnits.ReleaseAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or global::Claims.Storage.StorageUnavailableException)
+        {
+            LogGiveBackDeferred(logger, ex, tenant.Value, claim.Value);
+        }
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 4502, Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} cancelled; its units could not be given back now, the orchestration gives them back")]
+    private static partial void LogGiveBackDeferred(Microsoft.Extensions.Logging.ILogger logger, Exception exception, string tenant, string claimId);
 
     [Microsoft.Extensions.Logging.LoggerMessage(EventId = 4501, Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} {Kind} recorded but its event could not be raised; the sweep raises it again")]
     private static partial void LogSignalFailed(Microsoft.Extensions.Logging.ILogger logger, Exception exception, string tenant, string claimId, string kind);
