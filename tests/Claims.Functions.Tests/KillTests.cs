@@ -274,6 +274,10 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
             env["AzureFunctionsJobHost__extensions__queues__visibilityTimeout"] = "00:00:01";
             env["AzureFunctionsJobHost__extensions__queues__messageLease"] = "00:00:05";
             env["Logging__LogLevel__Default"] = "Warning";
+
+            // The task hub follows the tenant, so the restarted app resumes the orchestrations the killed one started.
+            env["TaskHubName"] = "Hub" + tenant.Value;
+            env["AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval"] = "00:00:00.500";
             var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the app.");
             return new ChildApp(process, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")), output);
         }
