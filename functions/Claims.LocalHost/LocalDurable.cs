@@ -181,7 +181,7 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
         builder.Services.AddSingleton(loggers);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, address.Port, l => l.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton<IOrchestrationService>(service);
+        builder.Services.AddSingleton<IOrchestrationService>(new StopSafeOrchestrationService(service));
         builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         sidecar = builder.Build();
@@ -206,7 +206,8 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
             sidecar = null;
         }
 
-        service?.Dispose();
+        // The backend itself is not disposed here: the sidecar stops its dispatchers from a shutdown callback that
+        // may still be running, and disposing under it would fail that stop.
     }
 
     private const string DevelopmentStorage =
