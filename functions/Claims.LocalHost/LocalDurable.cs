@@ -214,9 +214,9 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
         + "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";
 
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Task hub {Hub}: storage not reachable yet ({Reason}); retrying")]
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Task hub {Hub}: storage not reachable yet ({Reason}); retrying")]
     private static partial void LogWaiting(ILogger logger, string hub, string reason);
 
-    [LoggerMessage(EventId = 1402, Level = LogLevel.Information, Message = "Task hub {Hub} ({Partitions} partitions) served to the Durable worker on {Address}")]
+    [LoggerMessage(EventId = 1502, Level = LogLevel.Information, Message = "Task hub {Hub} ({Partitions} partitions) served to the Durable worker on {Address}")]
     private static partial void LogServing(ILogger logger, string hub, int partitions, string address);
 }
