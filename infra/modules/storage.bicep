@@ -27,8 +27,6 @@ var tableNames = [
 var queueNames = [
   'claims-intake'
   'claims-intake-poison'
-  'claims-pipeline'
-  'claims-pipeline-poison'
   'authorizations-sweep'
   'authorizations-sweep-poison'
 ]

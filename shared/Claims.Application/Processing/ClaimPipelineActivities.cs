@@ -26,10 +26,11 @@ public sealed partial class ClaimPipelineActivities(
     AuthorizationUnits? authorizationUnits = null)
 {
     /// <summary><see cref="PipelineNames.EvaluateClaim"/>: rules, risk, tags, trace and audit rows; the verdict on the row.</summary>
-    public Task<ClaimStep> EvaluateClaimAsync(EvaluateClaimInput input, CancellationToken cancellationToken = default)
+    public async Task<ClaimStep> EvaluateClaimAsync(EvaluateClaimInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return evaluator.EvaluateAsync(TenantId.Parse(input.Tenant), ClaimId.Parse(input.Claim), input.At, cancellationToken);
+        using var audit = Door(PipelineNames.EvaluateClaim, input.Tenant, input.Claim);
+        return await evaluator.EvaluateAsync(TenantId.Parse(input.Tenant), ClaimId.Parse(input.Claim), input.At, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -42,6 +43,7 @@ public sealed partial class ClaimPipelineActivities(
     public async Task<ClaimStep> SubmitClaimAsync(SubmitClaimInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var audit = Door(PipelineNames.SubmitClaim, input.Tenant, input.Claim);
         var tenant = TenantId.Parse(input.Tenant);
         var claim = ClaimId.Parse(input.Claim);
         if (await CurrentAttemptAsync(tenant, claim, cancellationToken).ConfigureAwait(false) is not { } current)
@@ -91,6 +93,7 @@ public sealed partial class ClaimPipelineActivities(
     public async Task<ClaimStep> EscalateHoldAsync(EscalateHoldInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var audit = Door(PipelineNames.EscalateHold, input.Tenant, input.Claim);
         var applied = await transitions.ApplyAsync(
             TenantId.Parse(input.Tenant),
             ClaimId.Parse(input.Claim),
@@ -108,6 +111,7 @@ public sealed partial class ClaimPipelineActivities(
     public async Task<ClaimStep> FailClaimAsync(FailClaimInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var audit = Door(PipelineNames.FailClaim, input.Tenant, input.Claim);
         var tenant = TenantId.Parse(input.Tenant);
         var claim = ClaimId.Parse(input.Claim);
         if (await CurrentAttemptAsync(tenant, claim, cancellationToken).ConfigureAwait(false) is not { } current)
@@ -129,6 +133,7 @@ public sealed partial class ClaimPipelineActivities(
     public async Task<ClaimStep> CancelClaimAsync(CancelClaimInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var audit = Door(PipelineNames.CancelClaim, input.Tenant, input.Claim);
         var tenant = TenantId.Parse(input.Tenant);
         var claim = ClaimId.Parse(input.Claim);
         for (var attempt = 0; ; attempt++)
@@ -151,6 +156,14 @@ public sealed partial class ClaimPipelineActivities(
             }
         }
     }
+
+    /// <summary>
+    /// The audit context of one activity run (docs/SECURITY.md, audit rows carry their trigger and correlation id):
+    /// trigger <c>activity:{name}</c>, correlation id the claim's orchestration instance, so every row the pipeline writes
+    /// for a claim shares it whichever host runs the activity.
+    /// </summary>
+    private static IDisposable Door(string activity, string tenant, string claim) =>
+        AuditContext.Begin("activity:" + activity, PipelineNames.InstanceId(TenantId.Parse(tenant), ClaimId.Parse(claim)));
 
     /// <summary>
     /// The submit attempt a Submitting claim is at: the row's last attempt, or — with a retry pending — that retry,
