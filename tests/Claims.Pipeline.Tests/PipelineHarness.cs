@@ -86,8 +86,29 @@ public sealed class PipelineHarness : IAsyncDisposable
 
         var services = collection.BuildServiceProvider();
         await services.GetRequiredService<StorageInitializer>().EnsureCreatedAsync(CancellationToken.None);
-        var host = await DurableTaskTestHost.StartAsync(registry => registry.AddClaimPipeline(services));
+        var host = await StartHostAsync(services);
         return new PipelineHarness(services, host, TenantId.Parse("p" + Guid.NewGuid().ToString("N")[..12]));
+    }
+
+    /// <summary>
+    /// The in-memory Durable host serves its backend on a loopback port; on a machine running other test processes the
+    /// port it picked can be taken before it binds, so it tries again on another one.
+    /// </summary>
+    private static async Task<DurableTaskTestHost> StartHostAsync(IServiceProvider services)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await DurableTaskTestHost.StartAsync(
+                    registry => registry.AddClaimPipeline(services),
+                    new DurableTaskTestHostOptions { Port = FreePorts.GetOne() });
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                // Address in use: pick another port.
+            }
+        }
     }
 
     /// <summary>The tenant's rule set: hold every claim, or none.</summary>
