@@ -96,7 +96,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         await harness.WaitForStatusAsync(claim, PipelineStatus.Held);
 
         await harness.Actions.ReleaseAsync(harness.Client, harness.Tenant, claim, Admin, new ReleaseRequest(ReleaseMode.Reevaluate, null), CancellationToken.None);
-        await WaitUntilAsync(async () => (await harness.StateAsync(claim)) is { Status: PipelineStatus.Held, Hold.Generation: 2 });
+        await PipelineHarness.WaitUntilAsync(async () => (await harness.StateAsync(claim)) is { Status: PipelineStatus.Held, Hold.Generation: 2 });
 
         // The orchestration waits on the new hold: a cancel for it ends it.
         var cancelled = await harness.Actions.CancelAsync(harness.Client, harness.Tenant, claim, Admin, new CancelRequest(null), CancellationToken.None);
@@ -182,7 +182,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         var claim = await harness.PostAndStartAsync();
         await harness.WaitForStatusAsync(claim, PipelineStatus.Held);
 
-        await WaitUntilAsync(async () => (await harness.StateAsync(claim)).Hold?.Escalated == true, TimeSpan.FromSeconds(30));
+        await PipelineHarness.WaitUntilAsync(async () => (await harness.StateAsync(claim)).Hold?.Escalated == true, TimeSpan.FromSeconds(30));
         await Task.Delay(PipelineHarness.EscalationDelay * 2);
 
         var state = await harness.StateAsync(claim);
@@ -409,15 +409,5 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         Assert.Equal(1, acted);
         Assert.Equal("Cancelled", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
         Assert.Null((await harness.RowAsync(claim)).PendingActionJson);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "The condition did not become true in time.");
-            await Task.Delay(100);
-        }
     }
 }

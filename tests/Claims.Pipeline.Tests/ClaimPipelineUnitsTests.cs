@@ -97,7 +97,7 @@ public sealed class ClaimPipelineUnitsTests(AzuriteFixture azurite)
         var acted = await harness.Services.GetRequiredService<StuckClaimSweeper>().SweepTenantAsync(harness.Client, harness.Tenant, TimeSpan.Zero, CancellationToken.None);
 
         Assert.Equal(1, acted);
-        await WaitUntilAsync(async () => (await harness.StateAsync(claim)).Hold?.Escalated == true);
+        await PipelineHarness.WaitUntilAsync(async () => (await harness.StateAsync(claim)).Hold?.Escalated == true);
         Assert.Equal(OrchestrationRuntimeStatus.Running, (await harness.Client.GetInstanceAsync(harness.InstanceId(claim)))!.RuntimeStatus);
         Assert.Single(await harness.AlertsAsync(claim), a => a.Kind == nameof(PipelineAlertKind.HoldEscalated));
     }
@@ -121,14 +121,4 @@ public sealed class ClaimPipelineUnitsTests(AzuriteFixture azurite)
 
     private static async Task<decimal> UnitsUsedAsync(PipelineHarness harness, string number) =>
         (await harness.Services.GetRequiredService<AuthorizationStore>().GetAsync(harness.Tenant, number, CancellationToken.None))!.Value.UnitsUsed;
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "The condition did not become true in time.");
-            await Task.Delay(100);
-        }
-    }
 }

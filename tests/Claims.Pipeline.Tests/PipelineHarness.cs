@@ -174,6 +174,18 @@ public sealed class PipelineHarness : IAsyncDisposable
         return await Client.WaitForInstanceCompletionAsync(InstanceId(claim), getInputsAndOutputs: true, timeout.Token);
     }
 
+    /// <summary>Polls <paramref name="condition"/> until it holds (or fails after <paramref name="timeout"/>, 30 s by default).</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "The condition did not become true in time.");
+            await Task.Delay(100);
+        }
+    }
+
     public async Task<List<TableEntity>> AuditRowsAsync(ClaimId claim)
     {
         var rows = new List<TableEntity>();
