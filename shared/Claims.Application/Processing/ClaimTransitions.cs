@@ -100,11 +100,13 @@ public sealed partial class ClaimTransitions(
             {
                 if (options.ClearPending && record.PendingActionJson is not null)
                 {
-                    record = await TryClearPendingAsync(record, cancellationToken).ConfigureAwait(false);
-                    if (record is null)
+                    var cleared = await TryClearPendingAsync(record, cancellationToken).ConfigureAwait(false);
+                    if (cleared is null && attempt < MaxConcurrencyRetries)
                     {
                         continue;
                     }
+
+                    record = cleared ?? record;
                 }
 
                 return new TransitionResult(last!.Kind, record, last, from);

@@ -17,7 +17,7 @@ namespace Claims.Application.Processing;
 /// <list type="bullet">
 /// <item>are Received, Evaluating or Submitting: intake committed the claim but its claims-intake message never
 /// arrived, or the orchestration ended without finishing (its activities ran out of retries) — the orchestration is
-/// started, or started again when its instance failed or was terminated;</item>
+/// started, or started again when its instance failed, was terminated or completed without the row following;</item>
 /// <item>still hold a pending admin action (release or cancel) that their orchestration never took up — its event is
 /// raised again (a duplicate is ignored), or the orchestration started again when it has none or it ended;</item>
 /// <item>are Held with the escalation overdue by more than the threshold: the orchestration that would escalate it is
@@ -115,7 +115,9 @@ public sealed partial class StuckClaimSweeper(
                 continue;
             }
 
-            if (await starter.StartOrReplaceEndedAsync(client, tenant, claim, replaceCompleted: false, cancellationToken).ConfigureAwait(false))
+            // An instance that completed while its row still says the claim is moving (or Held) ended on a step the row
+            // never showed (e.g. a claim that was still Staged when it ran): start it again, it follows the row.
+            if (await starter.StartOrReplaceEndedAsync(client, tenant, claim, replaceCompleted: true, cancellationToken).ConfigureAwait(false))
             {
                 acted++;
             }
