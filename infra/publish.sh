@@ -20,7 +20,7 @@ stage=artifacts/package
 build=artifacts/publish-build
 
 [ -f "$project" ] || { echo "publish.sh: $project not found." >&2; exit 1; }
-if ! grep -q 'Microsoft.Azure.Functions.Worker.Sdk' "$project" Directory.Packages.props 2>/dev/null; then
+if ! grep -q 'Microsoft.Azure.Functions.Worker.Sdk' "$project"; then
   echo "publish.sh: $project does not reference Microsoft.Azure.Functions.Worker.Sdk: it is not an isolated-worker Functions app yet, so the host could not run its package." >&2
   exit 1
 fi
