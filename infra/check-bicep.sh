@@ -5,7 +5,10 @@
 #      functionAppConfig field is only a BCP037 warning to Bicep, and would be ignored or refused by Azure later);
 #   2. checks main.parameters.json against the compiled template (every parameter exists, allowed values hold);
 #   3. checks the compiled template holds no secret-bearing construct (listKeys, AccountKey, Azure Files content share)
-#      and no custom-handler leftover.
+#      and no custom-handler leftover;
+#   4. evaluates the compiled function app module for each hosting plan (check-plans.py) and checks what Azure would
+#      receive: Flex gets functionAppConfig (identity-read deployment container, dotnet-isolated 10.0) and none of the
+#      settings Flex deprecates; Elastic Premium gets linuxFxVersion, FUNCTIONS_WORKER_RUNTIME and the package blob.
 set -euo pipefail
 cd "$(dirname "$0")"
 version=0.49.2
@@ -65,4 +68,6 @@ if errors:
     print("\n".join("check-bicep.sh: " + e for e in errors), file=sys.stderr)
     sys.exit(1)
 PY
+"$bicep" build modules/functionapp.bicep --outfile "$out/functionapp.json" 2>/dev/null
+python3 check-plans.py "$out/functionapp.json"
 echo "Bicep OK ($("$bicep" --version))"
