@@ -43,7 +43,8 @@ else
 fi
 
 # Never ship local settings (secrets) or debug symbols.
-rm -f "$stage/local.settings.json" "$stage"/*.pdb
+rm -f "$stage/local.settings.json"
+find "$stage" -name "*.pdb" -delete
 
 echo "Zipping to $out..."
 out_abs="$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
