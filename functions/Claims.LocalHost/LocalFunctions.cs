@@ -28,6 +28,12 @@ public sealed record Invocation(IServiceProvider Services, CancellationToken Can
     public QueueMessage? Message { get; init; }
 
     public TimerInfo? Timer { get; init; }
+
+    /// <summary>An orchestrator function's context.</summary>
+    public Microsoft.DurableTask.TaskOrchestrationContext? Orchestration { get; init; }
+
+    /// <summary>An orchestrator's or activity's input, deserialized to the type the function takes.</summary>
+    public object? Input { get; init; }
 }
 
 /// <summary>
@@ -92,6 +98,23 @@ public static class LocalFunctions
         var resultProperty = method.ReturnType.IsGenericType && method.ReturnType.GetGenericTypeDefinition() == typeof(Task<>)
             ? method.ReturnType.GetProperty(nameof(Task<object>.Result))
             : null;
+        if (function.TriggerType == "orchestrationTrigger")
+        {
+            // An orchestrator runs on the Durable Task worker's own scheduler, one episode at a time: its task must be
+            // awaited on that scheduler (no ConfigureAwait(false)), or the worker sees the episode end unfinished.
+            return async invocation =>
+            {
+                var returned = method.Invoke(method.IsStatic ? null : ActivatorUtilities.CreateInstance(invocation.Services, method.DeclaringType!), binders.Select(b => b(invocation)).ToArray());
+                if (returned is Task episode)
+                {
+                    await episode.ConfigureAwait(true);
+                    return resultProperty?.GetValue(episode);
+                }
+
+                return returned;
+            };
+        }
+
         return async invocation =>
         {
             var target = method.IsStatic ? null : ActivatorUtilities.CreateInstance(invocation.Services, method.DeclaringType!);
@@ -130,6 +153,12 @@ public static class LocalFunctions
             throw Unsupported(function, parameter, "the local host builds no FunctionContext; take what the function needs as parameters");
         }
 
+        if (type == typeof(Microsoft.DurableTask.Client.DurableTaskClient))
+        {
+            // [DurableClient]: the client of the app's task hub.
+            return i => i.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>();
+        }
+
         var isTrigger = parameter.Name == function.TriggerParameter;
         switch (function.TriggerType)
         {
@@ -149,9 +178,30 @@ public static class LocalFunctions
                 return i => i.Message!.Body;
             case "timerTrigger" when isTrigger && type == typeof(TimerInfo):
                 return i => i.Timer;
+            case "orchestrationTrigger" when isTrigger && type == typeof(Microsoft.DurableTask.TaskOrchestrationContext):
+                return i => i.Orchestration;
+            case "orchestrationTrigger" when !isTrigger:
+            case "activityTrigger" when isTrigger:
+                return i => i.Input;
         }
 
         throw Unsupported(function, parameter, "no binding for this parameter type");
+    }
+
+    /// <summary>The input and output types of an orchestrator or activity function: its input parameter (the
+    /// activity's trigger parameter, or the orchestrator's parameter beside the context) and what its task returns.</summary>
+    public static (Type Input, Type Output) DurableTypes(LocalFunction function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        var parameters = function.Method.GetParameters();
+        var input = function.TriggerType == "activityTrigger"
+            ? parameters.Single(p => p.Name == function.TriggerParameter).ParameterType
+            : parameters.FirstOrDefault(p => p.Name != function.TriggerParameter && p.ParameterType != typeof(CancellationToken))?.ParameterType ?? typeof(object);
+        var returns = function.Method.ReturnType;
+        var output = returns.IsGenericType && returns.GetGenericTypeDefinition() == typeof(Task<>) ? returns.GetGenericArguments()[0]
+            : returns == typeof(Task) || returns == typeof(void) ? typeof(object)
+            : returns;
+        return (input, output);
     }
 
     private static NotSupportedException Unsupported(LocalFunction function, ParameterInfo parameter, string why) =>

@@ -62,6 +62,9 @@ public static partial class LocalTriggers
                     });
                     break;
                 case "httpTrigger":
+                case "orchestrationTrigger":
+                case "activityTrigger":
+                    // HTTP: mapped by MapLocalHttpFunctions; Durable: registered with the worker by AddLocalDurable.
                     break;
                 default:
                     throw new NotSupportedException($"Function {function.Name}: the local host does not run {function.TriggerType} functions.");

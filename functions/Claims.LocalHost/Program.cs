@@ -26,6 +26,7 @@ public sealed class Program
         builder.Services.AddClaimsFunctionApp();
         var functions = LocalFunctions.Load(Path.Combine(AppContext.BaseDirectory, LocalFunctions.MetadataFile));
         builder.Services.AddLocalTriggers(functions);
+        builder.Services.AddLocalDurable(functions);
 
         var app = builder.Build();
         app.MapLocalHttpFunctions(functions);

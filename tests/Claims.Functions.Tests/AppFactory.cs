@@ -80,6 +80,10 @@ public sealed class AppFactory(AzuriteFixture azurite, IReadOnlyDictionary<strin
                 ["AuthorizationSweepSchedule"] = "0 0 6 * * *",
                 ["StuckClaimSweepSchedule"] = "0 */5 * * * *",
                 ["SignatureReplayPurgeSchedule"] = "0 17 * * * *",
+
+                // A task hub of its own per app: apps of one test collection share an Azurite.
+                ["TaskHubName"] = "Test" + Guid.NewGuid().ToString("N")[..16],
+                ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval"] = "00:00:00.500",
             };
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             {
