@@ -181,7 +181,7 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
         builder.Services.AddSingleton(loggers);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, address.Port, l => l.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton<IOrchestrationService>(service);
+        builder.Services.AddSingleton<IOrchestrationService>(new StopSafeOrchestrationService(service));
         builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         sidecar = builder.Build();
@@ -206,16 +206,17 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
             sidecar = null;
         }
 
-        service?.Dispose();
+        // The backend itself is not disposed here: the sidecar stops its dispatchers from a shutdown callback that
+        // may still be running, and disposing under it would fail that stop.
     }
 
     private const string DevelopmentStorage =
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
         + "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";
 
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Task hub {Hub}: storage not reachable yet ({Reason}); retrying")]
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Task hub {Hub}: storage not reachable yet ({Reason}); retrying")]
     private static partial void LogWaiting(ILogger logger, string hub, string reason);
 
-    [LoggerMessage(EventId = 1402, Level = LogLevel.Information, Message = "Task hub {Hub} ({Partitions} partitions) served to the Durable worker on {Address}")]
+    [LoggerMessage(EventId = 1502, Level = LogLevel.Information, Message = "Task hub {Hub} ({Partitions} partitions) served to the Durable worker on {Address}")]
     private static partial void LogServing(ILogger logger, string hub, int partitions, string address);
 }
