@@ -40,9 +40,11 @@ public sealed class EscalationAndPoisonTests(AzuriteFixture azurite) : IAsyncLif
         var (tenant, ingest, admin) = await TenantAsync(TimeSpan.FromSeconds(2));
         var claimId = await PostClaimAsync(ingest, Claim("CLM-ESC-1", held: true));
 
+        // A fresh task hub per app: under a full test run its partitions can take tens of seconds to be leased before
+        // the orchestration evaluates, holds and arms its 2 s timer (11 s alone).
         var view = await EventuallyAsync(
             async () => await ViewAsync(admin, claimId) is { } v && v["hold"]?["escalated"]?.GetValue<bool>() == true ? v : null,
-            TimeSpan.FromSeconds(30),
+            TimeSpan.FromSeconds(90),
             "the hold to escalate");
 
         var hold = view["hold"]!;
