@@ -223,8 +223,10 @@ public static class FhirIntake
 
     private static ClaimIntake EvaluateClaim(ResourceNode claim, ReferenceResolver resolver, DateOnly today, IntakeOptions options, HashSet<ResourceNode>? used, ReadOnlySpan<byte> claimBytes)
     {
-        var issues = new List<OutcomeIssue>(claim.Issues);
-        ClaimRules.Check(claim, today, options, issues);
+        // The rules' issues in rule order; what Firely said at the same place with the same code is not repeated.
+        var rules = new List<OutcomeIssue>();
+        ClaimRules.Check(claim, today, options, rules);
+        var issues = claim.Issues.Where(i => !rules.Exists(r => r.Code == i.Code && r.Expression == i.Expression)).Concat(rules).ToList();
 
         // The Claim plus every resource it reaches (following references of the modelled types further).
         var included = new List<ResourceNode>();

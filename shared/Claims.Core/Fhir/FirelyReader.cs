@@ -48,7 +48,7 @@ internal static class FirelyReader
             Sanitize(resource);
         }
 
-        Map(list, resource, issues);
+        Map(list, resource, utf8Json, issues);
         return resource;
     }
 
@@ -99,7 +99,7 @@ internal static class FirelyReader
         return Lenient.DeserializeResource(ref reader);
     }
 
-    private static void Map(IEnumerable<CodedException> problems, Resource? resource, List<OutcomeIssue> issues)
+    private static void Map(IEnumerable<CodedException> problems, Resource? resource, ReadOnlySpan<byte> utf8Json, List<OutcomeIssue> issues)
     {
         var mapped = new List<(string Error, OutcomeIssue Issue)>();
         foreach (var problem in problems)
@@ -111,7 +111,9 @@ internal static class FirelyReader
                 path = (resource?.TypeName ?? "Resource") + path[5..];
             }
 
-            var (code, diagnostics) = Describe(problem.ErrorCode, message);
+            var (code, diagnostics) = problem.ErrorCode == "PVAL123" && IsNumberLiteral(problem as ExtendedCodedException, utf8Json)
+                ? ("value", "The number is outside the range of a decimal.")
+                : Describe(problem.ErrorCode, message);
             path = string.IsNullOrEmpty(path) ? null : Fix(problem.ErrorCode, path, message, resource);
             mapped.Add((problem.ErrorCode, OutcomeIssue.Error(code, diagnostics, path)));
         }
@@ -139,6 +141,31 @@ internal static class FirelyReader
         }
     }
 
+    // Firely names a number it cannot hold (8e28, 29 digits) a "string" as it does a JSON string: the byte before the
+    // position it reports (just after the value) tells them apart.
+    private static bool IsNumberLiteral(ExtendedCodedException? problem, ReadOnlySpan<byte> utf8Json)
+    {
+        if (problem is not { LineNumber: > 0 and var line, Position: > 1 and var position })
+        {
+            return false;
+        }
+
+        var start = 0;
+        for (var l = 1; l < line; l++)
+        {
+            var next = utf8Json[start..].IndexOf((byte)'\n');
+            if (next < 0)
+            {
+                return false;
+            }
+
+            start += next + 1;
+        }
+
+        var at = start + (long)position - 2;
+        return at >= 0 && at < utf8Json.Length && utf8Json[(int)at] is (>= (byte)'0' and <= (byte)'9') or (byte)'.';
+    }
+
     private static bool Below(string path, string ancestor) =>
         path.Length > ancestor.Length && path.StartsWith(ancestor, StringComparison.Ordinal) && path[ancestor.Length] is '.' or '[';
 
@@ -151,10 +178,9 @@ internal static class FirelyReader
         "JSON120" => ("invalid", "An object must not be empty: leave the property out instead."),
         "JSON121" => ("invalid", "An array must not be empty: leave the property out instead."),
         "JSON129" => ("structure", "Only one element of a choice group (name[x]) is allowed."),
-        "PVAL105" => ("required", "The element is required (minimum cardinality 1)."),
+        "PVAL105" => ("required", "The element is required (minimum cardinality 1; for a choice element name[x], one of its types)."),
         "PVAL116" => ("code-invalid", $"The code is not in the element's required value set{Quoted(message, "valueset '")}."),
         "PVAL118" => ("structure", "A contained resource must not contain resources."),
-        "PVAL123" when !message.StartsWith("string ", StringComparison.Ordinal) && message.Contains("decimal", StringComparison.Ordinal) => ("value", "The number is outside the range of a decimal."),
         "PVAL123" => ("structure", $"The JSON value has the wrong kind (string, number, boolean, object) for {TypeIn(message)}."),
         "PVAL124" when message.StartsWith("string '' ", StringComparison.Ordinal) => ("invalid", "An empty string is not allowed: leave the property out instead."),
         "PVAL124" => ("value", $"The value is not a valid {TypeIn(message)}."),
@@ -217,6 +243,21 @@ internal static class FirelyReader
                     break;
                 }
             }
+        }
+
+        // A missing choice element (diagnosis.diagnosis[x]) is reported where it belongs, on the element that lacks it.
+        var dot = path.LastIndexOf('.');
+        if (error == "PVAL105" && dot > 0 && Navigate(resource, path[..dot]) is Base owner && IsChoice(owner, path[(dot + 1)..]))
+        {
+            return WithChoiceTypes(path[..dot], resource, null);
+        }
+
+        // An unknown element inside a primitive's object is inside "_name" in the JSON (http://hl7.org/fhir/R4/json.html#primitive).
+        if (error == "PVAL128" && dot > 0 && Navigate(resource, path[..dot]) is PrimitiveType)
+        {
+            var parent = WithChoiceTypes(path[..dot], resource, null);
+            var cut = parent.LastIndexOf('.') + 1;
+            return string.Concat(parent.AsSpan(0, cut), "_", parent.AsSpan(cut), path.AsSpan(dot));
         }
 
         path = WithChoiceTypes(path, resource, error is "PVAL123" or "PVAL124" ? TypeIn(message) : null);
