@@ -19,16 +19,18 @@ public sealed class ClaimDocument
     private readonly ResourceNode claim;
     private readonly IReadOnlyList<ResourceNode> included;
     private readonly ReferenceResolver resolver;
+    private readonly byte[]? received;
     private byte[]? claimJson;
 
     /// <param name="claim">The Claim node.</param>
     /// <param name="included">The resources it resolved, in the order they are stored.</param>
-    /// <param name="claimJson">The Claim as received, compact (<see cref="ClaimJson"/>); null: written by Firely when asked.</param>
-    internal ClaimDocument(ResourceNode claim, IReadOnlyList<ResourceNode> included, byte[]? claimJson)
+    /// <param name="received">The Claim's JSON as it was read (a copy: the caller may reuse its buffer); null: the
+    /// Claim as Firely writes it.</param>
+    internal ClaimDocument(ResourceNode claim, IReadOnlyList<ResourceNode> included, byte[]? received)
     {
         this.claim = claim;
         this.included = included;
-        this.claimJson = claimJson;
+        this.received = received;
         resolver = new ReferenceResolver([claim, .. included]);
         if (Claim.Identifier.FirstOrDefault() is { Value: { } value } first)
         {
@@ -135,7 +137,7 @@ public sealed class ClaimDocument
     /// before the Firely model hashed, so a repeat across that upgrade is still a repeat; for a changed document, the
     /// Claim as Firely writes it.
     /// </summary>
-    public byte[] ClaimJson() => (byte[])(claimJson ??= FhirJson.Write(Claim)).Clone();
+    public byte[] ClaimJson() => (byte[])(claimJson ??= received is null ? FhirJson.Write(Claim) : JsonSyntax.Compact(received)).Clone();
 
     /// <summary>
     /// A FHIR R4 Bundle of type collection: entry[0] is the Claim, then each resource it resolved (with the fullUrl it

@@ -202,7 +202,7 @@ public static class FhirIntake
         }
 
         // The Claim's bytes as stored: a document written before the Firely model gives the hash it was stored with.
-        return new ClaimDocument(ResourceNode.Of(claim, bundle.Entry[0].FullUrl, "Claim", 0), included, JsonSyntax.Compact(bundleJson[claimRange]));
+        return new ClaimDocument(ResourceNode.Of(claim, bundle.Entry[0].FullUrl, "Claim", 0), included, bundleJson[claimRange].ToArray());
     }
 
     private static ResourceNode? Read(ReadOnlySpan<byte> utf8Json, string? basePath, string? fullUrl, int entryIndex, List<OutcomeIssue> failures)
@@ -255,7 +255,7 @@ public static class FhirIntake
         var outcome = new OperationOutcome(issues);
         return outcome.HasErrors
             ? new ClaimIntake(IntakeStatus.Invalid, outcome, null)
-            : new ClaimIntake(IntakeStatus.Accepted, outcome, new ClaimDocument(claim, included, JsonSyntax.Compact(claimBytes)));
+            : new ClaimIntake(IntakeStatus.Accepted, outcome, new ClaimDocument(claim, included, claimBytes.ToArray()));
     }
 
     private static bool IsResourceType(string? type) => type is not null && ModelInfo.IsKnownResource(type);
