@@ -34,7 +34,7 @@ public static class FhirIntake
             return new ClaimIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null);
         }
 
-        var node = Read(utf8Json, null, null, -1, issues);
+        var node = Read(utf8Json, options, issues);
         if (node is null)
         {
             return new ClaimIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null);
@@ -83,7 +83,7 @@ public static class FhirIntake
         }
 
         var read = new List<OutcomeIssue>();
-        var bundle = FirelyReader.Read(utf8Json, read) as Bundle;
+        var bundle = FirelyReader.Read(utf8Json, options, read) as Bundle;
         if (bundle is null)
         {
             issues.AddRange(read);
@@ -97,6 +97,7 @@ public static class FhirIntake
         }
 
         // Each issue belongs to the entry whose resource it is in; the others are the envelope's.
+        var byEntry = read.Where(i => EntryOf(i.Expression) >= 0).ToLookup(i => EntryOf(i.Expression));
         var nodes = new List<ResourceNode>();
         for (var index = 0; index < bundle.Entry.Count; index++)
         {
@@ -113,7 +114,7 @@ public static class FhirIntake
             }
 
             // An entry whose resource is not an R4 resource at all makes the envelope unusable, as a missing resource type.
-            var own = read.Where(i => i.Expression is { } at && (at == path || at.StartsWith(path + ".", StringComparison.Ordinal))).ToList();
+            var own = byEntry[index].ToList();
             if (!ModelInfo.IsKnownResource(resource.TypeName) || own.Exists(i => i.Expression == path && i.Code == "structure"))
             {
                 continue;
@@ -125,7 +126,8 @@ public static class FhirIntake
             nodes.Add(node);
         }
 
-        issues.AddRange(read.Where(i => !nodes.Any(n => i.Expression is { } at && (at == n.Path || at.StartsWith(n.Path + ".", StringComparison.Ordinal)))));
+        var kept = nodes.Select(n => n.EntryIndex).ToHashSet();
+        issues.AddRange(read.Where(i => !kept.Contains(EntryOf(i.Expression))));
         var claims = nodes.Where(n => n.Type == "Claim").ToList();
         if (claims.Count == 0)
         {
@@ -165,7 +167,7 @@ public static class FhirIntake
     /// <exception cref="FormatException">The data is not such a Bundle.</exception>
     public static ClaimDocument ReadDocument(ReadOnlySpan<byte> bundleJson)
     {
-        if (JsonSyntax.Check(bundleJson, new IntakeOptions { MaxDepth = 256 }, out var syntax) is not null)
+        if (JsonSyntax.Check(bundleJson, new IntakeOptions { MaxDepth = FirelyReader.TrustedMaxDepth }, out var syntax) is not null)
         {
             throw new FormatException("The stored claim document is not valid JSON.");
         }
@@ -205,17 +207,17 @@ public static class FhirIntake
         return new ClaimDocument(ResourceNode.Of(claim, bundle.Entry[0].FullUrl, "Claim", 0), included, bundleJson[claimRange].ToArray());
     }
 
-    private static ResourceNode? Read(ReadOnlySpan<byte> utf8Json, string? basePath, string? fullUrl, int entryIndex, List<OutcomeIssue> failures)
+    private static ResourceNode? Read(ReadOnlySpan<byte> utf8Json, IntakeOptions options, List<OutcomeIssue> failures)
     {
         var issues = new List<OutcomeIssue>();
-        var resource = FirelyReader.Read(utf8Json, issues);
+        var resource = FirelyReader.Read(utf8Json, options, issues);
         if (resource is null)
         {
             failures.AddRange(issues);
             return null;
         }
 
-        var node = ResourceNode.Of(resource, fullUrl, basePath ?? resource.TypeName, entryIndex);
+        var node = ResourceNode.Of(resource, null, resource.TypeName, -1);
         node.Issues.AddRange(issues);
         node.Inspect();
         return node;
@@ -256,6 +258,25 @@ public static class FhirIntake
         return outcome.HasErrors
             ? new ClaimIntake(IntakeStatus.Invalid, outcome, null)
             : new ClaimIntake(IntakeStatus.Accepted, outcome, new ClaimDocument(claim, included, claimBytes.ToArray()));
+    }
+
+    // i for an expression at or below "Bundle.entry[i].resource", else -1.
+    private static int EntryOf(string? expression)
+    {
+        const string Prefix = "Bundle.entry[";
+        const string Suffix = "].resource";
+        if (expression is null || !expression.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return -1;
+        }
+
+        var close = expression.IndexOf(Suffix, Prefix.Length, StringComparison.Ordinal);
+        var end = close + Suffix.Length;
+        return close > Prefix.Length
+               && (end == expression.Length || expression[end] is '.' or '[')
+               && int.TryParse(expression.AsSpan(Prefix.Length, close - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+            ? index
+            : -1;
     }
 
     private static bool IsResourceType(string? type) => type is not null && ModelInfo.IsKnownResource(type);

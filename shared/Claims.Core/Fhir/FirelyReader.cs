@@ -20,15 +20,19 @@ internal static class FirelyReader
     private static readonly FhirJsonDeserializer Strict = new(new DeserializerSettings());
 
     // Trusted input (what we stored ourselves): read what is there.
+    /// <summary>How deep a stored document may nest (posted bodies are held to <see cref="IntakeOptions.MaxDepth"/>).</summary>
+    public const int TrustedMaxDepth = 256;
+
     private static readonly FhirJsonDeserializer Lenient = new(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
 
     /// <summary>
     /// Reads a resource; returns the (possibly partial) POCO, null when nothing could be read, and adds an issue for each
     /// problem Firely found (expressions rooted at the resource's type, or at "Bundle" for a Bundle).
     /// </summary>
-    public static Resource? Read(ReadOnlySpan<byte> utf8Json, List<OutcomeIssue> issues)
+    public static Resource? Read(ReadOnlySpan<byte> utf8Json, IntakeOptions options, List<OutcomeIssue> issues)
     {
-        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 0 });
+        // The syntax check held the body to options.MaxDepth already.
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = Math.Max(options.MaxDepth, 1) });
         Resource? resource;
         IEnumerable<CodedException> problems;
         try
@@ -95,7 +99,8 @@ internal static class FirelyReader
     /// <summary>Reads trusted FHIR JSON (our stored documents).</summary>
     public static Resource ReadTrusted(ReadOnlySpan<byte> utf8Json)
     {
-        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 0 });
+        // A stored document nests its Claim three levels deeper than it was posted (Bundle.entry[i].resource).
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = TrustedMaxDepth });
         return Lenient.DeserializeResource(ref reader);
     }
 

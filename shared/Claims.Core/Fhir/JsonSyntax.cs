@@ -79,7 +79,8 @@ internal sealed class JsonSyntax
         var buffer = new ArrayBufferWriter<byte>(utf8Json.Length);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 0 });
+            // Already checked, within the intake's MaxDepth or a stored document's.
+            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = FirelyReader.TrustedMaxDepth });
             char[]? scratch = null;
             while (reader.Read())
             {
@@ -95,27 +96,8 @@ internal sealed class JsonSyntax
 
                     // A number as it was written (JsonElement.WriteTo copies the literal too).
                     case JsonTokenType.Number: writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true); break;
-                    case JsonTokenType.PropertyName:
-                        if (reader.ValueIsEscaped)
-                        {
-                            writer.WritePropertyName(Unescaped(ref reader, ref scratch));
-                        }
-                        else
-                        {
-                            writer.WritePropertyName(reader.ValueSpan);
-                        }
-
-                        break;
-                    case JsonTokenType.String:
-                        if (reader.ValueIsEscaped)
-                        {
-                            writer.WriteStringValue(Unescaped(ref reader, ref scratch));
-                        }
-                        else
-                        {
-                            writer.WriteStringValue(reader.ValueSpan);
-                        }
-
+                    case JsonTokenType.PropertyName or JsonTokenType.String:
+                        WriteText(writer, ref reader, ref scratch);
                         break;
                 }
             }
@@ -123,16 +105,39 @@ internal sealed class JsonSyntax
 
         return buffer.WrittenSpan.ToArray();
 
-        static ReadOnlySpan<char> Unescaped(ref Utf8JsonReader reader, ref char[]? scratch)
+        // A name or string: unescaped text is written as the writer escapes it (JsonElement.WriteTo did the same).
+        static void WriteText(Utf8JsonWriter writer, ref Utf8JsonReader reader, ref char[]? scratch)
         {
+            var name = reader.TokenType == JsonTokenType.PropertyName;
+            if (!reader.ValueIsEscaped)
+            {
+                if (name)
+                {
+                    writer.WritePropertyName(reader.ValueSpan);
+                }
+                else
+                {
+                    writer.WriteStringValue(reader.ValueSpan);
+                }
+
+                return;
+            }
+
             var length = reader.ValueSpan.Length;
             if (scratch is null || scratch.Length < length)
             {
                 scratch = new char[Math.Max(length, 256)];
             }
 
-            var written = reader.CopyString(scratch);
-            return scratch.AsSpan(0, written);
+            var text = scratch.AsSpan(0, reader.CopyString(scratch));
+            if (name)
+            {
+                writer.WritePropertyName(text);
+            }
+            else
+            {
+                writer.WriteStringValue(text);
+            }
         }
     }
 
