@@ -83,7 +83,7 @@ public static class FhirIntake
         }
 
         var read = new List<OutcomeIssue>();
-        var bundle = FirelyReader.Read(utf8Json, options, read) as Bundle;
+        var bundle = FirelyReader.Read(utf8Json, options, read, out var proven) as Bundle;
         if (bundle is null)
         {
             issues.AddRange(read);
@@ -122,7 +122,7 @@ public static class FhirIntake
 
             var node = ResourceNode.Of(resource, entry.FullUrl, path, index);
             node.Issues.AddRange(own);
-            node.Inspect();
+            node.Inspect(lexical: !proven);
             nodes.Add(node);
         }
 
@@ -210,7 +210,7 @@ public static class FhirIntake
     private static ResourceNode? Read(ReadOnlySpan<byte> utf8Json, IntakeOptions options, List<OutcomeIssue> failures)
     {
         var issues = new List<OutcomeIssue>();
-        var resource = FirelyReader.Read(utf8Json, options, issues);
+        var resource = FirelyReader.Read(utf8Json, options, issues, out var proven);
         if (resource is null)
         {
             failures.AddRange(issues);
@@ -219,7 +219,7 @@ public static class FhirIntake
 
         var node = ResourceNode.Of(resource, null, resource.TypeName, -1);
         node.Issues.AddRange(issues);
-        node.Inspect();
+        node.Inspect(lexical: !proven);
         return node;
     }
 

@@ -32,7 +32,8 @@ internal static class FirelyCheck
 
         if (element is PrimitiveType primitive)
         {
-            return PrimitivePasses(primitive) && ChildrenPass(element, depth);
+            // A primitive's members are its value, an id and extensions (http://hl7.org/fhir/R4/json.html#primitive).
+            return PrimitivePasses(primitive) && primitive.ElementId is null && ExtensionsPass(primitive.Extension, depth);
         }
 
         if (element is Narrative)
@@ -86,26 +87,11 @@ internal static class FirelyCheck
     private static int Depth(Base parent, Base child, int depth) =>
         child is Resource ? (parent is Bundle.EntryComponent or Parameters.ParameterComponent ? 0 : depth + 1) : depth;
 
-    private static bool ChildrenPass(Base element, int depth)
+    private static bool ExtensionsPass(List<Extension> extensions, int depth)
     {
-        foreach (var (name, value) in element.EnumerateElements())
+        foreach (var extension in extensions)
         {
-            if (name == "value")
-            {
-                continue;
-            }
-
-            if (value is IList list)
-            {
-                foreach (var item in list)
-                {
-                    if (item is not Base child || !Passes(child, depth))
-                    {
-                        return false;
-                    }
-                }
-            }
-            else if (value is Base child && !Passes(child, depth))
+            if (extension is null || !Passes(extension, depth))
             {
                 return false;
             }

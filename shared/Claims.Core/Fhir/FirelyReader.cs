@@ -32,7 +32,12 @@ internal static class FirelyReader
     /// Reads a resource; returns the (possibly partial) POCO, null when nothing could be read, and adds an issue for each
     /// problem Firely found (expressions rooted at the resource's type, or at "Bundle" for a Bundle).
     /// </summary>
-    public static Resource? Read(ReadOnlySpan<byte> utf8Json, IntakeOptions options, List<OutcomeIssue> issues)
+    public static Resource? Read(ReadOnlySpan<byte> utf8Json, IntakeOptions options, List<OutcomeIssue> issues) =>
+        Read(utf8Json, options, issues, out _);
+
+    /// <summary>As <see cref="Read(ReadOnlySpan{byte}, IntakeOptions, List{OutcomeIssue})"/>; <paramref name="proven"/>
+    /// tells that <see cref="FirelyCheck"/> proved the resource clean (its lexical rules need no second look).</summary>
+    public static Resource? Read(ReadOnlySpan<byte> utf8Json, IntakeOptions options, List<OutcomeIssue> issues, out bool proven)
     {
         // The syntax check held the body to options.MaxDepth already.
         var readerOptions = new JsonReaderOptions { MaxDepth = Math.Max(options.MaxDepth, 1) };
@@ -40,7 +45,8 @@ internal static class FirelyReader
         // Fast path: the read without the attribute validator (≈ half the cost) and one walk proving the POCO passes
         // every check that validator makes (FirelyCheck); anything it cannot prove is read again strictly, so the
         // issues are always the strict reader's own.
-        return TryReadProvenClean(utf8Json, readerOptions, out var clean) ? clean : ReadStrictly(utf8Json, readerOptions, issues);
+        proven = TryReadProvenClean(utf8Json, readerOptions, out var clean);
+        return proven ? clean : ReadStrictly(utf8Json, readerOptions, issues);
     }
 
     /// <summary>The unvalidated read, when <see cref="FirelyCheck"/> proves the strict read would report nothing.</summary>

@@ -51,10 +51,11 @@ internal sealed class ResourceNode
     /// Adds what Firely's reader does not check (NPI check digits, lexical uri/code rules, contained ids) to
     /// <see cref="Issues"/>, collecting the references on the same walk.
     /// </summary>
-    public void Inspect()
+    /// <param name="lexical">False when <see cref="FirelyCheck"/> proved the resource clean: its uris and codes passed the same rules.</param>
+    public void Inspect(bool lexical = true)
     {
         var found = new List<OutcomeIssue>();
-        references = ResourceWalk.Inspect(Resource, Path, found);
+        references = ResourceWalk.Inspect(Resource, Path, found, lexical);
         foreach (var contained in Contained)
         {
             if (string.IsNullOrEmpty(contained.Id))

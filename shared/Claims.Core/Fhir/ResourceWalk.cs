@@ -20,15 +20,15 @@ internal static class ResourceWalk
     public static List<ReferenceSite> References(Resource resource, string path)
     {
         var references = new List<ReferenceSite>();
-        Walk(resource, new StringBuilder(path, 128), references, null);
+        Walk(resource, new StringBuilder(path, 128), references, null, lexical: false);
         return references;
     }
 
     /// <summary>The references (as <see cref="References"/>) and an issue for each bad NPI or lexically invalid uri/code.</summary>
-    public static List<ReferenceSite> Inspect(Resource resource, string path, List<OutcomeIssue> issues)
+    public static List<ReferenceSite> Inspect(Resource resource, string path, List<OutcomeIssue> issues, bool lexical = true)
     {
         var references = new List<ReferenceSite>();
-        Walk(resource, new StringBuilder(path, 128), references, issues);
+        Walk(resource, new StringBuilder(path, 128), references, issues, lexical);
         return references;
     }
 
@@ -47,12 +47,12 @@ internal static class ResourceWalk
     public static bool IsChoice(Base parent, string name) =>
         ModelInfo.ModelInspector.FindOrImportClassMapping(parent.GetType())?.FindMappedElementByName(name) is { Choice: ChoiceType.DatatypeChoice };
 
-    private static void Walk(Base element, StringBuilder path, List<ReferenceSite> references, List<OutcomeIssue>? issues)
+    private static void Walk(Base element, StringBuilder path, List<ReferenceSite> references, List<OutcomeIssue>? issues, bool lexical)
     {
         switch (element)
         {
             case PrimitiveType primitive:
-                if (issues is not null)
+                if (lexical && issues is not null)
                 {
                     CheckLexical(primitive, path, issues);
                 }
@@ -86,7 +86,7 @@ internal static class ResourceWalk
                     if (list[i] is Base item)
                     {
                         path.Append('.').Append(name).Append('[').Append(i.ToString(CultureInfo.InvariantCulture)).Append(']');
-                        Walk(item, path, references, issues);
+                        Walk(item, path, references, issues, lexical);
                         path.Length = mark;
                     }
                 }
@@ -94,7 +94,7 @@ internal static class ResourceWalk
             else if (value is Base child)
             {
                 path.Append('.').Append(child is PrimitiveType ? name : ElementName(element, name, child));
-                Walk(child, path, references, issues);
+                Walk(child, path, references, issues, lexical);
                 path.Length = mark;
             }
         }
