@@ -36,4 +36,31 @@ public sealed class HostileParityTests
 
         Assert.Empty(wrong);
     }
+
+    // Firely's strict read keeps a value of the wrong shape in its partial model (a single where a list belongs): the
+    // rules reading that model must not turn it into a 500 (hostile run of 2026-12-06: 24 cases did).
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void HostileCorpus_BothDoors_NeverThrow(int seed)
+    {
+        var today = new DateOnly(2026, 11, 23);
+        var thrown = new List<string>();
+        foreach (var hostile in HostileCorpus.Build(seed, today).Where(c => c.Body.Length <= 1_048_576))
+        {
+            try
+            {
+                _ = hostile.Path.EndsWith("Claim", StringComparison.Ordinal)
+                    ? FhirIntake.ReadClaim(hostile.Body, today).Status
+                    : FhirIntake.ReadBundle(hostile.Body, today).Status;
+            }
+            catch (Exception ex)
+            {
+                thrown.Add(hostile.Name + ": " + ex);
+            }
+        }
+
+        Assert.True(thrown.Count == 0, string.Join("\n", thrown));
+    }
 }

@@ -44,7 +44,7 @@ public static class FhirIntake
         {
             issues.Add(OutcomeIssue.Error("structure", $"Expected a Claim, got a {node.Type}.", node.Type));
             issues.AddRange(node.Issues);
-            _ = ClaimRules.CheckReferences(node, new ReferenceResolver([node]), issues).ToList();
+            CheckReferencesSafely(node, new ReferenceResolver([node]), issues);
             return new ClaimIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null);
         }
 
@@ -122,7 +122,7 @@ public static class FhirIntake
 
             var node = ResourceNode.Of(resource, entry.FullUrl, path, index);
             node.Issues.AddRange(own);
-            node.Inspect(lexical: !proven);
+            InspectSafely(node, proven);
             nodes.Add(node);
         }
 
@@ -153,7 +153,7 @@ public static class FhirIntake
         {
             issues.AddRange(node.Issues.Select(i => i with { Severity = IssueSeverity.Warning }));
             var referenceIssues = new List<OutcomeIssue>();
-            _ = ClaimRules.CheckReferences(node, resolver, referenceIssues).ToList();
+            CheckReferencesSafely(node, resolver, referenceIssues);
             issues.AddRange(referenceIssues.Select(i => i with { Severity = IssueSeverity.Warning }));
         }
 
@@ -219,7 +219,7 @@ public static class FhirIntake
 
         var node = ResourceNode.Of(resource, null, resource.TypeName, -1);
         node.Issues.AddRange(issues);
-        node.Inspect(lexical: !proven);
+        InspectSafely(node, proven);
         return node;
     }
 
@@ -227,31 +227,46 @@ public static class FhirIntake
     {
         // The rules' issues in rule order; what Firely said at the same place with the same code is not repeated.
         var rules = new List<OutcomeIssue>();
-        ClaimRules.Check(claim, today, options, rules);
-        var issues = claim.Issues.Where(i => !rules.Exists(r => r.Code == i.Code && r.Expression == i.Expression)).Concat(rules).ToList();
-
-        // The Claim plus every resource it reaches (following references of the modelled types further).
+        var issues = new List<OutcomeIssue>(claim.Issues);
         var included = new List<ResourceNode>();
-        var queue = new Queue<ResourceNode>([claim]);
-        var seen = new HashSet<ResourceNode> { claim };
-        while (queue.Count > 0)
+        try
         {
-            var node = queue.Dequeue();
-            foreach (var target in ClaimRules.CheckReferences(node, resolver, issues))
-            {
-                if (target.Type == "Claim" || !seen.Add(target))
-                {
-                    continue;
-                }
+            ClaimRules.Check(claim, today, options, rules);
+            issues = [.. claim.Issues.Where(i => !rules.Exists(r => r.Code == i.Code && r.Expression == i.Expression)), .. rules];
 
-                included.Add(target);
-                used?.Add(target);
-                issues.AddRange(target.Issues);
-                if (FollowedTypes.Contains(target.Type))
+            // The Claim plus every resource it reaches (following references of the modelled types further).
+            var queue = new Queue<ResourceNode>([claim]);
+            var seen = new HashSet<ResourceNode> { claim };
+            while (queue.Count > 0)
+            {
+                var node = queue.Dequeue();
+                foreach (var target in ClaimRules.CheckReferences(node, resolver, issues))
                 {
-                    queue.Enqueue(target);
+                    if (target.Type == "Claim" || !seen.Add(target))
+                    {
+                        continue;
+                    }
+
+                    included.Add(target);
+                    used?.Add(target);
+                    issues.AddRange(target.Issues);
+                    if (FollowedTypes.Contains(target.Type))
+                    {
+                        queue.Enqueue(target);
+                    }
                 }
             }
+        }
+        catch (Exception ex) when (IsPartialModelFailure(ex))
+        {
+            // A resource Firely refused is a partial model; where it is too broken for the rules to read, the issues
+            // already found (Firely's, for it) are the answer.
+            if (!HasErrors(issues))
+            {
+                issues.Add(OutcomeIssue.Error("structure", "A resource the Claim references could not be read: see the issues reported for the Bundle.", claim.Path));
+            }
+
+            return new ClaimIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null);
         }
 
         var outcome = new OperationOutcome(issues);
@@ -277,6 +292,37 @@ public static class FhirIntake
                && int.TryParse(expression.AsSpan(Prefix.Length, close - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
             ? index
             : -1;
+    }
+
+    private static bool HasErrors(List<OutcomeIssue> issues) => issues.Exists(i => i.Severity is IssueSeverity.Error or IssueSeverity.Fatal);
+
+    // What reading a partial Firely model can throw: its typed getters refuse a value of the wrong shape or type.
+    private static bool IsPartialModelFailure(Exception ex) => ex is Hl7.Fhir.Utility.CodedException or InvalidCastException or InvalidOperationException;
+
+    // The references of a resource that is not evaluated as a Claim (its issues are reported either way).
+    private static void CheckReferencesSafely(ResourceNode node, ReferenceResolver resolver, List<OutcomeIssue> issues)
+    {
+        try
+        {
+            _ = ClaimRules.CheckReferences(node, resolver, issues).ToList();
+        }
+        catch (Exception ex) when (IsPartialModelFailure(ex))
+        {
+            // A partial model's references: what could be checked was.
+        }
+    }
+
+    // Inspect on a resource Firely refused (a partial model) may meet what its getters refuse: the issues found stand.
+    private static void InspectSafely(ResourceNode node, bool proven)
+    {
+        try
+        {
+            node.Inspect(lexical: !proven);
+        }
+        catch (Exception ex) when (HasErrors(node.Issues) && IsPartialModelFailure(ex))
+        {
+            // Firely's issues for it are reported.
+        }
     }
 
     private static bool IsResourceType(string? type) => type is not null && ModelInfo.IsKnownResource(type);

@@ -62,9 +62,9 @@ internal static class FirelyReader
                 return true;
             }
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or FormatException or InvalidCastException or NullReferenceException)
+        catch (Exception ex) when (ex is CodedException or JsonException or InvalidOperationException or ArgumentException or FormatException or InvalidCastException or NullReferenceException)
         {
-            // The strict read reports it.
+            // Not proven (a value of the wrong shape makes a typed getter throw): the strict read reports it.
         }
 
         return false;
@@ -79,6 +79,15 @@ internal static class FirelyReader
         try
         {
             _ = Strict.TryDeserializeResource(ref reader, out resource, out problems);
+        }
+        catch (CodedException ex)
+        {
+            // Firely's own invariant check can throw on what its reader kept ("contained": {} where a list belongs).
+            var at = (ex as ExtendedCodedException)?.InstancePath;
+            issues.Add(OutcomeIssue.Error("structure",
+                "The resource could not be read as FHIR R4 JSON: an element has the wrong shape (one value where a list belongs, or the reverse).",
+                string.IsNullOrEmpty(at) || at.Contains("Unnamed", StringComparison.Ordinal) ? null : at));
+            return null;
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or FormatException or InvalidCastException or NullReferenceException)
         {
@@ -118,8 +127,25 @@ internal static class FirelyReader
             }
         }
 
-        foreach (var (_, value) in element.EnumerateElements())
+        // A value of the wrong shape (one where the element repeats, a list where it does not) or type is kept too, and
+        // the typed getter throws on it: such an element is cleared the same way.
+        var mapping = ModelInfo.ModelInspector.FindOrImportClassMapping(element.GetType());
+        foreach (var (name, value) in element.EnumerateElements().ToList())
         {
+            if (mapping?.FindMappedElementByName(name)?.NativeProperty is { } property && !Readable(element, property))
+            {
+                try
+                {
+                    element.SetValue(name, null);
+                }
+                catch (Exception ex) when (ex is InvalidCastException or ArgumentException or InvalidOperationException or CodedException)
+                {
+                    // Left as it is: the caller's safety net (FhirIntake) keeps the issues already found.
+                }
+
+                continue;
+            }
+
             if (value is IList list)
             {
                 foreach (var item in list)
@@ -143,6 +169,19 @@ internal static class FirelyReader
         // A stored document nests its Claim three levels deeper than it was posted (Bundle.entry[i].resource).
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = TrustedMaxDepth });
         return Lenient.DeserializeResource(ref reader);
+    }
+
+    private static bool Readable(Base element, System.Reflection.PropertyInfo property)
+    {
+        try
+        {
+            _ = property.GetValue(element);
+            return true;
+        }
+        catch (System.Reflection.TargetInvocationException)
+        {
+            return false;
+        }
     }
 
     private static void Map(IEnumerable<CodedException> problems, Resource? resource, ReadOnlySpan<byte> utf8Json, List<OutcomeIssue> issues)
