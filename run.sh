@@ -49,7 +49,7 @@ setting() { node -e 'const s=require("./local.settings.json").Values||{};process
 INGEST_KEY=$(setting Dev__IngestApiKey)
 ADMIN_KEY=$(setting Dev__AdminApiKey)
 
-dotnet run --project functions/Claims.Functions -c Release &
+dotnet run --project functions/Claims.LocalHost -c Release &
 app_pid=$!
 pids+=("$app_pid")
 

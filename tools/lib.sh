@@ -18,10 +18,10 @@ AZ_LOCATION=""
 APP_ENV=()
 
 if [ -n "$ART" ]; then
-  APP_DLL=$ART/bin/Claims.Functions/release/Claims.Functions.dll
+  APP_DLL=$ART/bin/Claims.LocalHost/release/Claims.LocalHost.dll
   LOAD_DLL=$ART/bin/Claims.Load/release/Claims.Load.dll
 else
-  APP_DLL=functions/Claims.Functions/bin/Release/net10.0/Claims.Functions.dll
+  APP_DLL=functions/Claims.LocalHost/bin/Release/net10.0/Claims.LocalHost.dll
   LOAD_DLL=tools/Claims.Load/bin/Release/net10.0/Claims.Load.dll
 fi
 
@@ -32,7 +32,7 @@ build() {
   if [ -n "${SKIP_BUILD:-}" ] && [ -f "$APP_DLL" ] && [ -f "$LOAD_DLL" ]; then return; fi
   local extra=()
   [ -n "$ART" ] && extra=(--artifacts-path "$ART")
-  dotnet build functions/Claims.Functions -c Release -nologo --verbosity quiet "${extra[@]}"
+  dotnet build functions/Claims.LocalHost -c Release -nologo --verbosity quiet "${extra[@]}"
   dotnet build tools/Claims.Load -c Release -nologo --verbosity quiet "${extra[@]}"
 }
 
@@ -72,6 +72,7 @@ stop_azurite() {
 start_app() {
   env AzureWebJobsStorage="$STORAGE" urls="http://127.0.0.1:$APP_PORT" \
     Dev__TenantId="$TENANT" Dev__IngestApiKey="$INGEST_KEY" Dev__AdminApiKey="$ADMIN_KEY" \
+    AuthorizationSweepSchedule="0 0 6 * * *" StuckClaimSweepSchedule="0 */5 * * * *" SignatureReplayPurgeSchedule="0 17 * * * *" TaskHubName="${TASK_HUB:-ToolsHub}" \
     Logging__LogLevel__Default=Warning RateLimit__PermitsPerSecond=100000 RateLimit__Burst=1000000 "${APP_ENV[@]}" \
     dotnet "$APP_DLL" >>"$OUT/app.log" 2>&1 &
   APP_PID=$!

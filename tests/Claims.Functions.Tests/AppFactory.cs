@@ -17,13 +17,19 @@ public sealed class AppCollection : ICollectionFixture<AzuriteFixture>
     public const string Name = "app";
 }
 
-/// <summary>The real app (all functions, local queue listeners and timers) against the fixture's Azurite.</summary>
-public sealed class AppFactory(AzuriteFixture azurite, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+/// <summary>The real app (all functions, through the local host: HTTP routes, queue listeners and timers) against the fixture's Azurite.</summary>
+public sealed class AppFactory(AzuriteFixture azurite, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Claims.LocalHost.Program>
 {
     public const string IngestKey = "test-ingest-key";
     public const string AdminKey = "test-admin-key";
 
     public StorageClients Storage => Services.GetRequiredService<StorageClients>();
+
+    /// <summary>Settings that switch off every queue and timer function (the Functions host's
+    /// AzureWebJobs.&lt;name&gt;.Disabled), for tests that play the host's part themselves (<see cref="HostInvocations"/>).</summary>
+    public static IReadOnlyDictionary<string, string?> TriggersOff { get; } = TestFunctions.All
+        .Where(f => f.TriggerType is "queueTrigger" or "timerTrigger")
+        .ToDictionary(f => $"AzureWebJobs.{f.Name}.Disabled", _ => (string?)"true");
 
     /// <summary>A client of the app that sends <paramref name="key"/> as x-api-key (no key when null).</summary>
     public HttpClient ClientWithKey(string? key)
@@ -56,8 +62,7 @@ public sealed class AppFactory(AzuriteFixture azurite, IReadOnlyDictionary<strin
     {
         ArgumentNullException.ThrowIfNull(builder);
 
-        // Also as host settings: Program.cs reads some settings (FUNCTIONS_CUSTOMHANDLER_PORT) before Build, where
-        // only these are visible; ConfigureAppConfiguration applies at Build.
+        // Also as host settings, visible before Build (ConfigureAppConfiguration applies at Build).
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
@@ -72,6 +77,13 @@ public sealed class AppFactory(AzuriteFixture azurite, IReadOnlyDictionary<strin
                 ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.500",
                 ["Storage:MaxRetries"] = "1",
                 ["Storage:NetworkTimeout"] = "00:00:03",
+                ["AuthorizationSweepSchedule"] = "0 0 6 * * *",
+                ["StuckClaimSweepSchedule"] = "0 */5 * * * *",
+                ["SignatureReplayPurgeSchedule"] = "0 17 * * * *",
+
+                // A task hub of its own per app: apps of one test collection share an Azurite.
+                ["TaskHubName"] = "Test" + Guid.NewGuid().ToString("N")[..16],
+                ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval"] = "00:00:00.500",
             };
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             {

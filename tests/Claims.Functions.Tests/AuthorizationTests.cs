@@ -360,7 +360,7 @@ public sealed class AuthorizationTests(AzuriteFixture azurite) : IAsyncLifetime
         var soon = Auth.Make("AUTH-T", start: today.AddDays(-30), end: today.AddDays(3));
         Assert.NotNull(await store.AddAsync(tenant.Tenant, soon, today, CancellationToken.None));
 
-        await ActivatorUtilities.CreateInstance<AuthorizationSweepFunction>(app.Services).RunAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        await ActivatorUtilities.CreateInstance<AuthorizationSweepFunction>(app.Services).Run(new Microsoft.Azure.Functions.Worker.TimerInfo(), CancellationToken.None);
 
         // The timer itself changed nothing; the AuthorizationSweepTenant queue function does the work.
         var deadline = DateTime.UtcNow.AddSeconds(60);

@@ -1,3 +1,4 @@
+using Claims.LocalHost;
 using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -237,16 +238,16 @@ public sealed class ChargeBaselineTests(AzuriteFixture azurite) : IAsyncLifetime
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Host_BothModes_RunTheFlusherBeforeTheQueueListeners(bool customHandler)
+    public async Task Host_WithAndWithoutListeners_RunsTheFlusherBeforeTheQueueListeners(bool triggersOff)
     {
-        var settings = customHandler ? new Dictionary<string, string?> { [HostingMode.CustomHandlerPortSetting] = "7198" } : null;
+        var settings = triggersOff ? AppFactory.TriggersOff : null;
         await using var app = new AppFactory(azurite, settings);
 
         var hosted = app.Services.GetServices<IHostedService>().ToList();
 
         var flusher = Assert.Single(hosted.OfType<ChargeBaselineFlusher>());
         Assert.All(hosted.OfType<QueueListener>(), listener => Assert.True(hosted.IndexOf(flusher) < hosted.IndexOf(listener)));
-        Assert.Equal(customHandler, !hosted.OfType<QueueListener>().Any());
+        Assert.Equal(triggersOff, !hosted.OfType<QueueListener>().Any());
     }
 
     [Fact]

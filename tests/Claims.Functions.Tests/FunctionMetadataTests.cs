@@ -1,119 +1,98 @@
 using System.Text.Json.Nodes;
 using Claims.Application.Storage;
 using Claims.Functions.Functions;
-using Claims.Functions.Hosting;
+using Claims.LocalHost;
 
 namespace Claims.Functions.Tests;
 
-/// <summary>The generated function.json set (what the Functions host reads in Azure) matches the catalog exactly.</summary>
-public sealed class FunctionMetadataTests : IDisposable
+/// <summary>
+/// The functions.metadata the Worker SDK generated (what the Functions host reads in Azure, and the local host here):
+/// every function is one the API contract and the deployment expect, with the trigger they expect.
+/// </summary>
+public sealed class FunctionMetadataTests
 {
-    private readonly string outDir = Path.Combine(Path.GetTempPath(), "claims-fn-meta-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
+    [Fact]
+    public void HttpFunctions_EachHasExactlyOneContractRole_AndNoRoleIsStale()
     {
-        if (Directory.Exists(outDir))
-        {
-            Directory.Delete(outDir, recursive: true);
-        }
+        var http = TestFunctions.All.Where(f => f.TriggerType == "httpTrigger").Select(f => f.Name).Order(StringComparer.Ordinal).ToArray();
+
+        Assert.Equal(TestFunctions.Roles.Keys.Order(StringComparer.Ordinal).ToArray(), http);
     }
 
     [Fact]
-    public void Write_Catalog_OneFolderPerFunctionAndNothingElse()
+    public void HttpFunctions_AnonymousToTheHost_OneRouteAndMethodEach_ReturnTheirResult()
     {
-        FunctionMetadata.Write(outDir, Catalog.Functions);
-
-        var folders = Directory.GetDirectories(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(Catalog.Functions.Select(f => f.Name).Order(StringComparer.Ordinal).ToArray(), folders);
-        Assert.Empty(Directory.GetFiles(outDir));
-        Assert.All(folders, f => Assert.Equal(["function.json"], Directory.GetFiles(Path.Combine(outDir, f!)).Select(Path.GetFileName)));
-    }
-
-    [Fact]
-    public void Write_EveryFunction_TriggerMatchesTheCatalog()
-    {
-        FunctionMetadata.Write(outDir, Catalog.Functions);
-
-        foreach (var function in Catalog.Functions)
+        // The key check is ours (HttpDoor), identical under both hosts: the host's own function keys stay off.
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var function in TestFunctions.All.Where(f => f.TriggerType == "httpTrigger"))
         {
-            var json = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, function.Name, "function.json")))!;
-            var bindings = json["bindings"]!.AsArray();
-            var trigger = bindings[0]!;
-            Assert.Equal("in", trigger["direction"]!.GetValue<string>());
-            switch (function.Trigger)
+            Assert.Equal("Anonymous", function.Setting("authLevel"));
+            Assert.False(string.IsNullOrEmpty(function.Setting("route")), function.Name);
+            foreach (var method in function.Trigger["methods"]!.AsArray())
             {
-                case HttpTrigger http:
-                    Assert.Equal(2, bindings.Count);
-                    Assert.Equal("httpTrigger", trigger["type"]!.GetValue<string>());
-                    Assert.Equal("anonymous", trigger["authLevel"]!.GetValue<string>());
-                    Assert.Equal(http.Route, trigger["route"]!.GetValue<string>());
-                    Assert.Equal(
-                        http.Methods.Select(m => m.ToLowerInvariant()).ToArray(),
-                        trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()).ToArray());
-                    Assert.Equal("http", bindings[1]!["type"]!.GetValue<string>());
-                    Assert.Equal("out", bindings[1]!["direction"]!.GetValue<string>());
-                    break;
-                case QueueTrigger queue:
-                    Assert.Single(bindings);
-                    Assert.Equal("queueTrigger", trigger["type"]!.GetValue<string>());
-                    Assert.Equal(queue.QueueName, trigger["queueName"]!.GetValue<string>());
-                    Assert.Equal("AzureWebJobsStorage", trigger["connection"]!.GetValue<string>());
-                    Assert.Equal(FunctionMetadata.QueueBindingName, trigger["name"]!.GetValue<string>());
-                    break;
-                case PoisonQueueTrigger poison:
-                    Assert.Single(bindings);
-                    Assert.Equal("queueTrigger", trigger["type"]!.GetValue<string>());
-                    Assert.Equal(poison.QueueName + "-poison", trigger["queueName"]!.GetValue<string>());
-                    Assert.Equal("AzureWebJobsStorage", trigger["connection"]!.GetValue<string>());
-                    Assert.Equal(FunctionMetadata.QueueBindingName, trigger["name"]!.GetValue<string>());
-                    break;
-                case TimerTrigger timer:
-                    Assert.Single(bindings);
-                    Assert.Equal("timerTrigger", trigger["type"]!.GetValue<string>());
-                    Assert.Equal($"%{timer.ScheduleSetting}%", trigger["schedule"]!.GetValue<string>());
-                    Assert.Equal(FunctionMetadata.TimerBindingName, trigger["name"]!.GetValue<string>());
-                    break;
-                default:
-                    Assert.Fail($"{function.Name}: unexpected trigger {function.Trigger.GetType().Name}");
-                    break;
+                Assert.True(seen.Add($"{method} {function.Setting("route")}"), $"{function.Name}: {method} {function.Setting("route")} is mapped twice");
             }
         }
+
+        Assert.Equal(TestFunctions.Roles.Count, TestFunctions.Http.Count);
     }
 
     [Fact]
-    public void Write_EveryQueueFunction_HasOnePoisonQueueFunctionOnItsPoisonQueue()
+    public void QueueFunctions_EachHasOnePoisonFunctionOnItsPoisonQueue_OnQueuesTheDeploymentCreates()
     {
-        FunctionMetadata.Write(outDir, Catalog.Functions);
+        var queues = TestFunctions.All.Where(f => f.TriggerType == "queueTrigger").ToList();
+        var work = queues.Where(f => !f.Setting("queueName")!.EndsWith(PoisonQueueFunction.PoisonSuffix, StringComparison.Ordinal)).ToList();
+        var poison = queues.Except(work).ToList();
 
-        var queueFunctions = Catalog.Functions.Where(f => f.Trigger is QueueTrigger).ToList();
-        var poisonFunctions = Catalog.Functions.Where(f => f.Trigger is PoisonQueueTrigger).ToList();
-        Assert.NotEmpty(queueFunctions);
-        Assert.Equal(queueFunctions.Count, poisonFunctions.Count);
-        foreach (var function in queueFunctions)
+        Assert.NotEmpty(work);
+        Assert.Equal(work.Count, poison.Count);
+        foreach (var function in work)
         {
-            var queue = ((QueueTrigger)function.Trigger).QueueName;
-            var poison = Assert.Single(poisonFunctions, p => ((PoisonQueueTrigger)p.Trigger).FunctionName == function.Name);
-            Assert.Equal(function.Name + "Poison", poison.Name);
-            Assert.Equal(queue, ((PoisonQueueTrigger)poison.Trigger).QueueName);
-            Assert.Equal(typeof(PoisonQueueFunction), poison.HandlerType);
-
-            // What the Functions host reads: a queue trigger on <queue>-poison, a queue the deployment creates.
-            var trigger = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, poison.Name, "function.json")))!["bindings"]![0]!;
-            Assert.Equal("queueTrigger", trigger["type"]!.GetValue<string>());
-            Assert.Equal(queue + "-poison", trigger["queueName"]!.GetValue<string>());
-            Assert.Contains(queue + "-poison", StorageNames.Queues);
+            var queue = function.Setting("queueName")!;
+            var keeper = Assert.Single(poison, p => p.Name == function.Name + "Poison");
+            Assert.Equal(StorageNames.PoisonQueue(queue), keeper.Setting("queueName"));
+            Assert.Equal(typeof(PoisonQueueFunction), keeper.Method.DeclaringType);
+            Assert.Contains(queue, StorageNames.Queues);
+            Assert.Contains(StorageNames.PoisonQueue(queue), StorageNames.Queues);
         }
     }
 
     [Fact]
-    public void Generate_Catalog_NamesAreValidFunctionNamesAndUnique()
+    public void TimerFunctions_ScheduleFromAnAppSetting_ThatTheSampleSettingsAndTheBicepSet()
     {
-        var generated = FunctionMetadata.Generate(Catalog.Functions);
+        var timers = TestFunctions.All.Where(f => f.TriggerType == "timerTrigger").ToList();
+        var root = Claims.Testing.AzuriteFixture.FindRepoRoot();
+        var sample = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "local.settings.sample.json")))!["Values"]!.AsObject();
+        var bicep = File.ReadAllText(Path.Combine(root, "infra", "modules", "functionapp.bicep"));
 
-        Assert.Equal(Catalog.Functions.Count, generated.Count);
+        Assert.NotEmpty(timers);
+        foreach (var timer in timers)
+        {
+            var schedule = timer.Setting("schedule")!;
+            Assert.Matches("^%[A-Za-z]+%$", schedule);
+            var setting = schedule.Trim('%');
+            Assert.True(sample.ContainsKey(setting), $"{timer.Name}: {setting} missing from local.settings.sample.json");
+            Assert.Contains(setting, bicep, StringComparison.Ordinal);
+        }
+    }
 
-        // The Functions host accepts letters, digits, '-' and '_' starting with a letter (it names the folder and the
-        // invocation path POST /{FunctionName}).
-        Assert.All(generated.Keys, name => Assert.Matches("^[A-Za-z][A-Za-z0-9_-]{0,127}$", name));
+    [Fact]
+    public void EveryFunction_NameValid_AndTheLocalHostCanBindIt()
+    {
+        Assert.Equal(TestFunctions.All.Count, TestFunctions.All.Select(f => f.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        foreach (var function in TestFunctions.All)
+        {
+            Assert.Matches("^[A-Za-z][A-Za-z0-9_-]{0,127}$", function.Name);
+            Assert.NotNull(LocalFunctions.Invoker(function));
+        }
+    }
+
+    [Fact]
+    public void BuildOutput_HoldsWhatTheFunctionsHostReads()
+    {
+        foreach (var file in new[] { LocalFunctions.MetadataFile, "worker.config.json", "extensions.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, file)), $"{file} missing from the build output");
+        }
     }
 }

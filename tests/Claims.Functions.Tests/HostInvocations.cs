@@ -1,49 +1,33 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using Claims.Functions.Hosting;
+using Claims.LocalHost;
+using Microsoft.Extensions.DependencyInjection;
 using Claims.Storage;
 
 namespace Claims.Functions.Tests;
 
 /// <summary>
-/// Plays the Azure Functions host's part for queue-triggered functions in custom-handler mode: takes a message off a
-/// real Azurite queue as the host's listener does and posts the documented invocation payload
-/// (<c>POST /{FunctionName}</c> with Data and Metadata), as CustomHandlerTests does.
+/// Plays the Azure Functions host's part for queue-triggered functions (in an app whose queue and timer functions are
+/// switched off, <see cref="AppFactory.TriggersOff"/>): takes a message off a real Azurite queue as the host's listener
+/// does and invokes the function from functions.metadata with it, in a scope of the app's services.
 /// </summary>
 internal static class HostInvocations
 {
-    /// <summary>The payload the Functions host sends for a queue trigger. The host serializes the message string
-    /// before it serializes the payload, so the message text can arrive JSON-encoded twice.</summary>
-    public static JsonObject Payload(QueueMessage message, bool doubleEncoded) => new()
+    /// <summary>Invokes the queue function <paramref name="function"/> with <paramref name="message"/>; null when it
+    /// succeeded (the host then deletes the message), else what it threw (the host retries, then moves it to poison).</summary>
+    public static async Task<Exception?> InvokeAsync(AppFactory app, string function, QueueMessage message)
     {
-        ["Data"] = new JsonObject
+        var invoke = LocalFunctions.Invoker(TestFunctions.All.Single(f => f.Name == function));
+        await using var scope = app.Services.CreateAsyncScope();
+        try
         {
-            [FunctionMetadata.QueueBindingName] = doubleEncoded ? JsonSerializer.Serialize(message.Text) : message.Text,
-        },
-        ["Metadata"] = new JsonObject
+            await invoke(new Invocation(scope.ServiceProvider, CancellationToken.None) { Message = message });
+            return null;
+        }
+        catch (Exception ex)
         {
-            ["DequeueCount"] = message.DequeueCount,
-            ["ExpirationTime"] = DateTimeOffset.UtcNow.AddDays(7).ToString("o"),
-            ["Id"] = message.MessageId,
-            ["InsertionTime"] = message.InsertedOn?.ToString("o"),
-            ["NextVisibleTime"] = message.NextVisibleOn?.ToString("o"),
-            ["PopReceipt"] = message.PopReceipt,
-            ["sys"] = new JsonObject { ["MethodName"] = "QueueTrigger", ["UtcNow"] = DateTimeOffset.UtcNow.ToString("o") },
-        },
-    };
-
-    /// <summary>Posts the invocation; returns the status and the JSON answer.</summary>
-    public static async Task<(HttpStatusCode Status, JsonNode Answer)> InvokeAsync(HttpClient client, string function, JsonObject payload)
-    {
-        using var content = new StringContent(payload.ToJsonString(), Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
-        using var response = await client.PostAsync("/" + function, content);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
+            return ex;
+        }
     }
 
     /// <summary>Takes (leases) the first message whose text contains <paramref name="marker"/> off a queue. Other

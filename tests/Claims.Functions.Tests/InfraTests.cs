@@ -3,7 +3,6 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Claims.Application.Storage;
-using Claims.Functions.Hosting;
 using Claims.Storage;
 using Claims.Testing;
 
@@ -48,8 +47,8 @@ public sealed partial class InfraTests
         var settings = AppSettings();
 
         Assert.All(
-            Catalog.Functions.Select(f => f.Trigger).OfType<TimerTrigger>(),
-            timer => Assert.True(settings.ContainsKey(timer.ScheduleSetting), $"{timer.ScheduleSetting} is not set by the Bicep."));
+            TestFunctions.All.Where(f => f.TriggerType == "timerTrigger").Select(f => f.Setting("schedule")!.Trim('%')),
+            setting => Assert.True(settings.ContainsKey(setting), $"{setting} is not set by the Bicep."));
     }
 
     [Fact]
@@ -57,7 +56,7 @@ public sealed partial class InfraTests
     {
         var settings = AppSettings();
         var hostJson = File.ReadAllText(Path.Combine(Root, "host.json"));
-        var optionsTypes = new[] { typeof(Program).Assembly, typeof(StorageNames).Assembly, typeof(StorageConnection).Assembly }
+        var optionsTypes = new[] { typeof(Claims.Functions.Hosting.FunctionAppServices).Assembly, typeof(StorageNames).Assembly, typeof(StorageConnection).Assembly }
             .SelectMany(a => a.GetTypes())
             .Where(t => t.IsClass && !t.IsAbstract && t.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } f && f.FieldType == typeof(string))
             .ToList();
@@ -107,14 +106,15 @@ public sealed partial class InfraTests
     }
 
     [Fact]
-    public void HostJson_CustomHandler_NamesThePublishedExecutableAndForwardsHttp()
+    public void HostJson_IsolatedWorker_RoutePrefixAndTaskHubFromSettings()
     {
         var host = JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "host.json")))!;
 
-        Assert.Equal(typeof(Program).Assembly.GetName().Name, host["customHandler"]!["description"]!["defaultExecutablePath"]!.GetValue<string>());
-        Assert.True(host["customHandler"]!["enableForwardingHttpRequest"]!.GetValue<bool>());
-        Assert.Equal(FunctionsHostExtensions.RoutePrefix, host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
-        Assert.NotNull(host["extensionBundle"]);
+        // A .NET isolated app brings its extensions in its own build (extensions.json): no bundle, no custom handler.
+        Assert.Null(host["customHandler"]);
+        Assert.Null(host["extensionBundle"]);
+        Assert.Equal(LocalHost.LocalTriggers.RoutePrefix, host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
+        Assert.Equal("%TaskHubName%", host["extensions"]!["durableTask"]!["hubName"]!.GetValue<string>());
     }
 
     /// <summary>The app settings of functionapp.bicep: name → value expression as written.</summary>

@@ -19,7 +19,7 @@ using static Claims.Functions.Tests.PipelineSupport;
 namespace Claims.Functions.Tests;
 
 /// <summary>
-/// FAULT TEST (kill test), issue 5 item 6: the app runs as a child process (the built Claims.Functions.dll) against
+/// FAULT TEST (kill test), issue 5 item 6: the app runs as a child process (the local host, Claims.LocalHost.dll, running the built functions) against
 /// the fixture's Azurite; 200 claims are posted concurrently, the process tree is SIGKILLed mid-stream, the app is
 /// started again, and every accepted claim must end Submitted, Held or Failed with exactly one outbound file per
 /// submitted claim and none for any other. Also: the same pipeline message delivered twice submits once.
@@ -216,7 +216,7 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
         }
     }
 
-    /// <summary>The app as its own process (dotnet Claims.Functions.dll) on a free port.</summary>
+    /// <summary>The app as its own process (dotnet Claims.LocalHost.dll) on a free port.</summary>
     private sealed class ChildApp : IAsyncDisposable
     {
         // Keys per tenant: the dev seeder refuses a key already registered to another tenant.
@@ -243,7 +243,7 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
 
         public static ChildApp Start(AzuriteFixture azurite, TenantId tenant, ITestOutputHelper output)
         {
-            var dll = Path.Combine(AppContext.BaseDirectory, "Claims.Functions.dll");
+            var dll = Path.Combine(AppContext.BaseDirectory, "Claims.LocalHost.dll");
             Assert.True(File.Exists(dll), $"{dll} is missing: build tests/Claims.Functions.Tests first.");
             var port = FreePorts.Get(1)[0];
             var info = new ProcessStartInfo("dotnet")
@@ -261,12 +261,14 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
             env["Dev__IngestApiKey"] = IngestKey(tenant);
             env["Dev__AdminApiKey"] = AdminKey(tenant);
             env["StuckClaimSweepSchedule"] = "*/2 * * * * *";
+            env["AuthorizationSweepSchedule"] = "0 0 6 * * *";
+            env["SignatureReplayPurgeSchedule"] = "0 17 * * * *";
+            env["TaskHubName"] = "Hub" + tenant.Value; // the same hub after a restart: its orchestrations resume
             env["Pipeline__StuckAfter"] = "00:00:03";
             env["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.200";
             env["AzureFunctionsJobHost__extensions__queues__visibilityTimeout"] = "00:00:01";
             env["AzureFunctionsJobHost__extensions__queues__messageLease"] = "00:00:05";
             env["Logging__LogLevel__Default"] = "Warning";
-            env.Remove("FUNCTIONS_CUSTOMHANDLER_PORT");
             var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the app.");
             return new ChildApp(process, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")), output);
         }

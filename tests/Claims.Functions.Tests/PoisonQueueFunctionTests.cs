@@ -19,9 +19,9 @@ namespace Claims.Functions.Tests;
 [Collection(AppCollection.Name)]
 public sealed class PoisonQueueFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
 {
-    private readonly AppFactory app = new(azurite, new Dictionary<string, string?> { [HostingMode.CustomHandlerPortSetting] = "7197" });
+    private readonly AppFactory app = new(azurite, AppFactory.TriggersOff);
 
-    public static TheoryData<string> PoisonFunctions => new(Catalog.Functions.Where(f => f.Trigger is PoisonQueueTrigger).Select(f => f.Name));
+    public static TheoryData<string> PoisonFunctions => new(TestFunctions.All.Where(f => f.Method.DeclaringType == typeof(Claims.Functions.Functions.PoisonQueueFunction)).Select(f => f.Name));
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -36,12 +36,8 @@ public sealed class PoisonQueueFunctionTests(AzuriteFixture azurite) : IAsyncLif
         var poisonQueue = StorageNames.PoisonQueue(StorageNames.PipelineQueue);
         await app.Storage.Queue(poisonQueue).SendMessageAsync(text);
         var message = await TakeAsync(app.Storage, poisonQueue, claimId);
-        using var client = app.CreateClient();
 
-        var (status, answer) = await InvokeAsync(client, "ClaimPipelinePoison", Payload(message, doubleEncoded: true));
-
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Contains(message.MessageId, answer["Logs"]!.AsArray().Single()!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Null(await InvokeAsync(app, "ClaimPipelinePoison", message));
         var blobName = PoisonMessageArchive.BlobName(StorageNames.PipelineQueue, message.MessageId);
         var blob = await app.Storage.Container(StorageNames.PoisonMessagesContainer).DownloadAsync(blobName);
         Assert.NotNull(blob);
@@ -65,9 +61,8 @@ public sealed class PoisonQueueFunctionTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal(message.InsertedOn, row.GetDateTimeOffset("At"));
 
         // The host retries a poison message it could not delete: nothing new, the first copy stays.
-        var (again, _) = await InvokeAsync(client, "ClaimPipelinePoison", Payload(QueuesModelFactory.QueueMessage(message.MessageId, message.PopReceipt, message.Body, 2, message.NextVisibleOn, message.InsertedOn, message.ExpiresOn), doubleEncoded: false));
+        Assert.Null(await InvokeAsync(app, "ClaimPipelinePoison", QueuesModelFactory.QueueMessage(message.MessageId, message.PopReceipt, message.Body, 2, message.NextVisibleOn, message.InsertedOn, message.ExpiresOn)));
 
-        Assert.Equal(HttpStatusCode.OK, again);
         Assert.Single(await PoisonAlertsAsync(admin));
         Assert.Single(await PipelineSupport.AuditRowsAsync(app.Storage, tenant.Tenant), r => r.GetString("Action") == PoisonMessageRecorder.AuditAction);
         Assert.Equal(blob.ETag, (await app.Storage.Container(StorageNames.PoisonMessagesContainer).DownloadAsync(blobName))!.ETag);
@@ -78,18 +73,18 @@ public sealed class PoisonQueueFunctionTests(AzuriteFixture azurite) : IAsyncLif
     [MemberData(nameof(PoisonFunctions))]
     public async Task Invocation_Garbage_KeptAsBlobWithSystemAuditRowAndAlert(string function)
     {
-        var trigger = (PoisonQueueTrigger)Catalog.Functions.Single(f => f.Name == function).Trigger;
+        var poisonQueue = TestFunctions.All.Single(f => f.Name == function).Setting("queueName")!;
+        var queueName = poisonQueue[..^Claims.Functions.Functions.PoisonQueueFunction.PoisonSuffix.Length];
+        var functionName = function[..^"Poison".Length];
         var marker = "garbage-" + Guid.NewGuid().ToString("N");
-        await app.Storage.Queue(trigger.PoisonQueueName).SendMessageAsync($"not json {marker}");
-        var message = await TakeAsync(app.Storage, trigger.PoisonQueueName, marker);
-        using var client = app.CreateClient();
+        await app.Storage.Queue(poisonQueue).SendMessageAsync($"not json {marker}");
+        var message = await TakeAsync(app.Storage, poisonQueue, marker);
 
-        var (status, _) = await InvokeAsync(client, function, Payload(message, doubleEncoded: true));
+        Assert.Null(await InvokeAsync(app, function, message));
 
-        Assert.Equal(HttpStatusCode.OK, status);
-        var blob = await app.Storage.Container(StorageNames.PoisonMessagesContainer).DownloadAsync(PoisonMessageArchive.BlobName(trigger.QueueName, message.MessageId));
+        var blob = await app.Storage.Container(StorageNames.PoisonMessagesContainer).DownloadAsync(PoisonMessageArchive.BlobName(queueName, message.MessageId));
         Assert.Equal($"not json {marker}", JsonNode.Parse(blob!.Content)!["text"]!.GetValue<string>());
-        var key = PoisonMessageRecorder.PoisonKey(trigger.QueueName, message.MessageId);
+        var key = PoisonMessageRecorder.PoisonKey(queueName, message.MessageId);
         var alert = Assert.Single(
             await app.Services.GetRequiredService<AlertStore>().ListOpenAsync(PoisonMessageRecorder.SystemTenant, CancellationToken.None),
             a => a.Key == key);
@@ -97,24 +92,18 @@ public sealed class PoisonQueueFunctionTests(AzuriteFixture azurite) : IAsyncLif
         Assert.DoesNotContain(marker, alert.Text, StringComparison.Ordinal);
         var row = Assert.Single(await PipelineSupport.AuditRowsAsync(app.Storage, PoisonMessageRecorder.SystemTenant), r => r.RowKey.EndsWith(key, StringComparison.Ordinal));
         Assert.Equal(PoisonMessageRecorder.AuditAction, row.GetString("Action"));
-        Assert.Contains(trigger.FunctionName, row.GetString("Details"), StringComparison.Ordinal);
-        await DeleteAsync(app.Storage, trigger.PoisonQueueName, message);
+        Assert.Contains(functionName, row.GetString("Details"), StringComparison.Ordinal);
+        await DeleteAsync(app.Storage, poisonQueue, message);
     }
 
     [Fact]
-    public async Task Invocation_MessageIdNotAQueueId_Answers500AndKeepsNothing()
+    public async Task Invocation_MessageIdNotAQueueId_FailsAndKeepsNothing()
     {
-        using var client = app.CreateClient();
-        var payload = new JsonObject
-        {
-            ["Data"] = new JsonObject { [FunctionMetadata.QueueBindingName] = "anything" },
-            ["Metadata"] = new JsonObject { ["Id"] = "../escape", ["DequeueCount"] = 1 },
-        };
+        var message = QueuesModelFactory.QueueMessage("../escape", "receipt", BinaryData.FromString("anything"), 1);
 
-        var (status, answer) = await InvokeAsync(client, "RulesEnginePoison", payload);
+        var failure = await InvokeAsync(app, "RulesEnginePoison", message);
 
-        Assert.Equal(HttpStatusCode.InternalServerError, status);
-        Assert.Contains("FormatException", answer["Logs"]!.AsArray().Single()!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.IsType<FormatException>(failure);
         await foreach (var name in app.Storage.Container(StorageNames.PoisonMessagesContainer).ListBlobNamesAsync())
         {
             Assert.DoesNotContain("escape", name, StringComparison.Ordinal);

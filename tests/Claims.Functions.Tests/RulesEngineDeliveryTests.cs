@@ -1,3 +1,4 @@
+using Claims.LocalHost;
 using System.Net;
 using System.Text.Json.Nodes;
 using Azure;

@@ -1,3 +1,4 @@
+using Claims.Application.Tenants;
 using System.Globalization;
 using Claims.Application.Audit;
 using Claims.Core.Claims;
@@ -7,9 +8,21 @@ using Microsoft.Extensions.Options;
 namespace Claims.Functions.Functions;
 
 /// <summary>GET /audit (the execution log, newest first, paged) and GET /audit/verify (the hash chains), caller's tenant only.</summary>
-public static class AuditFunctions
+public sealed class AuditFunctions(HttpDoor door, AuditLog audit, IOptions<AuditOptions> options, TimeProvider time)
 {
-    public static async Task<IResult> List(
+    [Function("AuditList")]
+    public Task<IResult> List(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "AuditList", ApiRole.Admin, () => ListCore(request.HttpContext, audit, options, time, cancellationToken));
+
+    [Function("AuditVerify")]
+    public Task<IResult> Verify(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit/verify")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "AuditVerify", ApiRole.Admin, () => VerifyCore(request.HttpContext, audit, options, time, cancellationToken));
+
+    private static async Task<IResult> ListCore(
         HttpContext context,
         AuditLog audit,
         IOptions<AuditOptions> options,
@@ -20,7 +33,7 @@ public static class AuditFunctions
         ArgumentNullException.ThrowIfNull(audit);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         var q = context.Request.Query;
         var problems = new List<string>();
         var (from, to) = Window(q["from"], q["to"], options.Value, time, problems);
@@ -81,7 +94,7 @@ public static class AuditFunctions
             SecurityJson.Default.AuditPageBody);
     }
 
-    public static async Task<IResult> Verify(
+    private static async Task<IResult> VerifyCore(
         HttpContext context,
         AuditLog audit,
         IOptions<AuditOptions> options,
@@ -92,7 +105,7 @@ public static class AuditFunctions
         ArgumentNullException.ThrowIfNull(audit);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         var problems = new List<string>();
         var (from, to) = Window(context.Request.Query["from"], context.Request.Query["to"], options.Value, time, problems);
         if (problems.Count > 0)

@@ -1,3 +1,4 @@
+using Claims.Application.Tenants;
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
@@ -15,12 +16,51 @@ namespace Claims.Functions.Functions;
 /// needs If-Match: 428 without, 412 stale), and POST /admin/sweeps/authorizations (run the sweep now for the caller's
 /// tenant). Bodies are application/json; errors are OperationOutcomes.
 /// </summary>
-public static class AuthorizationFunctions
+public sealed class AuthorizationFunctions(HttpDoor door, AuthorizationAdminHandler handler, AuthorizationSweeper sweeper)
 {
+    [Function("AuthorizationList")]
+    public Task<IResult> List(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "authorizations")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "AuthorizationList", ApiRole.Admin, () => ListCore(request.HttpContext, handler, cancellationToken));
+
+    [Function("AuthorizationCreate")]
+    public Task<IResult> Create(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "authorizations")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "AuthorizationCreate", ApiRole.Admin, () => CreateCore(request.HttpContext, handler, cancellationToken));
+
+    [Function("AuthorizationGet")]
+    public Task<IResult> Get(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "authorizations/{number}")] HttpRequest request,
+        string number,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "AuthorizationGet", ApiRole.Admin, () => GetCore(request.HttpContext, number, handler, cancellationToken));
+
+    [Function("AuthorizationPut")]
+    public Task<IResult> Put(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "authorizations/{number}")] HttpRequest request,
+        string number,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "AuthorizationPut", ApiRole.Admin, () => PutCore(request.HttpContext, number, handler, cancellationToken));
+
+    [Function("AuthorizationDelete")]
+    public Task<IResult> Delete(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "authorizations/{number}")] HttpRequest request,
+        string number,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "AuthorizationDelete", ApiRole.Admin, () => DeleteCore(request.HttpContext, number, handler, cancellationToken));
+
+    [Function("AuthorizationSweepNow")]
+    public Task<IResult> SweepNow(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/sweeps/authorizations")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "AuthorizationSweepNow", ApiRole.Admin, () => SweepNowCore(request.HttpContext, sweeper, cancellationToken));
+
     private const int MaxBodyBytes = 64 * 1024;
     private const string JsonContentType = "application/json";
 
-    public static async Task<IResult> Create(HttpContext context, AuthorizationAdminHandler handler, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateCore(HttpContext context, AuthorizationAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
@@ -34,7 +74,7 @@ public static class AuthorizationFunctions
             return RequestBody.TooLarge(MaxBodyBytes);
         }
 
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         var outcome = await handler.CreateAsync(caller.Tenant, body, caller.KeyId, cancellationToken).ConfigureAwait(false);
         if (outcome is AuthorizationOutcome.Created created)
         {
@@ -44,15 +84,15 @@ public static class AuthorizationFunctions
         return ToResult(context, outcome);
     }
 
-    public static async Task<IResult> Get(HttpContext context, string number, AuthorizationAdminHandler handler, CancellationToken cancellationToken)
+    private static async Task<IResult> GetCore(HttpContext context, string number, AuthorizationAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         return ToResult(context, await handler.GetAsync(caller.Tenant, number, cancellationToken).ConfigureAwait(false));
     }
 
-    public static async Task<IResult> Put(HttpContext context, string number, AuthorizationAdminHandler handler, CancellationToken cancellationToken)
+    private static async Task<IResult> PutCore(HttpContext context, string number, AuthorizationAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
@@ -66,22 +106,22 @@ public static class AuthorizationFunctions
             return RequestBody.TooLarge(MaxBodyBytes);
         }
 
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         var ifMatch = context.Request.Headers.IfMatch.ToString();
         return ToResult(context, await handler.ReplaceAsync(caller.Tenant, number, ifMatch, body, caller.KeyId, cancellationToken).ConfigureAwait(false));
     }
 
-    public static async Task<IResult> Delete(HttpContext context, string number, AuthorizationAdminHandler handler, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteCore(HttpContext context, string number, AuthorizationAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         var ifMatch = context.Request.Headers.IfMatch.ToString();
         return ToResult(context, await handler.DeleteAsync(caller.Tenant, number, ifMatch, caller.KeyId, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>GET /authorizations?status=&amp;payer=&amp;patient=&amp;expiringBefore=yyyy-MM-dd&amp;pageSize=&amp;continuationToken=.</summary>
-    public static async Task<IResult> List(HttpContext context, AuthorizationAdminHandler handler, CancellationToken cancellationToken)
+    private static async Task<IResult> ListCore(HttpContext context, AuthorizationAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
@@ -123,7 +163,7 @@ public static class AuthorizationFunctions
             query["patient"].ToString() is { Length: > 0 } patient ? patient : null,
             before);
         var token = query["continuationToken"].ToString() is { Length: > 0 } t ? t : null;
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         (IReadOnlyList<Authorization> Items, string? ContinuationToken) page;
         try
         {
@@ -158,11 +198,11 @@ public static class AuthorizationFunctions
     }
 
     /// <summary>POST /admin/sweeps/authorizations: the sweep, now, for the caller's tenant; answers what it changed.</summary>
-    public static async Task<IResult> SweepNow(HttpContext context, AuthorizationSweeper sweeper, CancellationToken cancellationToken)
+    private static async Task<IResult> SweepNowCore(HttpContext context, AuthorizationSweeper sweeper, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(sweeper);
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         var result = await sweeper.SweepTenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         return Json(StatusCodes.Status200OK, writer => WriteSweep(writer, result));
     }
@@ -232,23 +272,5 @@ public static class AuthorizationFunctions
         }
 
         return Results.Text(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan), JsonContentType, System.Text.Encoding.UTF8, status);
-    }
-}
-
-/// <summary>Timer function AuthorizationSweep: enqueues one sweep per tenant on authorizations-sweep (it does no sweeping itself).</summary>
-public sealed class AuthorizationSweepFunction(AuthorizationSweeper sweeper) : ITimerFunction
-{
-    public Task RunAsync(DateTimeOffset scheduledAt, CancellationToken cancellationToken) => sweeper.EnqueueTenantsAsync(cancellationToken);
-}
-
-/// <summary>Queue function AuthorizationSweepTenant (authorizations-sweep): sweeps one tenant.</summary>
-public sealed class AuthorizationSweepTenantFunction(AuthorizationSweeper sweeper) : IQueueFunction
-{
-    public Task RunAsync(QueueInvocation invocation, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(invocation);
-        var message = AuthorizationSweepMessage.TryParse(invocation.Text)
-            ?? throw new FormatException($"Message {invocation.MessageId} is not an authorization sweep message.");
-        return sweeper.SweepTenantAsync(Claims.Core.Claims.TenantId.Parse(message.Tenant), cancellationToken);
     }
 }

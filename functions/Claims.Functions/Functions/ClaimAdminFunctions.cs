@@ -1,3 +1,4 @@
+using Claims.Application.Tenants;
 using Claims.Application.Claims;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
@@ -9,12 +10,38 @@ namespace Claims.Functions.Functions;
 /// Admin functions on claims: POST /claims/{id}/release, POST /claims/{id}/cancel, the worklist GET /claims and
 /// GET /alerts. Each binds the request, calls one handler and maps the result (docs/PIPELINE.md, "HTTP").
 /// </summary>
-public static class ClaimAdminFunctions
+public sealed class ClaimAdminFunctions(HttpDoor door, ClaimWorklist worklist, ClaimActions actions)
 {
+    [Function("ClaimList")]
+    public Task<IResult> List(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "claims")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "ClaimList", ApiRole.Admin, () => ListCore(request.HttpContext, worklist, cancellationToken));
+
+    [Function("ClaimRelease")]
+    public Task<IResult> Release(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "claims/{id}/release")] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "ClaimRelease", ApiRole.Admin, () => ReleaseCore(request.HttpContext, id, actions, cancellationToken));
+
+    [Function("ClaimCancel")]
+    public Task<IResult> Cancel(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "claims/{id}/cancel")] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "ClaimCancel", ApiRole.Admin, () => CancelCore(request.HttpContext, id, actions, cancellationToken));
+
+    [Function("AlertList")]
+    public Task<IResult> Alerts(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "alerts")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "AlertList", ApiRole.Admin, () => AlertsCore(request.HttpContext, worklist, cancellationToken));
+
     /// <summary>Release and cancel bodies are small JSON objects; anything larger is refused unread.</summary>
     private const int MaxBodyBytes = 16 * 1024;
 
-    public static async Task<IResult> Release(HttpContext context, string id, ClaimActions actions, CancellationToken cancellationToken)
+    private static async Task<IResult> ReleaseCore(HttpContext context, string id, ClaimActions actions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(actions);
@@ -39,11 +66,11 @@ public static class ClaimAdminFunctions
             return FhirResults.Outcome(StatusCodes.Status400BadRequest, problems!);
         }
 
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         return ToHttp(await actions.ReleaseAsync(caller.Tenant, claimId, caller.KeyId, request, cancellationToken).ConfigureAwait(false));
     }
 
-    public static async Task<IResult> Cancel(HttpContext context, string id, ClaimActions actions, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelCore(HttpContext context, string id, ClaimActions actions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(actions);
@@ -69,16 +96,16 @@ public static class ClaimAdminFunctions
             return FhirResults.Outcome(StatusCodes.Status400BadRequest, problems!);
         }
 
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         return ToHttp(await actions.CancelAsync(caller.Tenant, claimId, caller.KeyId, request, cancellationToken).ConfigureAwait(false));
     }
 
-    public static async Task<IResult> List(HttpContext context, ClaimWorklist worklist, CancellationToken cancellationToken)
+    private static async Task<IResult> ListCore(HttpContext context, ClaimWorklist worklist, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(worklist);
         var query = context.Request.Query;
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         var result = await worklist.ListAsync(
             caller.Tenant, query["status"].ToString(), query["pageSize"].ToString(), query["continuationToken"].ToString(), cancellationToken).ConfigureAwait(false);
         return result.PageJson is { } page
@@ -86,11 +113,11 @@ public static class ClaimAdminFunctions
             : FhirResults.Outcome(StatusCodes.Status400BadRequest, result.Problems!);
     }
 
-    public static async Task<IResult> Alerts(HttpContext context, ClaimWorklist worklist, CancellationToken cancellationToken)
+    private static async Task<IResult> AlertsCore(HttpContext context, ClaimWorklist worklist, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(worklist);
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         return Json(await worklist.OpenAlertsAsync(caller.Tenant, cancellationToken).ConfigureAwait(false));
     }
 

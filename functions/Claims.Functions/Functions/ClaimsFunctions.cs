@@ -1,3 +1,4 @@
+using Claims.Application.Tenants;
 using Claims.Application.Claims;
 using Claims.Core.Claims;
 using Claims.Functions.Http;
@@ -5,13 +6,20 @@ using Claims.Functions.Http;
 namespace Claims.Functions.Functions;
 
 /// <summary>GET /claims/{id}: status, tags, hold reason, rule result and trace, pipeline history.</summary>
-public static class ClaimsFunctions
+public sealed class ClaimsFunctions(HttpDoor door, ClaimQueries queries)
 {
-    public static async Task<IResult> Get(HttpContext context, string id, ClaimQueries queries, CancellationToken cancellationToken)
+    [Function("ClaimGet")]
+    public Task<IResult> Get(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "claims/{id}")] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "ClaimGet", ApiRole.Ingest, () => GetCore(request.HttpContext, id, queries, cancellationToken));
+
+    private static async Task<IResult> GetCore(HttpContext context, string id, ClaimQueries queries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(queries);
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
 
         // A malformed id and another tenant's id both answer 404: nothing reveals what exists elsewhere.
         if (!ClaimId.TryParse(id, out var claimId)

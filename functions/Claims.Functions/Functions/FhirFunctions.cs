@@ -1,3 +1,4 @@
+using Claims.Application.Tenants;
 using System.Reflection;
 using Claims.Application.Intake;
 using Claims.Core.Fhir;
@@ -7,15 +8,27 @@ using Microsoft.Extensions.Options;
 namespace Claims.Functions.Functions;
 
 /// <summary>The FHIR system endpoints: POST /fhir (Bundles) and GET /fhir/metadata (CapabilityStatement).</summary>
-public static class FhirFunctions
+public sealed class FhirFunctions(HttpDoor door, BundleIntakeHandler handler, IOptions<ClaimIntakeOptions> options)
 {
+    [Function("FhirBundle")]
+    public Task<IResult> PostBundle(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "FhirBundle", ApiRole.Ingest, () => PostBundleCore(request.HttpContext, handler, options, cancellationToken));
+
+    [Function("FhirMetadata")]
+    public Task<IResult> Metadata(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/metadata")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "FhirMetadata", null, () => Task.FromResult(MetadataCore(request.HttpContext)));
+
     private static readonly string SoftwareVersion =
         typeof(FhirFunctions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0";
 
     /// <summary>When this process started: the CapabilityStatement's date (it describes the running build).</summary>
     private static readonly DateTimeOffset Started = DateTimeOffset.UtcNow;
 
-    public static async Task<IResult> PostBundle(
+    private static async Task<IResult> PostBundleCore(
         HttpContext context,
         BundleIntakeHandler handler,
         IOptions<ClaimIntakeOptions> options,
@@ -40,7 +53,7 @@ public static class FhirFunctions
     }
 
     /// <summary>GET /fhir/metadata, anonymous as FHIR requires (http://hl7.org/fhir/R4/http.html#capabilities).</summary>
-    public static IResult Metadata(HttpContext context)
+    private static IResult MetadataCore(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var baseUrl = $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/api/fhir";

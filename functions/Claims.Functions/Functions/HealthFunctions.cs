@@ -1,3 +1,4 @@
+using Claims.Application.Tenants;
 using Claims.Functions.Hosting;
 using Claims.Functions.Http;
 using Claims.Storage;
@@ -9,9 +10,15 @@ namespace Claims.Functions.Functions;
 /// answers now; 503 "Starting" until that start-up work is done (storage is not probed then: the start-up itself is
 /// retrying against it), 503 "Degraded" when storage does not answer.
 /// </summary>
-public static class HealthFunctions
+public sealed class HealthFunctions(HttpDoor door, StorageHealthProbe storage, StorageStartup startup)
 {
-    public static async Task<IResult> Get(StorageHealthProbe storage, StorageStartup startup, CancellationToken cancellationToken)
+    [Function("Health")]
+    public Task<IResult> Get(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "Health", null, () => GetCore(storage, startup, cancellationToken));
+
+    internal static async Task<IResult> GetCore(StorageHealthProbe storage, StorageStartup startup, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(startup);

@@ -1,3 +1,4 @@
+using Claims.Application.Tenants;
 using Claims.Application.Intake;
 using Claims.Core.Fhir;
 using Claims.Functions.Http;
@@ -6,9 +7,15 @@ using Microsoft.Extensions.Options;
 namespace Claims.Functions.Functions;
 
 /// <summary>The FHIR webhook: POST /fhir/Claim. Binds the request, calls the intake handler, maps the result.</summary>
-public static class IntakeFunctions
+public sealed class IntakeFunctions(HttpDoor door, ClaimIntakeHandler handler, IOptions<ClaimIntakeOptions> options)
 {
-    public static async Task<IResult> PostClaim(
+    [Function("FhirClaimCreate")]
+    public Task<IResult> PostClaim(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/Claim")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "FhirClaimCreate", ApiRole.Ingest, () => PostClaimCore(request.HttpContext, handler, options, cancellationToken));
+
+    private static async Task<IResult> PostClaimCore(
         HttpContext context,
         ClaimIntakeHandler handler,
         IOptions<ClaimIntakeOptions> options,
@@ -43,7 +50,7 @@ public static class IntakeFunctions
             return (null, RequestBody.TooLarge(maxBytes));
         }
 
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         return (new IntakeRequest(caller.Tenant, body, IdempotencyKey(context.Request), "ehr_webhook"), null);
     }
 

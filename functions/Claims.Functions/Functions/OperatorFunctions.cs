@@ -9,9 +9,51 @@ namespace Claims.Functions.Functions;
 /// Operator endpoints (operator key only, setting Operator:ApiKeyHash): create tenants, issue, list and revoke
 /// their keys, rotate or remove their webhook signing secrets. Secrets appear in a response exactly once.
 /// </summary>
-public static class OperatorFunctions
+public sealed class OperatorFunctions(HttpDoor door, TenantAdminHandler handler)
 {
-    public static async Task<IResult> CreateTenant(HttpContext context, TenantAdminHandler handler, CancellationToken cancellationToken)
+    [Function("OperatorTenantCreate")]
+    public Task<IResult> CreateTenant(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "operator/tenants")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "OperatorTenantCreate", ApiRole.Operator, () => CreateTenantCore(request.HttpContext, handler, cancellationToken));
+
+    [Function("OperatorKeyList")]
+    public Task<IResult> ListKeys(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "operator/tenants/{tenant}/keys")] HttpRequest request,
+        string tenant,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "OperatorKeyList", ApiRole.Operator, () => ListKeysCore(tenant, handler, cancellationToken));
+
+    [Function("OperatorKeyIssue")]
+    public Task<IResult> IssueKey(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "operator/tenants/{tenant}/keys")] HttpRequest request,
+        string tenant,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "OperatorKeyIssue", ApiRole.Operator, () => IssueKeyCore(request.HttpContext, tenant, handler, cancellationToken));
+
+    [Function("OperatorKeyRevoke")]
+    public Task<IResult> RevokeKey(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "operator/tenants/{tenant}/keys/{keyId}")] HttpRequest request,
+        string tenant,
+        string keyId,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "OperatorKeyRevoke", ApiRole.Operator, () => RevokeKeyCore(tenant, keyId, handler, cancellationToken));
+
+    [Function("OperatorSigningSecretRotate")]
+    public Task<IResult> RotateSigningSecret(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "operator/tenants/{tenant}/signing-secret")] HttpRequest request,
+        string tenant,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "OperatorSigningSecretRotate", ApiRole.Operator, () => RotateSigningSecretCore(tenant, handler, cancellationToken));
+
+    [Function("OperatorSigningSecretRemove")]
+    public Task<IResult> RemoveSigningSecret(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "operator/tenants/{tenant}/signing-secret")] HttpRequest request,
+        string tenant,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "OperatorSigningSecretRemove", ApiRole.Operator, () => RemoveSigningSecretCore(tenant, handler, cancellationToken));
+
+    private static async Task<IResult> CreateTenantCore(HttpContext context, TenantAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
@@ -31,7 +73,7 @@ public static class OperatorFunctions
         return Results.Json(new TenantBody(tenant.Value, created), SecurityJson.Default.TenantBody, statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
-    public static async Task<IResult> ListKeys(string tenant, TenantAdminHandler handler, CancellationToken cancellationToken)
+    private static async Task<IResult> ListKeysCore(string tenant, TenantAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
         if (!TenantId.TryParse(tenant, out var id) || await handler.ListKeysAsync(id, cancellationToken).ConfigureAwait(false) is not { } keys)
@@ -42,7 +84,7 @@ public static class OperatorFunctions
         return Results.Json(new KeyListBody([.. keys.Select(ToBody)]), SecurityJson.Default.KeyListBody);
     }
 
-    public static async Task<IResult> IssueKey(HttpContext context, string tenant, TenantAdminHandler handler, CancellationToken cancellationToken)
+    private static async Task<IResult> IssueKeyCore(HttpContext context, string tenant, TenantAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
@@ -76,7 +118,7 @@ public static class OperatorFunctions
         };
     }
 
-    public static async Task<IResult> RevokeKey(string tenant, string keyId, TenantAdminHandler handler, CancellationToken cancellationToken)
+    private static async Task<IResult> RevokeKeyCore(string tenant, string keyId, TenantAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
         return TenantId.TryParse(tenant, out var id) && keyId.Length <= 100 && await handler.RevokeKeyAsync(id, keyId, cancellationToken).ConfigureAwait(false)
@@ -84,7 +126,7 @@ public static class OperatorFunctions
             : FhirResults.Problem(StatusCodes.Status404NotFound, "not-found", "No such key.");
     }
 
-    public static async Task<IResult> RotateSigningSecret(string tenant, TenantAdminHandler handler, CancellationToken cancellationToken)
+    private static async Task<IResult> RotateSigningSecretCore(string tenant, TenantAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
         if (!TenantId.TryParse(tenant, out var id) || await handler.RotateSigningSecretAsync(id, cancellationToken).ConfigureAwait(false) is not { } secret)
@@ -95,7 +137,7 @@ public static class OperatorFunctions
         return Results.Json(new SigningSecretBody(id.Value, secret), SecurityJson.Default.SigningSecretBody, statusCode: StatusCodes.Status201Created);
     }
 
-    public static async Task<IResult> RemoveSigningSecret(string tenant, TenantAdminHandler handler, CancellationToken cancellationToken)
+    private static async Task<IResult> RemoveSigningSecretCore(string tenant, TenantAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
         return TenantId.TryParse(tenant, out var id) && await handler.RemoveSigningSecretAsync(id, cancellationToken).ConfigureAwait(false)

@@ -1,3 +1,4 @@
+using Claims.Application.Tenants;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Claims.Application.Rules;
@@ -10,20 +11,51 @@ namespace Claims.Functions.Functions;
 /// The tenant's rule set (admin): GET/PUT /rules (ETag = version; PUT needs If-Match), GET /rules/versions[/{v}],
 /// POST /rules/dry-run. Rule-set bodies are application/json; every error is an OperationOutcome.
 /// </summary>
-public static class RulesFunctions
+public sealed class RulesFunctions(HttpDoor door, RuleSetAdminHandler handler, IOptions<RuleSetOptions> options)
 {
+    [Function("RulesGet")]
+    public Task<IResult> Get(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "rules")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "RulesGet", ApiRole.Admin, () => GetCore(request.HttpContext, handler, cancellationToken));
+
+    [Function("RulesPut")]
+    public Task<IResult> Put(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "rules")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "RulesPut", ApiRole.Admin, () => PutCore(request.HttpContext, handler, options, cancellationToken));
+
+    [Function("RuleVersionsList")]
+    public Task<IResult> ListVersions(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "rules/versions")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "RuleVersionsList", ApiRole.Admin, () => ListVersionsCore(request.HttpContext, handler, options, cancellationToken));
+
+    [Function("RuleVersionGet")]
+    public Task<IResult> GetVersion(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "rules/versions/{version}")] HttpRequest request,
+        string version,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "RuleVersionGet", ApiRole.Admin, () => GetVersionCore(request.HttpContext, version, handler, cancellationToken));
+
+    [Function("RulesDryRun")]
+    public Task<IResult> DryRun(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rules/dry-run")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "RulesDryRun", ApiRole.Admin, () => DryRunCore(request.HttpContext, handler, options, cancellationToken));
+
     private const string JsonContentType = "application/json";
 
-    public static async Task<IResult> Get(HttpContext context, RuleSetAdminHandler handler, CancellationToken cancellationToken)
+    private static async Task<IResult> GetCore(HttpContext context, RuleSetAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         var current = await handler.GetAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         return Document(context, current);
     }
 
-    public static async Task<IResult> Put(HttpContext context, RuleSetAdminHandler handler, IOptions<RuleSetOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> PutCore(HttpContext context, RuleSetAdminHandler handler, IOptions<RuleSetOptions> options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
@@ -49,7 +81,7 @@ public static class RulesFunctions
             return RequestBody.TooLarge(maxBytes);
         }
 
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         var result = await handler.SaveAsync(caller.Tenant, ParseIfMatch(ifMatch), body, caller.KeyId, cancellationToken).ConfigureAwait(false);
         switch (result)
         {
@@ -71,7 +103,7 @@ public static class RulesFunctions
         }
     }
 
-    public static async Task<IResult> ListVersions(
+    private static async Task<IResult> ListVersionsCore(
         HttpContext context, RuleSetAdminHandler handler, IOptions<RuleSetOptions> options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -89,7 +121,7 @@ public static class RulesFunctions
         RuleSetVersionPage page;
         try
         {
-            var caller = ApiKeyFilter.GetCaller(context);
+            var caller = HttpDoor.GetCaller(context);
             page = await handler.ListVersionsAsync(caller.Tenant, pageSize, token.Length == 0 ? null : token, cancellationToken).ConfigureAwait(false);
         }
         catch (ArgumentException)
@@ -103,11 +135,11 @@ public static class RulesFunctions
         return Results.Json(body, RulesJson.Default.VersionsBody);
     }
 
-    public static async Task<IResult> GetVersion(HttpContext context, string version, RuleSetAdminHandler handler, CancellationToken cancellationToken)
+    private static async Task<IResult> GetVersionCore(HttpContext context, string version, RuleSetAdminHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         if (!long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
             || await handler.GetVersionAsync(caller.Tenant, number, cancellationToken).ConfigureAwait(false) is not { } stored)
         {
@@ -117,7 +149,7 @@ public static class RulesFunctions
         return Document(context, stored);
     }
 
-    public static async Task<IResult> DryRun(HttpContext context, RuleSetAdminHandler handler, IOptions<RuleSetOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> DryRunCore(HttpContext context, RuleSetAdminHandler handler, IOptions<RuleSetOptions> options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
@@ -133,7 +165,7 @@ public static class RulesFunctions
             return RequestBody.TooLarge(maxBytes);
         }
 
-        var caller = ApiKeyFilter.GetCaller(context);
+        var caller = HttpDoor.GetCaller(context);
         return await handler.DryRunAsync(caller.Tenant, body, cancellationToken).ConfigureAwait(false) switch
         {
             DryRunResult.Evaluated evaluated => Results.Bytes(evaluated.ResultJson, JsonContentType),

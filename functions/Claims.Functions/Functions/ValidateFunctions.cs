@@ -1,3 +1,4 @@
+using Claims.Application.Tenants;
 using Claims.Application.Intake;
 using Claims.Application.Validation;
 using Claims.Functions.Http;
@@ -9,12 +10,24 @@ namespace Claims.Functions.Functions;
 /// $validate (http://hl7.org/fhir/R4/resource-operation-validate.html): POST /fhir/Claim/$validate and POST /fhir/$validate
 /// (a Bundle), the resource posted as it is or in a Parameters resource. Same door checks and key as intake; nothing stored.
 /// </summary>
-public static class ValidateFunctions
+public sealed class ValidateFunctions(HttpDoor door, FhirValidationHandler handler, IOptions<ClaimIntakeOptions> options)
 {
-    public static Task<IResult> ValidateClaim(HttpContext context, FhirValidationHandler handler, IOptions<ClaimIntakeOptions> options, CancellationToken cancellationToken) =>
+    [Function("FhirClaimValidate")]
+    public Task<IResult> ValidateClaim(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/Claim/$validate")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "FhirClaimValidate", ApiRole.Ingest, () => ValidateClaimCore(request.HttpContext, handler, options, cancellationToken));
+
+    [Function("FhirValidate")]
+    public Task<IResult> ValidateBundle(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/$validate")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "FhirValidate", ApiRole.Ingest, () => ValidateBundleCore(request.HttpContext, handler, options, cancellationToken));
+
+    private static Task<IResult> ValidateClaimCore(HttpContext context, FhirValidationHandler handler, IOptions<ClaimIntakeOptions> options, CancellationToken cancellationToken) =>
         ValidateAsync(context, handler, options, ValidateScope.Claim, cancellationToken);
 
-    public static Task<IResult> ValidateBundle(HttpContext context, FhirValidationHandler handler, IOptions<ClaimIntakeOptions> options, CancellationToken cancellationToken) =>
+    private static Task<IResult> ValidateBundleCore(HttpContext context, FhirValidationHandler handler, IOptions<ClaimIntakeOptions> options, CancellationToken cancellationToken) =>
         ValidateAsync(context, handler, options, ValidateScope.Bundle, cancellationToken);
 
     private static async Task<IResult> ValidateAsync(

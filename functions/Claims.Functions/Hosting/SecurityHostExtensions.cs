@@ -14,13 +14,3 @@ public static class SecurityHostExtensions
         return services;
     }
 }
-
-/// <summary>Timer function SignatureReplayPurge: deletes replay-protection rows too old to matter.</summary>
-public sealed class SignatureReplayPurgeFunction(SignatureReplayGuard guard, TimeProvider time) : ITimerFunction
-{
-    public async Task RunAsync(DateTimeOffset scheduledAt, CancellationToken cancellationToken)
-    {
-        using var scope = AuditContext.Begin("timer:SignatureReplayPurge", scheduledAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-        await guard.PurgeAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-    }
-}

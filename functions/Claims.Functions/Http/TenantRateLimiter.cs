@@ -22,7 +22,7 @@ public sealed class RateLimitOptions
 
 /// <summary>
 /// One token bucket per tenant (System.Threading.RateLimiting, the primitive under ASP.NET Core's rate-limiting
-/// middleware). It runs in <see cref="ApiKeyFilter"/> rather than as the middleware because the tenant is known only
+/// middleware). It runs in <see cref="HttpDoor"/> rather than as the middleware because the tenant is known only
 /// once the key is checked, and that happens per endpoint. Over the limit: 429 with Retry-After.
 /// </summary>
 public sealed class TenantRateLimiter : IDisposable

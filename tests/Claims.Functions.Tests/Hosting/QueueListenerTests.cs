@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure.Storage.Queues;
 using Claims.Functions.Hosting;
+using Claims.LocalHost;
 using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -104,9 +105,14 @@ public sealed class QueueListenerTests(AzuriteFixture azurite)
     {
         options.MaxPollingInterval = TimeSpan.FromMilliseconds(200);
         var services = new ServiceCollection().AddSingleton(probe).AddScoped<ProbeFunction>().BuildServiceProvider();
-        var function = new FunctionDescriptor("Probe", new QueueTrigger(queueName), typeof(ProbeFunction));
         return new QueueListener(
-            function,
+            "Probe",
+            queueName,
+            async invocation =>
+            {
+                await invocation.Services.GetRequiredService<ProbeFunction>().RunAsync(invocation.Message!, invocation.Cancellation);
+                return null;
+            },
             storage,
             services.GetRequiredService<IServiceScopeFactory>(),
             Options.Create(options),
@@ -149,11 +155,11 @@ public sealed class QueueListenerTests(AzuriteFixture azurite)
     }
 
     /// <summary>A queue function that records its runs and fails or blocks as told.</summary>
-    public sealed class ProbeFunction(Probe probe) : IQueueFunction
+    public sealed class ProbeFunction(Probe probe)
     {
-        public async Task RunAsync(QueueInvocation invocation, CancellationToken cancellationToken)
+        public async Task RunAsync(Azure.Storage.Queues.Models.QueueMessage message, CancellationToken cancellationToken)
         {
-            var count = probe.Runs.AddOrUpdate(invocation.Text, 1, (_, c) => c + 1);
+            var count = probe.Runs.AddOrUpdate(message.MessageText, 1, (_, c) => c + 1);
             probe.TimesQueue.Enqueue(DateTimeOffset.UtcNow);
             if (probe.Block)
             {

@@ -1,4 +1,4 @@
-using Claims.Functions.Hosting;
+using Claims.LocalHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,8 +13,18 @@ public sealed class TimerSchedulerTests
         var probe = new TimerProbe();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ProbeSchedule"] = "* * * * * *" }).Build();
         var services = new ServiceCollection().AddSingleton(probe).AddScoped<ProbeTimer>().BuildServiceProvider();
-        var function = new FunctionDescriptor("ProbeTimer", new TimerTrigger("ProbeSchedule", "0 0 0 1 1 *"), typeof(ProbeTimer));
-        using var scheduler = new TimerScheduler(function, configuration, services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System, NullLogger<TimerScheduler>.Instance);
+        using var scheduler = new TimerScheduler(
+            "ProbeTimer",
+            "%ProbeSchedule%",
+            async invocation =>
+            {
+                await invocation.Services.GetRequiredService<ProbeTimer>().RunAsync(invocation.Timer!, invocation.Cancellation);
+                return null;
+            },
+            configuration,
+            services.GetRequiredService<IServiceScopeFactory>(),
+            TimeProvider.System,
+            NullLogger<TimerScheduler>.Instance);
 
         await scheduler.StartAsync(CancellationToken.None);
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -34,20 +44,26 @@ public sealed class TimerSchedulerTests
     public void ResolveSchedule_BadSetting_FailsNamingTheSetting()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ProbeSchedule"] = "every day" }).Build();
-        var function = new FunctionDescriptor("ProbeTimer", new TimerTrigger("ProbeSchedule", "0 0 6 * * *"), typeof(ProbeTimer));
 
-        var error = Assert.Throws<InvalidOperationException>(() => TimerScheduler.ResolveSchedule(function, configuration));
+        var error = Assert.Throws<InvalidOperationException>(() => TimerScheduler.ResolveSchedule("ProbeTimer", "%ProbeSchedule%", configuration));
 
         Assert.Contains("ProbeSchedule", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void ResolveSchedule_NoSetting_UsesTheCatalogDefault()
+    public void ResolveSchedule_SettingMissing_FailsNamingTheSetting_AsTheFunctionsHostDoes()
     {
         var configuration = new ConfigurationBuilder().Build();
-        var function = new FunctionDescriptor("ProbeTimer", new TimerTrigger("ProbeSchedule", "0 0 6 * * *"), typeof(ProbeTimer));
 
-        Assert.Equal("0 0 6 * * *", TimerScheduler.ResolveSchedule(function, configuration).Expression);
+        var error = Assert.Throws<InvalidOperationException>(() => TimerScheduler.ResolveSchedule("ProbeTimer", "%ProbeSchedule%", configuration));
+
+        Assert.Contains("ProbeSchedule", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResolveSchedule_LiteralSchedule_UsedAsItIs()
+    {
+        Assert.Equal("0 0 6 * * *", TimerScheduler.ResolveSchedule("ProbeTimer", "0 0 6 * * *", new ConfigurationBuilder().Build()).Expression);
     }
 
     public sealed class TimerProbe
@@ -55,13 +71,13 @@ public sealed class TimerSchedulerTests
         public List<DateTimeOffset> Runs { get; } = [];
     }
 
-    public sealed class ProbeTimer(TimerProbe probe) : ITimerFunction
+    public sealed class ProbeTimer(TimerProbe probe)
     {
-        public Task RunAsync(DateTimeOffset scheduledAt, CancellationToken cancellationToken)
+        public Task RunAsync(Microsoft.Azure.Functions.Worker.TimerInfo timer, CancellationToken cancellationToken)
         {
             lock (probe.Runs)
             {
-                probe.Runs.Add(scheduledAt);
+                probe.Runs.Add(new DateTimeOffset(timer.ScheduleStatus!.Next, TimeSpan.Zero));
             }
 
             return Task.CompletedTask;

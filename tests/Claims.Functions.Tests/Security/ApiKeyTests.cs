@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Claims.Application.Storage;
 using Claims.Application.Tenants;
-using Claims.Functions.Hosting;
 using Claims.Storage;
 using Claims.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -154,11 +153,7 @@ public sealed class ApiKeyTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var tenant = await app.NewTenantAsync();
         using var ingest = SecurityTestKit.Client(app, tenant.IngestKey);
-        var adminRoutes = Catalog.Functions
-            .Select(f => f.Trigger)
-            .OfType<HttpTrigger>()
-            .Where(t => t.Role == ApiRole.Admin)
-            .ToList();
+        var adminRoutes = TestFunctions.Http.Where(t => t.Role == ApiRole.Admin).ToList();
 
         Assert.NotEmpty(adminRoutes);
         foreach (var trigger in adminRoutes)
@@ -185,7 +180,7 @@ public sealed class ApiKeyTests(AzuriteFixture azurite) : IAsyncLifetime
         }
 
         using var client = SecurityTestKit.Client(app, key);
-        foreach (var trigger in Catalog.Functions.Select(f => f.Trigger).OfType<HttpTrigger>().Where(t => t.Role is ApiRole.Ingest or ApiRole.Admin))
+        foreach (var trigger in TestFunctions.Http.Where(t => t.Role is ApiRole.Ingest or ApiRole.Admin))
         {
             var route = TenantIsolationTests.FillRoute(trigger.Route, _ => "x");
             using var request = new HttpRequestMessage(new HttpMethod(trigger.Methods[0]), "/api/" + route) { Content = SecurityTestKit.Json("{}") };

@@ -23,7 +23,7 @@ public sealed class PhiLeakTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private readonly AppFactory app = new(azurite);
     private readonly CapturingLoggerProvider logs = new();
-    private WebApplicationFactory<Program>? capturing;
+    private WebApplicationFactory<Claims.LocalHost.Program>? capturing;
 
     public Task InitializeAsync()
     {

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Claims.Application.Tenants;
-using Claims.Functions.Hosting;
 using Claims.Testing;
 
 namespace Claims.Functions.Tests.Security;
@@ -38,12 +37,14 @@ public sealed partial class TenantIsolationTests(AzuriteFixture azurite) : IAsyn
         var secrets = new[] { ids["id"], owner.Tenant.Value, "MRN-42" };
         var failures = new List<string>();
 
-        foreach (var function in Catalog.Functions)
+        foreach (var trigger in TestFunctions.Http)
         {
-            if (function.Trigger is not HttpTrigger { Role: ApiRole.Ingest or ApiRole.Admin } trigger)
+            if (trigger.Role is not (ApiRole.Ingest or ApiRole.Admin))
             {
                 continue;
             }
+
+            var function = trigger;
 
             var parameters = RouteParameter().Matches(trigger.Route).Select(m => m.Groups[1].Value).ToList();
             var unknown = parameters.Where(p => !ids.ContainsKey(p)).ToList();

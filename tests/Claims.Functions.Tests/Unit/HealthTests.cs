@@ -26,7 +26,7 @@ public sealed class HealthTests
             new Mock<IAzureClientFactory<BlobServiceClient>>(MockBehavior.Strict).Object);
         var startup = new StorageStartup(null!, null!, null!, Options.Create(new DevTenantOptions()), NullLogger<StorageStartup>.Instance);
 
-        var result = Assert.IsType<JsonHttpResult<HealthBody>>(await HealthFunctions.Get(probe, startup, CancellationToken.None));
+        var result = Assert.IsType<JsonHttpResult<HealthBody>>(await HealthFunctions.GetCore(probe, startup, CancellationToken.None));
 
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, result.StatusCode);
         Assert.Equal("Starting", result.Value!.Status);

@@ -1,36 +1,36 @@
 using Claims.Core.Scheduling;
+using Microsoft.Azure.Functions.Worker;
 
-namespace Claims.Functions.Hosting;
+namespace Claims.LocalHost;
 
 /// <summary>
 /// The local stand-in for the Functions timer trigger: runs one timer function on its six-field NCRONTAB schedule
-/// (read from the app setting the catalog names, as <c>%Setting%</c> binds in function.json). A run that fails is
-/// logged and the next occurrence still fires; runs never overlap.
+/// (the binding's schedule, <c>%Setting%</c> read from the app settings as the Functions host does). A run that fails
+/// is logged and the next occurrence still fires; runs never overlap. The function's <see cref="TimerInfo"/> carries,
+/// as the host's does while a run is in progress, the previous occurrence as Last and this one as Next.
 /// </summary>
 public sealed partial class TimerScheduler(
-    FunctionDescriptor function,
+    string function,
+    string scheduleSetting,
+    Func<Invocation, Task<object?>> invoke,
     IConfiguration configuration,
     IServiceScopeFactory scopes,
     TimeProvider time,
     ILogger<TimerScheduler> logger) : BackgroundService
 {
     /// <summary>Reads the schedule the function runs on; a bad setting stops start-up with a clear message.</summary>
-    public static CronSchedule ResolveSchedule(FunctionDescriptor function, IConfiguration configuration)
+    public static CronSchedule ResolveSchedule(string function, string scheduleSetting, IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(function);
-        ArgumentNullException.ThrowIfNull(configuration);
-        var trigger = function.Trigger as TimerTrigger
-            ?? throw new ArgumentException("The function is not timer-triggered.", nameof(function));
-        var expression = configuration[trigger.ScheduleSetting] ?? trigger.DefaultSchedule;
+        var expression = LocalFunctions.Resolve(scheduleSetting, configuration, function);
         return CronSchedule.TryParse(expression, out var schedule, out var error)
             ? schedule!
-            : throw new InvalidOperationException($"Setting {trigger.ScheduleSetting} for {function.Name}: {error}");
+            : throw new InvalidOperationException($"Function {function}: schedule {scheduleSetting} = '{expression}': {error}");
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var schedule = ResolveSchedule(function, configuration);
-        LogScheduled(logger, function.Name, schedule.Expression);
+        var schedule = ResolveSchedule(function, scheduleSetting, configuration);
+        LogScheduled(logger, function, schedule.Expression);
         var last = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -51,19 +51,29 @@ public sealed partial class TimerScheduler(
                 return;
             }
 
+            var previous = last;
             last = next.Value;
-            await RunOnceAsync(next.Value, stoppingToken).ConfigureAwait(false);
+            await RunOnceAsync(previous, next.Value, stoppingToken).ConfigureAwait(false);
         }
     }
 
-    private async Task RunOnceAsync(DateTimeOffset scheduledAt, CancellationToken stoppingToken)
+    private async Task RunOnceAsync(DateTimeOffset previous, DateTimeOffset scheduledAt, CancellationToken stoppingToken)
     {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            var handler = (ITimerFunction)scope.ServiceProvider.GetRequiredService(function.HandlerType!);
-            await handler.RunAsync(scheduledAt, stoppingToken).ConfigureAwait(false);
-            LogRan(logger, function.Name, scheduledAt);
+            var timer = new TimerInfo
+            {
+                IsPastDue = time.GetUtcNow() - scheduledAt > TimeSpan.FromSeconds(30),
+                ScheduleStatus = new ScheduleStatus
+                {
+                    Last = previous == DateTimeOffset.MinValue ? default : previous.UtcDateTime,
+                    Next = scheduledAt.UtcDateTime,
+                    LastUpdated = time.GetUtcNow().UtcDateTime,
+                },
+            };
+            await invoke(new Invocation(scope.ServiceProvider, stoppingToken) { Timer = timer }).ConfigureAwait(false);
+            LogRan(logger, function, scheduledAt);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -71,7 +81,7 @@ public sealed partial class TimerScheduler(
         }
         catch (Exception ex)
         {
-            LogFailed(logger, ex, function.Name, scheduledAt);
+            LogFailed(logger, ex, function, scheduledAt);
         }
     }
 

@@ -1,6 +1,8 @@
 using Claims.Application.Audit;
 using Claims.Application.Intake;
+using Azure;
 using Claims.Application.Tenants;
+using Claims.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Claims.Functions.Http;
@@ -17,8 +19,11 @@ namespace Claims.Functions.Http;
 /// (<see cref="WebhookSignature"/>): missing, malformed, outside the 5-minute window, wrong or replayed is 401.</item>
 /// </list>
 /// The caller lands in HttpContext.Items and every handler scopes its reads and writes to the caller's tenant.
+/// Every HTTP function runs inside <see cref="ServeAsync"/>, under both hosts (Azure's and functions/Claims.LocalHost),
+/// which also maps what escapes the function: a storage outage (or a storage error the retries could not cure) is
+/// 503 + Retry-After — never a 202, never a bare 500 — and anything else a 500 OperationOutcome with no details.
 /// </summary>
-public sealed partial class ApiKeyFilter(ApiRole required) : IEndpointFilter
+public sealed partial class HttpDoor(IOptions<ClaimIntakeOptions> intakeOptions, ILogger<HttpDoor> logger)
 {
     private const string CallerKey = "claims.caller";
 
@@ -26,14 +31,40 @@ public sealed partial class ApiKeyFilter(ApiRole required) : IEndpointFilter
     {
         ArgumentNullException.ThrowIfNull(context);
         return context.Items[CallerKey] as Caller
-            ?? throw new InvalidOperationException("The endpoint has no ApiKeyFilter.");
+            ?? throw new InvalidOperationException("The function did not pass the HttpDoor.");
     }
 
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>Serves one request of the function <paramref name="function"/>: the door checks for
+    /// <paramref name="required"/> (anonymous when null), then <paramref name="serve"/>, with its failures mapped.</summary>
+    public async Task<IResult> ServeAsync(HttpRequest request, string function, ApiRole? required, Func<Task<IResult>> serve)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(next);
-        var http = context.HttpContext;
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(serve);
+        var http = request.HttpContext;
+        try
+        {
+            return required is { } role
+                ? await AuthorizeAsync(http, "http:" + function, role, serve).ConfigureAwait(false)
+                : await serve().ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is StorageUnavailableException or RequestFailedException)
+        {
+            LogStorageFailure(logger, exception.GetType().Name, function);
+            return FhirResults.Unavailable(http, intakeOptions.Value.RetryAfterSeconds);
+        }
+        catch (BadHttpRequestException bad)
+        {
+            return FhirResults.Problem(bad.StatusCode, "structure", "The request could not be read.");
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
+        {
+            LogUnhandled(logger, exception, function);
+            return FhirResults.Problem(StatusCodes.Status500InternalServerError, "exception", "An internal error occurred; it has been logged.");
+        }
+    }
+
+    private static async Task<IResult> AuthorizeAsync(HttpContext http, string trigger, ApiRole required, Func<Task<IResult>> next)
+    {
         var services = http.RequestServices;
         var key = PresentedKey(http.Request);
         if (key is null)
@@ -42,7 +73,6 @@ public sealed partial class ApiKeyFilter(ApiRole required) : IEndpointFilter
         }
 
         var correlationId = CorrelationId(http);
-        var trigger = "http:" + (http.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "unknown");
         if (required == ApiRole.Operator)
         {
             if (!services.GetRequiredService<OperatorKey>().IsValid(key))
@@ -53,7 +83,7 @@ public sealed partial class ApiKeyFilter(ApiRole required) : IEndpointFilter
             }
 
             using var operatorScope = AuditContext.Begin(trigger, correlationId);
-            return await next(context).ConfigureAwait(false);
+            return await next().ConfigureAwait(false);
         }
 
         var caller = await services.GetRequiredService<ApiKeyStore>().FindAsync(key, http.RequestAborted).ConfigureAwait(false);
@@ -80,7 +110,7 @@ public sealed partial class ApiKeyFilter(ApiRole required) : IEndpointFilter
         }
 
         http.Items[CallerKey] = caller;
-        return await next(context).ConfigureAwait(false);
+        return await next().ConfigureAwait(false);
     }
 
     private static async Task<IResult?> CheckSignatureAsync(HttpContext http, Caller caller)
@@ -104,7 +134,7 @@ public sealed partial class ApiKeyFilter(ApiRole required) : IEndpointFilter
 
         http.Request.Body.Position = 0;
         var time = services.GetRequiredService<TimeProvider>();
-        var logger = services.GetRequiredService<ILogger<ApiKeyFilter>>();
+        var logger = services.GetRequiredService<ILogger<HttpDoor>>();
         var check = WebhookSignature.Verify(http.Request.Headers[WebhookSignature.Header].ToString(), body.Span, secret, time.GetUtcNow(), out var timestamp, out var signature);
         if (check == SignatureCheck.Valid
             && !await services.GetRequiredService<SignatureReplayGuard>().TryRecordAsync(caller.Tenant, timestamp, signature, http.RequestAborted).ConfigureAwait(false))
@@ -152,6 +182,12 @@ public sealed partial class ApiKeyFilter(ApiRole required) : IEndpointFilter
             ? authorization[bearer.Length..].Trim()
             : null;
     }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Storage unavailable ({ExceptionType}) serving {Function}; answered 503")]
+    private static partial void LogStorageFailure(ILogger logger, string exceptionType, string function);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Unhandled error serving {Function}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string function);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Tenant {Tenant}: webhook signature refused ({Reason}) for key {KeyId}")]
     private static partial void LogSignatureRefused(ILogger logger, string tenant, string keyId, string reason);

@@ -2,13 +2,14 @@ using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Claims.Application.Processing;
+using Claims.Functions.Hosting;
 using Claims.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Claims.Functions.Hosting;
+namespace Claims.LocalHost;
 
 /// <summary>
-/// The local stand-in for the Functions queue trigger, one per queue-triggered function. It follows the
+/// The local stand-in for the Functions queue trigger, one per queue-triggered function of functions.metadata. It follows the
 /// Functions semantics (QueuesOptions): fetch up to batchSize messages under a lease, fetch again when the
 /// in-flight count falls to newBatchThreshold, back off exponentially while idle up to maxPollingInterval, delete
 /// on success, on failure make the message visible again after visibilityTimeout, and after maxDequeueCount
@@ -19,7 +20,8 @@ public sealed partial class QueueListener : BackgroundService
 {
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly FunctionDescriptor function;
+    private readonly string function;
+    private readonly Func<Invocation, Task<object?>> invoke;
     private readonly QueueClient queue;
     private readonly QueueClient poisonQueue;
     private readonly IServiceScopeFactory scopes;
@@ -32,7 +34,9 @@ public sealed partial class QueueListener : BackgroundService
     private readonly Task storageReady;
 
     public QueueListener(
-        FunctionDescriptor function,
+        string function,
+        string queueName,
+        Func<Invocation, Task<object?>> invoke,
         StorageClients storage,
         IServiceScopeFactory scopes,
         IOptions<QueuesOptions> options,
@@ -42,11 +46,10 @@ public sealed partial class QueueListener : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentNullException.ThrowIfNull(storage);
-        var trigger = function.Trigger as QueueTrigger
-            ?? throw new ArgumentException("The function is not queue-triggered.", nameof(function));
         this.function = function;
-        queue = storage.Queue(trigger.QueueName);
-        poisonQueue = storage.Queue(trigger.QueueName + "-poison");
+        this.invoke = invoke;
+        queue = storage.Queue(queueName);
+        poisonQueue = storage.Queue(Claims.Application.Storage.StorageNames.PoisonQueue(queueName));
         this.scopes = scopes;
         this.options = options.Value;
         this.time = time;
@@ -85,7 +88,7 @@ public sealed partial class QueueListener : BackgroundService
         }
 
         var delay = MinPollingInterval;
-        LogListening(logger, function.Name, queue.Name);
+        LogListening(logger, function, queue.Name);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -116,12 +119,12 @@ public sealed partial class QueueListener : BackgroundService
             }
             catch (StorageUnavailableException ex)
             {
-                LogStorageUnavailable(logger, ex, function.Name);
+                LogStorageUnavailable(logger, ex, function);
                 await DelayQuietlyAsync(options.EffectiveMaxPollingInterval, stoppingToken).ConfigureAwait(false);
             }
             catch (RequestFailedException ex)
             {
-                LogStorageUnavailable(logger, ex, function.Name);
+                LogStorageUnavailable(logger, ex, function);
                 await DelayQuietlyAsync(options.EffectiveMaxPollingInterval, stoppingToken).ConfigureAwait(false);
             }
         }
@@ -166,9 +169,7 @@ public sealed partial class QueueListener : BackgroundService
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            var handler = (IQueueFunction)scope.ServiceProvider.GetRequiredService(function.HandlerType!);
-            var invocation = new QueueInvocation(message.MessageId, message.Body.ToString(), message.DequeueCount, message.InsertedOn);
-            await handler.RunAsync(invocation, token).ConfigureAwait(false);
+            await invoke(new Invocation(scope.ServiceProvider, token) { Message = message }).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -191,7 +192,7 @@ public sealed partial class QueueListener : BackgroundService
                 return;
             }
 
-            LogInvocationFailed(logger, failure, function.Name, message.MessageId, message.DequeueCount);
+            LogInvocationFailed(logger, failure, function, message.MessageId, message.DequeueCount);
             if (message.DequeueCount >= options.MaxDequeueCount)
             {
                 await MoveToPoisonAsync(message, popReceipt, CancellationToken.None).ConfigureAwait(false);
@@ -204,7 +205,7 @@ public sealed partial class QueueListener : BackgroundService
         catch (Exception ex) when (ex is RequestFailedException or StorageUnavailableException)
         {
             // The message comes back when its lease runs out; handlers are idempotent, so a redelivery is safe.
-            LogSettleFailed(logger, ex, function.Name, message.MessageId);
+            LogSettleFailed(logger, ex, function, message.MessageId);
         }
     }
 
@@ -215,7 +216,7 @@ public sealed partial class QueueListener : BackgroundService
         await RecordPoisonAsync(message, cancellationToken).ConfigureAwait(false);
         await poisonQueue.SendMessageAsync(message.Body.ToString(), timeToLive: StorageExtensions.MessageNeverExpires, cancellationToken: cancellationToken).ConfigureAwait(false);
         await queue.DeleteMessageAsync(message.MessageId, popReceipt, cancellationToken).ConfigureAwait(false);
-        LogMovedToPoison(logger, function.Name, message.MessageId, poisonQueue.Name, message.DequeueCount);
+        LogMovedToPoison(logger, function, message.MessageId, poisonQueue.Name, message.DequeueCount);
     }
 
     private async Task RecordPoisonAsync(QueueMessage message, CancellationToken cancellationToken)
@@ -226,13 +227,13 @@ public sealed partial class QueueListener : BackgroundService
             if (scope.ServiceProvider.GetService<IPoisonMessageHandler>() is { } handler)
             {
                 await handler.HandleAsync(
-                    new PoisonedMessage(function.Name, queue.Name, poisonQueue.Name, message.MessageId, message.DequeueCount, message.Body.ToString()),
+                    new PoisonedMessage(function, queue.Name, poisonQueue.Name, message.MessageId, message.DequeueCount, message.Body.ToString()),
                     cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogPoisonRecordFailed(logger, ex, function.Name, message.MessageId);
+            LogPoisonRecordFailed(logger, ex, function, message.MessageId);
         }
     }
 
@@ -244,7 +245,7 @@ public sealed partial class QueueListener : BackgroundService
         }
         catch (Exception ex) when (ex is RequestFailedException or StorageUnavailableException)
         {
-            LogSettleFailed(logger, ex, function.Name, message.MessageId);
+            LogSettleFailed(logger, ex, function, message.MessageId);
         }
     }
 
@@ -279,7 +280,7 @@ public sealed partial class QueueListener : BackgroundService
         var finished = await Task.WhenAny(all, Task.Delay(options.ShutdownGracePeriod, time)).ConfigureAwait(false);
         if (finished != all)
         {
-            LogCancellingInFlight(logger, function.Name, running.Length);
+            LogCancellingInFlight(logger, function, running.Length);
             await abortInFlight.CancelAsync().ConfigureAwait(false);
             await all.ConfigureAwait(false);
         }
