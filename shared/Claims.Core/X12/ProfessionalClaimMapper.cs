@@ -568,8 +568,12 @@ internal sealed class ProfessionalClaimMapper
         }
 
         var given = name!.Given.ToList();
-        return new X12Name(true, last, X12Text.Clean(given.FirstOrDefault(), 35), X12Text.Clean(given.Skip(1).FirstOrDefault(), 25), X12Text.Clean(name.Suffix.FirstOrDefault(), 10));
+        return new X12Name(true, last, X12Text.Clean(given.FirstOrDefault(), 35), X12Text.Clean(given.Skip(1).FirstOrDefault(), 25), Generation(name.Suffix));
     }
+
+    // NM107 carries generation only (JR, SR, II, III, IV, ...); credentials such as MD or PhD are not suffixes in X12.
+    private static string? Generation(IEnumerable<string> suffixes) =>
+        suffixes.Select(s => X12Text.Clean(s, 10)?.TrimEnd('.')).FirstOrDefault(s => s is "JR" or "SR" or "I" or "II" or "III" or "IV" or "V");
 
     private static X12Name? PersonNameFromDisplay(string? display)
     {
