@@ -572,7 +572,7 @@ internal sealed class ProfessionalClaimMapper
     }
 
     // NM107 carries generation only (JR, SR, II, III, IV, ...); credentials such as MD or PhD are not suffixes in X12.
-    private static string? Generation(IEnumerable<string> suffixes) =>
+    private static string? Generation(IEnumerable<string?> suffixes) =>
         suffixes.Select(s => X12Text.Clean(s, 10)?.TrimEnd('.')).FirstOrDefault(s => s is "JR" or "SR" or "I" or "II" or "III" or "IV" or "V");
 
     private static X12Name? PersonNameFromDisplay(string? display)
