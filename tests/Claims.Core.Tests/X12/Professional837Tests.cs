@@ -43,7 +43,7 @@ public sealed class Professional837Tests
             "LX*2",
             "SV1*HC:97155*37.5*UN*2***2:1",
             "DTP*472*D8*20261102",
-            "SE*30*0001",
+            "SE*29*0001",
             "GE*1*17",
             "IEA*1*000000905") + "~";
         Assert.Equal(expected, result.Interchange);
