@@ -47,7 +47,7 @@ public sealed class Professional837Tests
             "GE*1*17",
             "IEA*1*000000905") + "~";
         Assert.Equal(expected, result.Interchange);
-        Assert.Equal([new X12ClaimPlacement(PatientControlNumber.For(X12Fixtures.ClaimId(1)), 905, 17, 1)], result.Placements);
+        Assert.Equal([new X12ClaimPlacement(PatientControlNumber.For(X12Fixtures.ClaimId(1)), 905, 17, 1)], result.Placements.ToArray());
     }
 
     [Fact]
