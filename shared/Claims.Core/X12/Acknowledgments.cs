@@ -191,7 +191,7 @@ public static class Acknowledgments
                 case "AK1":
                     ak1 = s;
                     break;
-                case "AK2":
+                case "AK2" when ak2 is null:
                     ak2 = s;
                     break;
                 case "IK3":
@@ -229,6 +229,9 @@ public static class Acknowledgments
                         ak1[1], ak1[2], ak1[3], s[1], groupOutcome, groupCodes, transactions.ToImmutable(),
                         Describe(AcknowledgmentCodes.Acknowledgment(s[1]), groupCodes.Select(AcknowledgmentCodes.GroupError)));
                     break;
+                case "AK2":
+                    error = $"segment {s.Index + 1}: 999 AK2 without its IK5";
+                    return null;
                 default:
                     error = $"segment {s.Index + 1}: {s.Id} is out of place in a 999 (expected AK1, AK2, IK3, CTX, IK4, IK5, AK9)";
                     return null;

@@ -207,7 +207,10 @@ public static class X12Reader
             }
         }
 
-        return isa is not null ? "IEA missing: the interchange is cut short" : null;
+        return st is not null ? $"SE missing: transaction set {st[2]} is cut short"
+            : gs is not null ? $"GE missing: functional group {gs[6]} is cut short"
+            : isa is not null ? "IEA missing: the interchange is cut short"
+            : null;
     }
 
     private static X12ReadResult Fail(string error) => new([], error);
