@@ -79,11 +79,11 @@ internal sealed class ProfessionalClaimMapper
         var patientPerson = PatientPerson(patient);
         var (subscriber, relationship) = Subscriber(coverage, patient, patientPerson);
         var memberId = X12Text.Id(coverage?.SubscriberId) ?? X12Text.Id(coverage?.Identifier.FirstOrDefault()?.Value);
-        if (memberId is null)
+        if (memberId is null && insurance is not null)
         {
             Missing(coverage is null ? "Claim.insurance.coverage" : "Coverage.subscriberId", "subscriber member id missing", "2010BA NM1*IL NM109");
         }
-        else if (memberId.Length > 80)
+        else if (memberId is { Length: > 80 })
         {
             Missing("Coverage.subscriberId", "subscriber member id longer than 80 characters", "2010BA NM1*IL NM109");
         }
@@ -366,6 +366,11 @@ internal sealed class ProfessionalClaimMapper
             var code = coding?.Code?.Trim();
             if (code is null || !FhirFormats.IsIcd10(code))
             {
+                if (diagnosis.Sequence is { } invalid)
+                {
+                    pointerBySequence[invalid] = 0; // reported here; lines pointing at it add nothing
+                }
+
                 Missing(path + ".diagnosisCodeableConcept", code is null ? "diagnosis code missing" : "not an ICD-10-CM code", codes.Count == 0 ? "2300 HI*ABK" : "2300 HI*ABF");
                 continue;
             }
@@ -466,7 +471,7 @@ internal sealed class ProfessionalClaimMapper
             {
                 if (pointerBySequence.TryGetValue(sequence, out var pointer))
                 {
-                    if (pointers.Count < 4 && !pointers.Contains(pointer))
+                    if (pointer > 0 && pointers.Count < 4 && !pointers.Contains(pointer))
                     {
                         pointers.Add(pointer);
                     }
