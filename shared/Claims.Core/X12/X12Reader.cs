@@ -123,14 +123,9 @@ public static class X12Reader
                         return $"segment {s.Index + 1}: IEA without its ISA, or GE missing";
                     }
 
-                    if (s[1] != groups.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    if (Trailer(s, groups, "functional groups", isa, 13, "ISA13") is { } ieaError)
                     {
-                        return $"IEA01 says {s[1]} functional groups, the interchange has {groups}";
-                    }
-
-                    if (s[2] != isa[13])
-                    {
-                        return $"IEA02 {s[2]} does not match ISA13 {isa[13]}";
+                        return ieaError;
                     }
 
                     isa = null;
@@ -151,14 +146,9 @@ public static class X12Reader
                         return $"segment {s.Index + 1}: GE without its GS, or SE missing";
                     }
 
-                    if (s[1] != sets.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    if (Trailer(s, sets, "transaction sets", gs, 6, "GS06") is { } geError)
                     {
-                        return $"GE01 says {s[1]} transaction sets, group {gs[6]} has {sets}";
-                    }
-
-                    if (s[2] != gs[6])
-                    {
-                        return $"GE02 {s[2]} does not match GS06 {gs[6]}";
+                        return geError;
                     }
 
                     gs = null;
@@ -179,15 +169,9 @@ public static class X12Reader
                         return $"segment {s.Index + 1}: SE without its ST";
                     }
 
-                    var count = s.Index - stIndex + 1;
-                    if (s[1] != count.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    if (Trailer(s, s.Index - stIndex + 1, "segments", st, 2, "ST02") is { } seError)
                     {
-                        return $"SE01 says {s[1]} segments, transaction set {st[2]} has {count}";
-                    }
-
-                    if (s[2] != st[2])
-                    {
-                        return $"SE02 {s[2]} does not match ST02 {st[2]}";
+                        return seError;
                     }
 
                     st = null;
@@ -210,6 +194,15 @@ public static class X12Reader
         return st is not null ? $"SE missing: transaction set {st[2]} is cut short"
             : gs is not null ? $"GE missing: functional group {gs[6]} is cut short"
             : isa is not null ? "IEA missing: the interchange is cut short"
+            : null;
+    }
+
+    /// <summary>A trailer's count (element 01) and control number (element 02) against what it closes.</summary>
+    private static string? Trailer(X12Segment trailer, int count, string counted, X12Segment header, int control, string controlName)
+    {
+        var actual = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return trailer[1] != actual ? $"{trailer.Id}01 says {trailer[1]} {counted}, {header.Id} {header[control]} has {actual}"
+            : trailer[2] != header[control] ? $"{trailer.Id}02 {trailer[2]} does not match {controlName} {header[control]}"
             : null;
     }
 
