@@ -188,14 +188,15 @@ public static class Professional837
             "CLM", c.ControlNumber.Value, X12Text.Decimal(c.Total), "", "",
             SegmentWriter.Composite(c.PlaceOfService, "B", ((int)c.Frequency).ToString(CultureInfo.InvariantCulture)),
             "Y", "A", "Y", "Y");
-        if (c.PayerClaimControlNumber is not null)
-        {
-            w.Write("REF", "F8", c.PayerClaimControlNumber);
-        }
-
+        // REF*G1 before REF*F8: the order of the X222A1 2300 loop.
         if (c.PriorAuthorization is not null)
         {
             w.Write("REF", "G1", c.PriorAuthorization);
+        }
+
+        if (c.PayerClaimControlNumber is not null)
+        {
+            w.Write("REF", "F8", c.PayerClaimControlNumber);
         }
 
         Diagnoses(w, c.Diagnoses);

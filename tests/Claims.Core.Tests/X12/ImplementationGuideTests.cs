@@ -24,7 +24,8 @@ public sealed class ImplementationGuideTests
         ["telehealth POS 02 + 95"] = () => One(X12Fixtures.Claim(1, new X12Fixtures.Options { PlaceOfService = "02", Telehealth95 = true, ModifiersPerLine = 1 })),
         ["telehealth POS 10 + 95"] = () => One(X12Fixtures.Claim(1, new X12Fixtures.Options { PlaceOfService = "10", Telehealth95 = true })),
         ["no rendering provider"] = () => One(X12Fixtures.Claim(1, new X12Fixtures.Options { Rendering = false })),
-        ["replacement"] = () => One(X12Fixtures.Claim() with { Frequency = ClaimFrequency.Replacement, PayerClaimControlNumber = "PCCN-1" }),
+        ["replacement with prior authorization"] = () => One(X12Fixtures.Claim(1, new X12Fixtures.Options(), "AUTH-1") with { Frequency = ClaimFrequency.Replacement, PayerClaimControlNumber = "PCCN-1" }),
+        ["void"] = () => One(X12Fixtures.Claim() with { Frequency = ClaimFrequency.Void, PayerClaimControlNumber = "PCCN-1" }),
         ["batch: 3 transactions, 7 claims"] = () =>
         [
             new ProfessionalTransaction(1, [X12Fixtures.Claim(1), X12Fixtures.Claim(2, new X12Fixtures.Options { PatientIsSubscriber = false }), X12Fixtures.Claim(3, new X12Fixtures.Options { Lines = 50 })]),
