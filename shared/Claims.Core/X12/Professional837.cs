@@ -301,6 +301,13 @@ public static class Professional837
             problems.Add(new X12Problem("ProfessionalTransaction.Claims", "a transaction set needs at least one claim", "ST"));
         }
 
+        var numbers = transactions.SelectMany(t => t.Claims).Select(c => c.ControlNumber.Value).Where(v => v is not null).ToList();
+        if (numbers.Distinct(StringComparer.Ordinal).Count() != numbers.Count)
+        {
+            // Two claims with one patient control number could not be told apart in the 277CA.
+            problems.Add(new X12Problem("ProfessionalClaim.ControlNumber", "the same patient control number twice in one interchange", "2300 CLM01"));
+        }
+
         if (transactions.Any(t => t.TransactionControlNumber is < 1 or > Max) || transactions.Select(t => t.TransactionControlNumber).Distinct().Count() != transactions.Count)
         {
             problems.Add(new X12Problem("ProfessionalTransaction.TransactionControlNumber", "must be 1-999999999 and unique in the interchange", "ST02"));

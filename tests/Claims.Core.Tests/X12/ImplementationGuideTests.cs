@@ -56,6 +56,8 @@ public sealed class ImplementationGuideTests
     [InlineData("NM1*PR*2*AETNA BETTER HEALTH*****PI*60054~", "NM1*PR*2*AETNA BETTER HEALTH*****PI~", "syntax rule P0809")]
     [InlineData("~NM1*PR*2*AETNA BETTER HEALTH*****PI*60054~", "~", "required loop 2010BB")]
     [InlineData("SV1*HC:97153*25*UN*1***1:2~", "SV1*HC:97153*25*UN*1***1:2~REF*XX*1~", "not expected here")]
+    [InlineData("SV1*HC:97153*25*UN*1***1:2~DTP*472*D8*20261101~", "DTP*472*D8*20261101~SV1*HC:97153*25*UN*1***1:2~", "required segment SV1")]
+    [InlineData("HL*2*1*22*0~", "HL*2*7*22*0~", "HL02 7 names no earlier HL")]
     public void Walker_FindsWhatIsWrong(string replace, string with, string expected)
     {
         var text = Professional837.Write(X12Fixtures.Profile, X12Fixtures.Envelope, 1, X12Fixtures.Claim()).Interchange!;

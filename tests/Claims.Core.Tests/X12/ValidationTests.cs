@@ -126,6 +126,14 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void Write_SameClaimTwice_WritesNothing()
+    {
+        var result = Professional837.Write(X12Fixtures.Profile, X12Fixtures.Envelope, 1, X12Fixtures.Claim(1), X12Fixtures.Claim(1));
+
+        Assert.Equal("ProfessionalClaim.ControlNumber: the same patient control number twice in one interchange (837P 2300 CLM01)", Assert.Single(Assert.Single(result.Problems).Problems).Reason);
+    }
+
+    [Fact]
     public void Write_BadEnvelope_WritesNothing()
     {
         var result = Professional837.Write(X12Fixtures.Profile, X12Fixtures.Envelope with { InterchangeControlNumber = 1_000_000_000 }, 1, X12Fixtures.Claim());
