@@ -211,6 +211,13 @@ public static class Professional837
             }
         }
 
+        // 2310C service facility location
+        if (c.Facility is { } facility)
+        {
+            w.Write("NM1", "77", "2", facility.Name, "", "", "", "", facility.Npi is null ? null : "XX", facility.Npi);
+            Address(w, facility.Address);
+        }
+
         // 2400 service lines
         for (var i = 0; i < c.Lines.Count; i++)
         {

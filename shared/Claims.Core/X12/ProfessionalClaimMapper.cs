@@ -23,7 +23,11 @@ internal sealed record MappedClaim(
     decimal Total, string PlaceOfService, ClaimFrequency Frequency, string? PayerClaimControlNumber,
     string? PriorAuthorization, IReadOnlyList<string> Diagnoses,
     X12Name? Rendering, string? RenderingNpi, string? RenderingTaxonomy,
+    ServiceFacility? Facility,
     IReadOnlyList<MappedLine> Lines);
+
+/// <summary>2310C: where the service was given, when it is not the billing provider's address.</summary>
+internal sealed record ServiceFacility(string Name, string? Npi, X12Address Address);
 
 /// <summary>
 /// Maps one claim (Firely POCOs) to the values of its 837P loops, collecting every element the 837P requires and the
@@ -135,6 +139,7 @@ internal sealed class ProfessionalClaimMapper
             lines.Sum(l => l.Charge), placeOfService, _input.Frequency, payerClaimNumber,
             priorAuthorization, diagnoses,
             rendering, renderingNpi, renderingTaxonomy,
+            Facility(billingAddress!),
             lines);
     }
 
@@ -546,6 +551,26 @@ internal sealed class ProfessionalClaimMapper
         var taxonomy = Taxonomy(role?.Specialty ?? []) ?? Taxonomy(practitioner?.Qualification.Select(q => q.Code) ?? [])
             ?? Taxonomy(member.Qualification is null ? [] : [member.Qualification]);
         return (name, npi, taxonomy);
+    }
+
+    /// <summary>
+    /// 2310C from Claim.facility (a Location): written when it has a name and a complete address with a 9-digit ZIP that
+    /// differs from the billing provider's (the IG requires 2310C only then); otherwise omitted, not a problem — the
+    /// claim is still a valid 837P without it.
+    /// </summary>
+    private ServiceFacility? Facility(X12Address billing)
+    {
+        var location = _source.Find<Location>(Claim.Facility);
+        var name = X12Text.Clean(location?.Name, 60);
+        var address = Complete(ToAddress(location?.Address));
+        if (name is null || address is null || X12Text.Digits(address.PostalCode).Length != 9
+            || (address.Line1 == billing.Line1 && address.City == billing.City && address.PostalCode == billing.PostalCode))
+        {
+            return null;
+        }
+
+        var npi = Npi(location!.Identifier);
+        return new ServiceFacility(name, npi is not null && FhirFormats.IsNpi(npi) ? npi : null, address);
     }
 
     private static X12Person Person(List<HumanName> names, List<Address> addresses, string? birthDate, AdministrativeGender? gender)

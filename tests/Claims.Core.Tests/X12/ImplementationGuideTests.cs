@@ -23,6 +23,7 @@ public sealed class ImplementationGuideTests
         ["prior authorization"] = () => One(X12Fixtures.Claim(1, new X12Fixtures.Options { PreAuthRef = "PA-1" }, "AUTH-1001")),
         ["telehealth POS 02 + 95"] = () => One(X12Fixtures.Claim(1, new X12Fixtures.Options { PlaceOfService = "02", Telehealth95 = true, ModifiersPerLine = 1 })),
         ["telehealth POS 10 + 95"] = () => One(X12Fixtures.Claim(1, new X12Fixtures.Options { PlaceOfService = "10", Telehealth95 = true })),
+        ["service facility"] = () => One(X12Fixtures.Claim(1, new X12Fixtures.Options { Facility = true })),
         ["no rendering provider"] = () => One(X12Fixtures.Claim(1, new X12Fixtures.Options { Rendering = false })),
         ["replacement with prior authorization"] = () => One(X12Fixtures.Claim(1, new X12Fixtures.Options(), "AUTH-1") with { Frequency = ClaimFrequency.Replacement, PayerClaimControlNumber = "PCCN-1" }),
         ["void"] = () => One(X12Fixtures.Claim() with { Frequency = ClaimFrequency.Void, PayerClaimControlNumber = "PCCN-1" }),

@@ -110,6 +110,14 @@ public sealed class Professional837Tests
     }
 
     [Fact]
+    public void Write_FacilityElsewhere_Writes2310C()
+    {
+        var text = Professional837.Write(X12Fixtures.Profile, X12Fixtures.Envelope, 1, X12Fixtures.Claim(1, new X12Fixtures.Options { Facility = true })).Interchange!;
+
+        Assert.Contains("~PRV*PE*PXC*103K00000X~NM1*77*2*BRIGHT FUTURES NORTH CLINIC*****XX*1992999999~N3*9 ELM ROAD~N4*CHATHAM*IL*626290009~LX*1~", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Write_RenderingIsTheBillingProvider_Omits2310B()
     {
         var claim = X12Fixtures.Claim();

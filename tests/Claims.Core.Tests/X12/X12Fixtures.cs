@@ -51,6 +51,8 @@ internal static class X12Fixtures
         public bool Telehealth95 { get; init; }
 
         public string PatientFamily { get; init; } = "Doe";
+
+        public bool Facility { get; init; }
     }
 
     public static ProfessionalClaim Claim(int n = 1, Options? options = null, string? priorAuthorization = null) =>
@@ -182,7 +184,19 @@ internal static class X12Fixtures
         }
 
         claim.Total = new Money { Value = total, Currency = Money.Currencies.USD };
-        Resource[] resources = [patient, subscriber, payer, coverage, billing, renderer];
+        var facility = new Location
+        {
+            Id = "loc1",
+            Name = "Bright Futures North Clinic",
+            Identifier = [new Identifier(ProfessionalClaimNpi, "1992999999")],
+            Address = new Address { Line = ["9 Elm Road"], City = "Chatham", State = "IL", PostalCode = "62629-0009" },
+        };
+        if (o.Facility)
+        {
+            claim.Facility = new ResourceReference("Location/loc1");
+        }
+
+        Resource[] resources = [patient, subscriber, payer, coverage, billing, renderer, facility];
         return X12ClaimSource.FromResources(claim, resources.Select(r => { r.Id ??= "x"; return r; }));
     }
 
