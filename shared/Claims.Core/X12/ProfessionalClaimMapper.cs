@@ -42,6 +42,14 @@ internal sealed class ProfessionalClaimMapper
     internal const int MaxLines = 50;
     internal const int MaxDiagnoses = 12;
 
+    // N402 for US addresses: the states, DC, territories and military post codes (the IG's state code list, US part).
+    private static readonly HashSet<string> States =
+    [
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD",
+        "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+        "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "FM", "MH", "PW", "AA", "AE", "AP",
+    ];
+
     private static readonly HashSet<string> FilingIndicators =
         ["11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS", "FI", "HM", "LM", "MA", "MB", "MC", "OF", "TV", "VA", "WC", "ZZ"];
 
@@ -440,7 +448,9 @@ internal sealed class ProfessionalClaimMapper
                 Missing(path + ".quantity", "units must be more than 0", "2400 SV104");
             }
 
+            // Monetary amounts go out in dollars and cents (CLM02 must equal the sum of the SV102s as written).
             var charge = item.Net?.Value ?? (item.UnitPrice?.Value is { } price ? price * units : null);
+            charge = charge is { } exact ? Math.Round(exact, 2, MidpointRounding.AwayFromZero) : null;
             if (charge is null)
             {
                 Missing(path + ".net", "line charge missing", "2400 SV102");
@@ -641,8 +651,8 @@ internal sealed class ProfessionalClaimMapper
         return Complete(new X12Address(lines.FirstOrDefault() ?? "", lines.Skip(1).FirstOrDefault(), address.City ?? "", address.State ?? "", address.PostalCode ?? ""));
     }
 
-    /// <summary>The address cleaned for N3/N4, or null when a part N3/N4 require is missing (street, city, 2-letter
-    /// state, 5- or 9-digit ZIP).</summary>
+    /// <summary>The address cleaned for N3/N4, or null when a part N3/N4 require is missing (street, city, a US state
+    /// code, 5- or 9-digit ZIP).</summary>
     private static X12Address? Complete(X12Address? address)
     {
         if (address is null)
@@ -652,9 +662,9 @@ internal sealed class ProfessionalClaimMapper
 
         var line1 = X12Text.Clean(address.Line1, 55);
         var city = X12Text.Clean(address.City, 30);
-        var state = X12Text.Clean(address.State, 2);
+        var state = X12Text.Clean(address.State, 60);
         var zip = X12Text.Digits(address.PostalCode);
-        return line1 is null || city is null || state is not { Length: 2 } || zip.Length is not (5 or 9)
+        return line1 is null || city is null || state is null || !States.Contains(state) || zip.Length is not (5 or 9)
             ? null
             : new X12Address(line1, X12Text.Clean(address.Line2, 55), city, state, zip);
     }

@@ -44,6 +44,7 @@ public sealed class ValidationTests
         { "patient birth date", "Patient.birthDate: patient birth date missing (a full date) (837P 2010BA/2010CA DMG02)" },
         { "patient gender", "Patient.gender: patient gender missing (837P 2010BA/2010CA DMG03)" },
         { "patient address", "Patient.address: patient street address, city, state and ZIP missing (837P 2010BA/2010CA N3/N4)" },
+        { "patient state not a US state", "Patient.address: patient street address, city, state and ZIP missing (837P 2010BA/2010CA N3/N4)" },
         { "invalid billing NPI", "Claim.provider: billing provider NPI is not a valid NPI (837P 2010AA NM1*85 NM109)" },
         { "rendering NPI", "Claim.careTeam[0].provider: rendering provider NPI missing (837P 2310B NM1*82 NM109)" },
         { "51 lines", "Claim.item: 51 service lines, more than the 50 one 837P claim may carry (split the claim) (837P 2400)" },
@@ -81,6 +82,7 @@ public sealed class ValidationTests
             case "patient birth date": patient.BirthDate = "2016-04"; break;
             case "patient gender": patient.Gender = null; break;
             case "patient address": patient.Address[0].City = null; break;
+            case "patient state not a US state": patient.Address[0].State = "Illinois"; break;
             case "invalid billing NPI": billing.Identifier[0].Value = "1234567890"; break;
             case "rendering NPI": ((Practitioner)source.Resolve(new ResourceReference("Practitioner/prac1"))!).Identifier.Clear(); break;
             case "ICD-9": source.Claim.Diagnosis[0].Diagnosis = new CodeableConcept("http://hl7.org/fhir/sid/icd-9-cm", "299.00"); break;
@@ -123,6 +125,20 @@ public sealed class ValidationTests
         var problems = Assert.Single(result.Problems);
         Assert.Equal(PatientControlNumber.For(X12Fixtures.ClaimId(2)), problems.ControlNumber);
         Assert.Equal("Claim.diagnosis: no diagnosis (837P 2300 HI*ABK)", Assert.Single(problems.Problems).Reason);
+    }
+
+    [Fact]
+    public void Write_ChargesWithMoreThanCents_AreRoundedAndStillBalance()
+    {
+        var claim = X12Fixtures.Claim();
+        claim.Source.Claim.Item[0].Net = new Money { Value = 10.005m };
+        claim.Source.Claim.Item[1].Net = new Money { Value = 20.004m };
+
+        var text = Professional837.Write(X12Fixtures.Profile, X12Fixtures.Envelope, 1, claim).Interchange!;
+
+        Assert.Contains("*30.01***11:B:1*", text, StringComparison.Ordinal);
+        Assert.Contains("~SV1*HC:97153*10.01*UN*1***1:2~", text, StringComparison.Ordinal);
+        Assert.Contains("~SV1*HC:97155*20*UN*2***2:1~", text, StringComparison.Ordinal);
     }
 
     [Fact]
