@@ -257,11 +257,7 @@ public static class Professional837
         w.Write("HI", elements);
     }
 
-    private static string Pointers(IReadOnlyList<int> pointers) => pointers.Count switch
-    {
-        1 => Number(pointers[0]),
-        _ => string.Join(X12Delimiters.Component, pointers.Select(Number)),
-    };
+    private static string Pointers(IReadOnlyList<int> pointers) => string.Join(X12Delimiters.Component, pointers.Select(Number));
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -57,6 +57,7 @@ internal sealed class ProfessionalClaimMapper
     private readonly SubmitterProfile _profile;
     private readonly X12ClaimSource _source;
     private readonly List<X12Problem> _problems;
+    private readonly int _problemsBefore;
 
     private ProfessionalClaimMapper(ProfessionalClaim input, SubmitterProfile profile, List<X12Problem> problems)
     {
@@ -64,6 +65,7 @@ internal sealed class ProfessionalClaimMapper
         _profile = profile;
         _source = input.Source;
         _problems = problems;
+        _problemsBefore = problems.Count;
     }
 
     /// <summary>The mapped claim, or null with the reasons added to <paramref name="problems"/>.</summary>
@@ -112,7 +114,8 @@ internal sealed class ProfessionalClaimMapper
             Missing("Claim.insurance.preAuthRef", "prior authorization number longer than 50 characters", "2300 REF*G1 REF02");
         }
 
-        var payerClaimNumber = X12Text.Id(_input.PayerClaimControlNumber);
+        // REF*F8 is sent for a replacement or void only ("if not required by this implementation guide, do not send").
+        var payerClaimNumber = _input.Frequency == ClaimFrequency.Original ? null : X12Text.Id(_input.PayerClaimControlNumber);
         if (_input.Frequency != ClaimFrequency.Original && payerClaimNumber is null)
         {
             Missing("ProfessionalClaim.PayerClaimControlNumber", "a replacement or void needs the payer's claim control number of the original claim", "2300 REF*F8");
@@ -133,7 +136,7 @@ internal sealed class ProfessionalClaimMapper
             _ => "P",
         };
 
-        if (_problems.Count > 0 || subscriber is null || patientPerson is null)
+        if (_problems.Count > _problemsBefore || subscriber is null || patientPerson is null)
         {
             return null;
         }
