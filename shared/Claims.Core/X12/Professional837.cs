@@ -276,14 +276,14 @@ public static class Professional837
         Check(IsIdOfLength(p.SenderQualifier, 2, 2), nameof(p.SenderQualifier), "interchange id qualifier must be 2 characters", "ISA05");
         Check(IsIdOfLength(p.ReceiverQualifier, 2, 2), nameof(p.ReceiverQualifier), "interchange id qualifier must be 2 characters", "ISA07");
         // GS02/GS03 and 1000B NM109 default to the ISA ids; each is checked where it is set, so one bad id is one problem.
-        Check(p.ApplicationSenderCode is null ? p.SenderId.Length != 1 : IsIdOfLength(p.ApplicationSenderCode, 2, 15), nameof(p.ApplicationSenderCode), "application sender code must be 2-15 characters", "GS02");
-        Check(p.ApplicationReceiverCode is null ? p.ReceiverId.Length != 1 : IsIdOfLength(p.ApplicationReceiverCode, 2, 15), nameof(p.ApplicationReceiverCode), "application receiver code must be 2-15 characters", "GS03");
+        Check(p.ApplicationSenderCode is null ? p.SenderId?.Length != 1 : IsIdOfLength(p.ApplicationSenderCode, 2, 15), nameof(p.ApplicationSenderCode), "application sender code must be 2-15 characters", "GS02");
+        Check(p.ApplicationReceiverCode is null ? p.ReceiverId?.Length != 1 : IsIdOfLength(p.ApplicationReceiverCode, 2, 15), nameof(p.ApplicationReceiverCode), "application receiver code must be 2-15 characters", "GS03");
         Check(X12Text.Clean(p.SubmitterName, 60) is not null, nameof(p.SubmitterName), "submitter name missing", "1000A NM1*41 NM103");
         Check(IsIdOfLength(p.SubmitterId, 2, 80), nameof(p.SubmitterId), "submitter id (ETIN) must be 2-80 characters", "1000A NM1*41 NM109");
         Check(X12Text.Clean(p.ContactName, 60) is not null, nameof(p.ContactName), "submitter contact name missing", "1000A PER02");
         Check(X12Text.Digits(p.ContactPhone).Length is >= 10 and <= 256 || X12Text.Id(p.ContactEmail) is not null, nameof(p.ContactPhone), "submitter contact phone (10+ digits) or e-mail missing", "1000A PER04");
         Check(X12Text.Clean(p.ReceiverName, 60) is not null, nameof(p.ReceiverName), "receiver name missing", "1000B NM1*40 NM103");
-        Check(p.ReceiverEtin is null ? p.ReceiverId.Length != 1 : IsIdOfLength(p.ReceiverEtin, 2, 80), nameof(p.ReceiverEtin), "receiver id must be 2-80 characters", "1000B NM1*40 NM109");
+        Check(p.ReceiverEtin is null ? p.ReceiverId?.Length != 1 : IsIdOfLength(p.ReceiverEtin, 2, 80), nameof(p.ReceiverEtin), "receiver id must be 2-80 characters", "1000B NM1*40 NM109");
     }
 
     private static void EnvelopeProblems(X12Envelope e, IReadOnlyList<ProfessionalTransaction> transactions, List<X12Problem> problems)

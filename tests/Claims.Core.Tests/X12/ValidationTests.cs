@@ -150,6 +150,19 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void Validate_ProfileWithNulls_ListsProblemsNotAnException()
+    {
+        // A profile read from storage may lack what the record calls required.
+        var profile = new SubmitterProfile { SenderId = null!, ReceiverId = null!, SubmitterName = null!, SubmitterId = null!, ContactName = null!, ReceiverName = null! };
+
+        var problems = Professional837.Validate(X12Fixtures.Claim(), profile);
+
+        Assert.Equal(
+            ["SenderId", "ReceiverId", "SubmitterName", "SubmitterId", "ContactName", "ContactPhone", "ReceiverName"],
+            problems.Select(p => p.Element).Where(e => e.StartsWith("SubmitterProfile.", StringComparison.Ordinal)).Select(e => e["SubmitterProfile.".Length..]).ToArray());
+    }
+
+    [Fact]
     public void Write_BadEnvelope_WritesNothing()
     {
         var result = Professional837.Write(X12Fixtures.Profile, X12Fixtures.Envelope with { InterchangeControlNumber = 1_000_000_000 }, 1, X12Fixtures.Claim());
