@@ -26,7 +26,8 @@ public sealed class X12Segment(string id, string[] elements, char componentSepar
     public override string ToString() => Elements.Count == 0 ? Id : Id + "*" + string.Join('*', Elements);
 }
 
-/// <summary>What <see cref="X12Reader.Read"/> found: the segments, or the reason the text is not an X12 interchange.</summary>
+/// <summary>What <see cref="X12Reader.Read"/> found: the segments, and the reason the text is not a sound X12
+/// interchange (then the segments are empty when it could not be tokenized, present when only the envelope is wrong).</summary>
 public sealed record X12ReadResult(ImmutableArray<X12Segment> Segments, string? Error)
 {
     public bool IsSuccess => Error is null;
@@ -95,8 +96,8 @@ public static class X12Reader
             segments.Add(new X12Segment(id, parts[1..], component, segments.Count));
         }
 
-        var envelope = CheckEnvelope(segments);
-        return envelope is null ? new X12ReadResult(segments.ToImmutable(), null) : Fail(envelope);
+        // An envelope error still gives the segments: a reader of someone else's file may want to look inside it.
+        return new X12ReadResult(segments.ToImmutable(), CheckEnvelope(segments));
     }
 
     /// <summary>The first envelope error (ISA/IEA, GS/GE, ST/SE nesting, counts, control numbers), null when none.</summary>

@@ -1,5 +1,6 @@
 using Claims.Core.X12;
 using Claims.Testing;
+using Xunit.Abstractions;
 
 namespace Claims.Core.Tests.X12;
 
@@ -7,7 +8,7 @@ namespace Claims.Core.Tests.X12;
 /// Issue 16 item 6: every 837P of a spread of claims walked through the 005010X222A1 map of ../shared/data/x12-maps
 /// with zero findings, and the walker itself shown to find errors (so "zero findings" means something).
 /// </summary>
-public sealed class ImplementationGuideTests
+public sealed class ImplementationGuideTests(ITestOutputHelper output)
 {
     private static readonly Lazy<MapWalker> Map837 = new(() => MapWalker.Load(SharedData.PathOf("x12-maps"), "837.5010.X222.A1.xml"));
 
@@ -79,17 +80,20 @@ public sealed class ImplementationGuideTests
         var text = File.ReadAllText(SharedData.PathOf(["x12-837p", .. file.Split('/')]));
         var read = X12Reader.Read(text);
 
-        // The samples come from a parser's tests: some envelopes are deliberately wrong (SE counts); those must be
-        // reported as such, never thrown. The structurally sound ones walk the map (their content findings are theirs).
-        if (read.IsSuccess)
+        // The samples come from parsers' tests: the imsweb ones all carry SE01 = 25 whatever their length, so the
+        // envelope check refuses them with that reason; their segments are still read and walked (their map findings
+        // are theirs: X222A2 is not the X222A1 map's version). Never an exception.
+        Assert.NotEmpty(read.Segments);
+        Assert.Equal("ISA", read.Segments[0].Id);
+        Assert.Equal("IEA", read.Segments[^1].Id);
+        var findings = Map837.Value.Walk(read.Segments);
+        output.WriteLine($"{file}: {(read.IsSuccess ? "envelope sound" : "envelope refused: " + read.Error)}; {findings.Count} map findings{(findings.Count > 0 ? ", first: " + findings[0] : "")}");
+        if (file.StartsWith("x222A2/", StringComparison.Ordinal))
         {
-            Assert.Equal("ISA", read.Segments[0].Id);
-            Assert.Equal("IEA", read.Segments[^1].Id);
-            _ = Map837.Value.Walk(read.Segments);
-        }
-        else
-        {
-            Assert.False(string.IsNullOrWhiteSpace(read.Error));
+            // The implementation guide's own examples (X222A2 errata): the walker finds nothing but their version, so
+            // it does not invent findings on real 837Ps.
+            Assert.True(read.IsSuccess, read.Error);
+            Assert.All(findings, f => Assert.Contains("005010X222A2", f, StringComparison.Ordinal));
         }
     }
 
