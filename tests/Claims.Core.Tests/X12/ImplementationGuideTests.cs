@@ -90,10 +90,12 @@ public sealed class ImplementationGuideTests(ITestOutputHelper output)
         output.WriteLine($"{file}: {(read.IsSuccess ? "envelope sound" : "envelope refused: " + read.Error)}; {findings.Count} map findings{(findings.Count > 0 ? ", first: " + findings[0] : "")}");
         if (file.StartsWith("x222A2/", StringComparison.Ordinal))
         {
-            // The implementation guide's own examples (X222A2 errata): the walker finds nothing but their version, so
-            // it does not invent findings on real 837Ps.
+            // Examples in the implementation guide's style: beyond their version (X222A2, not the map's X222A1) the
+            // walker finds at most one thing each, and each is real: ambulance CLM05 "41::1" lacks CLM05-2 "B", the COB
+            // example has 4010's AMT*F2 in 2320 (docs/X12.md). So the walker does not invent findings on real 837Ps.
             Assert.True(read.IsSuccess, read.Error);
-            Assert.All(findings, f => Assert.Contains("005010X222A2", f, StringComparison.Ordinal));
+            Assert.Contains("005010X222A2", findings[0], StringComparison.Ordinal);
+            Assert.InRange(findings.Count(f => !f.Contains("005010X222A2", StringComparison.Ordinal)), 0, 1);
         }
     }
 
