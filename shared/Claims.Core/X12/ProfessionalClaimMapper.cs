@@ -300,7 +300,7 @@ internal sealed class ProfessionalClaimMapper
         var subscriberRef = coverage?.Subscriber;
         var subscriber = _source.Find<Resource>(subscriberRef, coverage);
         var isPatient = code == "self"
-            || (code is null && (subscriberRef is null || ReferenceEquals(subscriber, patient) || subscriberRef.Reference == Claim.Patient?.Reference));
+            || (code is null && (subscriberRef is null || ReferenceEquals(subscriber, patient) || (subscriberRef.Reference is { } same && same == Claim.Patient?.Reference)));
         if (isPatient)
         {
             return (patientPerson, null);
