@@ -158,6 +158,10 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
             ExtendedSessionsEnabled = Settings.ExtendedSessions,
             LoggerFactory = loggers,
             MaxQueuePollingInterval = configuration.GetValue($"{TaskHubSettings.Section}:storageProvider:maxQueuePollingInterval", TimeSpan.FromSeconds(1)),
+
+            // How long a message a worker took stays invisible: after a crash, how long until another worker sees it.
+            ControlQueueVisibilityTimeout = configuration.GetValue($"{TaskHubSettings.Section}:storageProvider:controlQueueVisibilityTimeout", TimeSpan.FromMinutes(5)),
+            WorkItemQueueVisibilityTimeout = configuration.GetValue($"{TaskHubSettings.Section}:storageProvider:workItemQueueVisibilityTimeout", TimeSpan.FromMinutes(5)),
         };
         service = new AzureStorageOrchestrationService(settings);
         var delay = TimeSpan.FromMilliseconds(250);

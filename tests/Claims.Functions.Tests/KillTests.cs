@@ -273,11 +273,14 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
             env["Pipeline__StuckAfter"] = "00:00:03";
             env["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.200";
             env["AzureFunctionsJobHost__extensions__queues__visibilityTimeout"] = "00:00:01";
+
+            // What the killed process had taken off the task hub's queues comes back to the restarted one this soon.
+            env["AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueVisibilityTimeout"] = "00:00:05";
+            env["AzureFunctionsJobHost__extensions__durableTask__storageProvider__workItemQueueVisibilityTimeout"] = "00:00:05";
             env["AzureFunctionsJobHost__extensions__queues__messageLease"] = "00:00:05";
             env["Logging__LogLevel__Default"] = "Warning";
 
             // The task hub follows the tenant, so the restarted app resumes the orchestrations the killed one started.
-            env["TaskHubName"] = "Hub" + tenant.Value;
             env["AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval"] = "00:00:00.500";
             var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the app.");
             return new ChildApp(process, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")), output);
