@@ -2,11 +2,12 @@
 # Fault scenarios (docs/RELIABILITY.md), each under load, each reporting accepted / lost / submitted twice:
 #   kill        SIGKILL the app mid-load, start it again
 #   azurite     stop Azurite mid-load (on-disk store, so data survives), start it again; the webhook answers 503 meanwhile
-#   duplicates  every post sent twice, then every claim's intake and pipeline message delivered again
-#   poison      garbage on claims-intake and claims-pipeline while claims flow; it must end in the -poison queues
+#   duplicates  every post sent twice, then every claim's intake message delivered again (its orchestration starts once)
+#   poison      garbage on claims-intake while claims flow; it must end in the -poison queue
 #   tools/faults.sh [scenario ...]     (default: all four; DURATION=40 CONCURRENCY=4 override the load)
 # The app runs with a 30 s message lease, a stuck-claim sweep every 10 s (claims stuck for 30 s) and a 1 s
-# visibility timeout, so a killed instance's work is picked up within the run instead of after 10 minutes.
+# visibility timeout, and the task hub's queues a 5 s visibility timeout, so a killed instance's work is picked up within
+# the run instead of after 5-10 minutes.
 source "$(dirname "$0")/lib.sh"
 REPORT=${REPORT:-$OUT/faults.md}
 DURATION=${DURATION:-40}
@@ -18,6 +19,8 @@ APP_ENV=(
   AzureFunctionsJobHost__extensions__queues__visibilityTimeout=00:00:01
   "StuckClaimSweepSchedule=*/10 * * * * *"
   Pipeline__StuckAfter=00:00:30
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueVisibilityTimeout=00:00:05
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__workItemQueueVisibilityTimeout=00:00:05
 )
 build
 failed=()
