@@ -373,12 +373,12 @@ internal static class Scenarios
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
-    private static string Get(Dictionary<string, string> o, string name) =>
+    internal static string Get(Dictionary<string, string> o, string name) =>
         o.TryGetValue(name, out var value) ? value : throw new ArgumentException("--" + name + " is required");
 
-    private static int Int(Dictionary<string, string> o, string name, int fallback) =>
+    internal static int Int(Dictionary<string, string> o, string name, int fallback) =>
         o.TryGetValue(name, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 
-    private static double Double(Dictionary<string, string> o, string name, double fallback) =>
+    internal static double Double(Dictionary<string, string> o, string name, double fallback) =>
         o.TryGetValue(name, out var v) ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 }
