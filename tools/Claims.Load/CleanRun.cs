@@ -58,8 +58,7 @@ internal static class CleanRun
         if (warmup > 0)
         {
             // Warm-up claims (first-call costs: JIT, the tenant's rule set and keys cached) are not measured.
-            var warm = await PostAsync(app, generator, warmup, rate, ct).ConfigureAwait(false);
-            await WaitSubmittedAsync(rows, tenant, warm, wait, ct).ConfigureAwait(false);
+            var warm = await PostAndWaitAsync(app, rows, tenant, generator, warmup, rate, wait, ct).ConfigureAwait(false);
             completedBefore = await WaitCompletedAsync(instances, warm.Count, wait, ct).ConfigureAwait(false);
         }
 
@@ -70,9 +69,7 @@ internal static class CleanRun
         }
 
         var clock = Stopwatch.StartNew();
-        var sent = await PostAsync(app, generator, claims, rate, ct).ConfigureAwait(false);
-        var postSeconds = clock.Elapsed.TotalSeconds;
-        await WaitSubmittedAsync(rows, tenant, sent, wait, ct).ConfigureAwait(false);
+        var sent = await PostAndWaitAsync(app, rows, tenant, generator, claims, rate, wait, ct).ConfigureAwait(false);
         var completed = await WaitCompletedAsync(instances, completedBefore + sent.Count, wait, ct).ConfigureAwait(false);
         var windowSeconds = clock.Elapsed.TotalSeconds;
         if (countsUrl is not null && countsOut is not null)
@@ -81,7 +78,7 @@ internal static class CleanRun
         }
 
         var submitted = sent.Where(c => c.Status == "Submitted" && c.SubmittedAt is not null).ToList();
-        Line(F($"- posted {claims} clean claims (single Claims, no ABA services) at {rate:0.##}/s in {postSeconds:0.0} s after {warmup} warm-up claims; 202 answers: {sent.Count}; final: {Counts(sent.Select(c => c.Status))}"));
+        Line(F($"- posted {claims} clean claims (single Claims, no ABA services) at {rate:0.##}/s after {warmup} warm-up claims; 202 answers: {sent.Count}; final: {Counts(sent.Select(c => c.Status))}"));
         Line(F($"- orchestrations completed: {(instances is null ? "not checked (no --hub)" : (completed - completedBefore).ToString(System.Globalization.CultureInfo.InvariantCulture))}; window (first measured post → last orchestration completed): {windowSeconds:0.0} s"));
         Line(F($"- **202 → Submitted (the row's updatedAt) p50 / p95 / p99: {Percentiles.Summary(submitted.Select(c => (c.SubmittedAt!.Value - c.AnsweredAt).TotalMilliseconds).ToList())}**"));
         Line(F($"- post sent → Submitted (updatedAt): {Percentiles.Summary(submitted.Select(c => (c.SubmittedAt!.Value - c.SentAt).TotalMilliseconds).ToList())}; 202 → Submitted seen by a 100 ms poll: {Percentiles.Summary(submitted.Where(c => c.SeenAt is not null).Select(c => (c.SeenAt!.Value - c.AnsweredAt).TotalMilliseconds).ToList())}"));
@@ -95,9 +92,13 @@ internal static class CleanRun
         return submitted.Count == claims ? 0 : 1;
     }
 
-    private static async Task<List<CleanClaim>> PostAsync(AppClient app, ClaimGenerator generator, int count, double rate, CancellationToken ct)
+    /// <summary>Posts at the fixed rate while a poller reads each posted claim's row every 100 ms until it is final.</summary>
+    private static async Task<List<CleanClaim>> PostAndWaitAsync(
+        AppClient app, TableClient rows, string tenant, ClaimGenerator generator, int count, double rate, TimeSpan limit, CancellationToken ct)
     {
-        var result = new ConcurrentBag<CleanClaim>();
+        var posted = new ConcurrentQueue<CleanClaim>();
+        var postingDone = false;
+        var poller = Task.Run(() => PollAsync(rows, tenant, posted, () => Volatile.Read(ref postingDone), limit, ct), ct);
         var clock = Stopwatch.StartNew();
         var interval = TimeSpan.FromSeconds(1 / Math.Max(0.01, rate));
         var running = new List<Task>();
@@ -117,7 +118,7 @@ internal static class CleanRun
                 var answered = DateTimeOffset.UtcNow;
                 if (answer.Status == 202 && AppClient.ClaimIdOf(answer.Body) is { } id)
                 {
-                    result.Add(new CleanClaim(id, at, answered));
+                    posted.Enqueue(new CleanClaim(id, at, answered));
                 }
                 else
                 {
@@ -127,15 +128,22 @@ internal static class CleanRun
         }
 
         await Task.WhenAll(running).ConfigureAwait(false);
-        return [.. result.OrderBy(c => c.SentAt)];
+        Volatile.Write(ref postingDone, true);
+        await poller.ConfigureAwait(false);
+        return [.. posted.OrderBy(c => c.SentAt)];
     }
 
-    private static async Task WaitSubmittedAsync(TableClient rows, string tenant, IReadOnlyList<CleanClaim> claims, TimeSpan limit, CancellationToken ct)
+    private static async Task PollAsync(TableClient rows, string tenant, ConcurrentQueue<CleanClaim> posted, Func<bool> postingDone, TimeSpan limit, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + limit;
-        var pending = claims.ToList();
-        while (pending.Count > 0 && DateTime.UtcNow < deadline)
+        var pending = new List<CleanClaim>();
+        var taken = 0;
+        while (DateTime.UtcNow < deadline)
         {
+            var done = postingDone();
+            var snapshot = posted.ToArray();
+            pending.AddRange(snapshot.Skip(taken));
+            taken = snapshot.Length;
             foreach (var claim in pending)
             {
                 try
@@ -155,10 +163,12 @@ internal static class CleanRun
             }
 
             pending = pending.Where(c => !Tracker.Final.Contains(c.Status)).ToList();
-            if (pending.Count > 0)
+            if (done && pending.Count == 0 && taken == posted.Count)
             {
-                await Task.Delay(100, ct).ConfigureAwait(false);
+                return;
             }
+
+            await Task.Delay(100, ct).ConfigureAwait(false);
         }
     }
 
