@@ -17,7 +17,7 @@ function diff(a, b) {
   for (const r of b.rows) {
     const p = before.get(rowKey(r));
     const d = { ...r };
-    for (const f of ['count', 'errors', 'entities', 'messages', 'empty']) d[f] = (r[f] || 0) - (p ? p[f] || 0 : 0);
+    for (const f of ['count', 'errors', 'entities', 'messages', 'empty', 'bytes']) d[f] = (r[f] || 0) - (p ? p[f] || 0 : 0);
     if (d.count !== 0) out.set(rowKey(r), d);
   }
   return { seconds: (b.at - a.at) / 1000, rows: out };
@@ -109,6 +109,23 @@ function report(idleBefore, idleAfter, before, after, run) {
     lines.push(`| ${s} | ${fmt(net)} | ${parts.join('; ')} |`);
   }
   lines.push(`| **total** | **${fmt(total)}** | |`);
+  lines.push('');
+  lines.push('<details><summary>Every operation in the window (per claim before the idle subtraction; mean request size)</summary>', '');
+  lines.push('| resource | operation | per claim | request bytes |');
+  lines.push('|---|---|---:|---:|');
+  const detail = new Map();
+  for (const w of window.rows.values()) {
+    const res = w.group === 'app' ? w.resource : w.group;
+    const k = res + '\u0001' + w.op;
+    const o = detail.get(k) || { count: 0, bytes: 0 };
+    o.count += w.count; o.bytes += w.bytes || 0;
+    detail.set(k, o);
+  }
+  for (const [k, o] of [...detail.entries()].sort()) {
+    const [res, op] = k.split('\u0001');
+    lines.push(`| ${res} | ${op} | ${(o.count / claims).toFixed(2)} | ${o.bytes ? Math.round(o.bytes / o.count) : ''} |`);
+  }
+  lines.push('', '</details>');
   const errors = rows.reduce((x, r) => x + r.errors, 0);
   if (errors) lines.push('', `Answers ≥ 400 in the window (expected ones included, e.g. 404 on a first read, 409 on create): ${errors}.`);
   return lines.join('\n');

@@ -143,7 +143,7 @@ function createCounter() {
       const k = key(c);
       let row = rows.get(k);
       if (!row) {
-        row = { ...c, count: 0, errors: 0, entities: 0, messages: 0, empty: 0 };
+        row = { ...c, count: 0, errors: 0, entities: 0, messages: 0, empty: 0, bytes: 0 };
         rows.set(k, row);
       }
       row.count++;
@@ -163,7 +163,7 @@ function listen(service, listenPort, target, counter, hub, agent) {
     const isBatch = service === 'table' && c.op === 'batch';
     const forward = (body, base) => {
       const upstream = http.request({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
-        const extra = { ...base };
+        const extra = { ...base, bytes: Number(req.headers['content-length'] || 0) || (body ? body.length : 0) };
         if (up.statusCode >= 400) extra.errors = 1;
         const readMessages = service === 'queue' && c.op === 'get messages' && up.statusCode === 200;
         const answer = [];
