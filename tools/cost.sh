@@ -3,6 +3,7 @@
 # (docs/PERFORMANCE.md, "Cost per claim").
 #   tools/cost.sh [claims, default 40] [rate per second, default 1] [idle seconds, default 30]
 #   DURABLE="storageProvider:partitionCount=1 ..." tools/cost.sh     # host.json durableTask overrides for the run
+#   WARMUP=1 SETTLE=15 tools/cost.sh 5 0.05 10                          # sparse claims: one every 20 s
 # Starts its own Azurite (in memory), the counting proxy in front of it (tools/count-proxy.js: one port per
 # service) and the app through the local host pointed at the proxy's ports (AzureWebJobsStorage with explicit
 # endpoints). After the app is up and has settled it measures the idle rate, posts warm-up claims, then the measured
@@ -38,7 +39,7 @@ curl -fs "$COUNTS" >"$RUN-idle-after.json"
 STORAGE=$DIRECT
 set +e
 load_tool clean --label "clean claims, $CLAIMS at $RATE/s${DURABLE:+, DURABLE=\"$DURABLE\"}" --claims "$CLAIMS" --rate "$RATE" \
-  --hub "$TASK_HUB" --counts-url "$COUNTS" --counts-out "$RUN"
+  --hub "$TASK_HUB" --warmup "${WARMUP:-3}" --counts-url "$COUNTS" --counts-out "$RUN"
 status=$?
 set -e
 {
