@@ -1,8 +1,9 @@
 // Claims Functions in Azure: storage (identity only, no shared keys), a user-assigned identity, Key Vault,
-// Application Insights + Log Analytics, and the function app running the app as an Azure Functions custom handler.
+// Application Insights + Log Analytics, and the function app: a .NET 10 isolated worker with Durable Functions on
+// Flex Consumption (default) or Elastic Premium.
 // Deploy:  az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.json
-// Then:    infra/deploy.sh <rg>   (uploads artifacts/claims-functions.zip and restarts the app)
-// See docs/DEPLOY.md for the plan choice and every setting.
+// Then:    infra/deploy.sh <rg>   (deploys artifacts/claims-functions.zip built by infra/publish.sh)
+// See docs/DEPLOY.md for the plans, identity and roles, every setting and how the app scales out.
 
 targetScope = 'resourceGroup'
 
@@ -14,12 +15,33 @@ param location string = resourceGroup().location
 @maxLength(10)
 param namePrefix string = 'claims'
 
-@description('Hosting plan. Flex Consumption does not run custom handlers (docs/DEPLOY.md): ElasticPremium (default) or Consumption (Linux, retiring 30 September 2028).')
+@description('Hosting plan: FlexConsumption (default; FC1, scale to zero, per-function scaling) or ElasticPremium (EP1..EP3, always-ready instances). docs/DEPLOY.md, "Plans".')
 @allowed([
+  'FlexConsumption'
   'ElasticPremium'
-  'Consumption'
 ])
-param hostingPlan string = 'ElasticPremium'
+param hostingPlan string = 'FlexConsumption'
+
+@description('Flex Consumption: instance memory size in MB (512 = 0.25 core, 2048 = 1 core, 4096 = 2 cores).')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Flex Consumption: the most instances the app scales out to (40..1000).')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Flex Consumption: always-ready instances of the HTTP group (the FHIR webhook and API). 0: scale to zero.')
+@minValue(0)
+param alwaysReadyHttp int = 0
+
+@description('Flex Consumption: always-ready instances of the durable group (ClaimPipeline and its activities). Microsoft recommends 1 for Durable apps on Flex.')
+@minValue(0)
+param alwaysReadyDurable int = 0
 
 @description('Elastic Premium size when hostingPlan is ElasticPremium.')
 @allowed([
@@ -28,6 +50,20 @@ param hostingPlan string = 'ElasticPremium'
   'EP3'
 ])
 param elasticPremiumSku string = 'EP1'
+
+@description('Elastic Premium: the most instances the plan bursts to.')
+@minValue(1)
+@maxValue(100)
+param elasticPremiumMaximumInstanceCount int = 20
+
+@description('Elastic Premium: always-ready instances (billed all the time; at least 1).')
+@minValue(1)
+param elasticPremiumAlwaysReady int = 1
+
+@description('Durable Functions task hub name (app setting TaskHubName, read by host.json as %TaskHubName%): letters and digits, starting with a letter, 3..45 characters. Two apps on one storage account need different hubs.')
+@minLength(3)
+@maxLength(45)
+param taskHubName string = 'ClaimsHub'
 
 @description('Six-field NCRONTAB schedule of the StuckClaimSweep timer (UTC).')
 param stuckClaimSweepSchedule string = '0 */5 * * * *'
@@ -38,7 +74,7 @@ param authorizationSweepSchedule string = '0 0 6 * * *'
 @description('Six-field NCRONTAB schedule of the SignatureReplayPurge timer (UTC).')
 param signatureReplayPurgeSchedule string = '0 17 * * * *'
 
-@description('Object id of the person or pipeline that uploads the deployment package (gets Blob Data Contributor on the deployments container and Key Vault Secrets Officer). Empty: none.')
+@description('Object id of the person or pipeline that deploys (gets Website Contributor on the app for the Flex zip deploy, Blob Data Contributor on the deployments container for the Elastic Premium upload, and Key Vault Secrets Officer). Empty: none.')
 param deployerPrincipalId string = ''
 
 @description('Principal type of deployerPrincipalId.')
@@ -52,6 +88,10 @@ param deployerPrincipalType string = 'User'
 @description('Lowercase hex SHA-256 of the operator API key (stored in Key Vault, never in app settings). Empty: operator endpoints answer 401.')
 @secure()
 param operatorApiKeyHash string = ''
+
+// The isolated worker's .NET version: must match functions/Claims.Functions' TargetFramework (net10.0);
+// infra/check-package.py compares it with the published runtimeconfig.
+var dotnetVersion = '10.0'
 
 var suffix = uniqueString(resourceGroup().id, namePrefix)
 var names = {
@@ -112,17 +152,28 @@ module functionApp 'modules/functionapp.bicep' = {
     siteName: names.site
     location: location
     hostingPlan: hostingPlan
+    dotnetVersion: dotnetVersion
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    alwaysReadyHttp: alwaysReadyHttp
+    alwaysReadyDurable: alwaysReadyDurable
     elasticPremiumSku: elasticPremiumSku
+    elasticPremiumMaximumInstanceCount: elasticPremiumMaximumInstanceCount
+    elasticPremiumAlwaysReady: elasticPremiumAlwaysReady
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     packageUrl: storage.outputs.packageUrl
     insightsConnectionString: monitoring.outputs.connectionString
     vaultName: vault.outputs.name
     vaultUri: vault.outputs.uri
+    taskHubName: taskHubName
     stuckClaimSweepSchedule: stuckClaimSweepSchedule
     authorizationSweepSchedule: authorizationSweepSchedule
     signatureReplayPurgeSchedule: signatureReplayPurgeSchedule
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: deployerPrincipalType
   }
 }
 
@@ -138,8 +189,17 @@ output webhookUrl string = 'https://${functionApp.outputs.hostName}/api/fhir/Cla
 @description('The storage account (identity access only).')
 output storageAccountName string = storage.outputs.name
 
-@description('Where infra/deploy.sh uploads the deployment package (WEBSITE_RUN_FROM_PACKAGE).')
+@description('The hosting plan deployed (infra/deploy.sh picks the deploy path from it).')
+output hostingPlan string = hostingPlan
+
+@description('Elastic Premium: where infra/deploy.sh uploads the package (WEBSITE_RUN_FROM_PACKAGE). Flex Consumption: unused.')
 output packageUrl string = storage.outputs.packageUrl
+
+@description('Flex Consumption: the deployment container the platform keeps the package in.')
+output deploymentContainerUrl string = storage.outputs.deploymentContainerUrl
+
+@description('The Durable Functions task hub (its queues, tables and containers are named after it).')
+output taskHubName string = taskHubName
 
 @description('The Key Vault holding tenant signing secrets and the operator key hash.')
 output keyVaultName string = vault.outputs.name

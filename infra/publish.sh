@@ -1,64 +1,55 @@
 #!/usr/bin/env bash
-# Builds the Azure Functions deployment package: artifacts/claims-functions.zip, laid out as the Functions host
-# expects a custom handler (docs/DEPLOY.md):
-#   host.json                       customHandler.defaultExecutablePath = "Claims.Functions"
-#   Claims.Functions                the app, published self-contained for linux-x64 (no .NET needed on the plan)
-#   <FunctionName>/function.json    generated from Hosting/Catalog.cs by the app itself (never hand-written)
-# Needs the .NET SDK and NuGet (the linux-x64 runtime packs are restored once, then come from the NuGet cache).
+# Builds the Azure Functions deployment package, artifacts/claims-functions.zip, for the .NET isolated worker:
+#   dotnet publish -c Release functions/Claims.Functions   (framework-dependent: the plan provides .NET 10)
+# which, through Microsoft.Azure.Functions.Worker.Sdk, lays out what the Functions host reads at the package root:
+#   host.json, functions.metadata, worker.config.json, extensions.json, .azurefunctions/ (the host extensions the
+#   SDK's generated WorkerExtensions project restored: Storage Queues, DurableTask, FunctionMetadataLoader),
+#   Claims.Functions.dll (+ .deps.json, .runtimeconfig.json) and its dependencies.
+# Then zips that folder and CHECKS the zip with infra/check-package.py (every file above, their consistency with each
+# other and with the Bicep app settings); a package that would not start in Azure fails here with a clear message.
+# host.json is the repository root's (the one file the local host reads too); a different copy in the publish output
+# fails the build rather than silently shipping one of the two.
+# Usage: infra/publish.sh [output.zip]      Needs the .NET SDK, NuGet, zip and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out=artifacts/claims-functions.zip
+project=functions/Claims.Functions/Claims.Functions.csproj
+app=Claims.Functions
+out=${1:-artifacts/claims-functions.zip}
 stage=artifacts/package
 build=artifacts/publish-build
-exe=$(python3 -c 'import json,sys; print(json.load(open("host.json"))["customHandler"]["description"]["defaultExecutablePath"])' 2>/dev/null || echo Claims.Functions)
 
-rm -rf "$stage" "$out"
-mkdir -p "$stage"
-
-echo "Publishing functions/Claims.Functions (Release, linux-x64, self-contained)..."
-dotnet publish functions/Claims.Functions/Claims.Functions.csproj \
-  -c Release -r linux-x64 --self-contained true \
-  -p:GenerateDocumentationFile=false \
-  --artifacts-path "$build" -o "$stage" --nologo --verbosity quiet
-
-if [ ! -f "$stage/$exe" ]; then
-  echo "publish.sh: $stage/$exe is missing: host.json's defaultExecutablePath must be the app's AssemblyName (Claims.Functions.csproj)." >&2
+[ -f "$project" ] || { echo "publish.sh: $project not found." >&2; exit 1; }
+if ! grep -q 'Microsoft.Azure.Functions.Worker.Sdk' "$project"; then
+  echo "publish.sh: $project does not reference Microsoft.Azure.Functions.Worker.Sdk: it is not an isolated-worker Functions app yet, so the host could not run its package." >&2
   exit 1
 fi
-chmod +x "$stage/$exe"
-cp host.json "$stage/host.json"
 
-echo "Generating function.json files from the catalog..."
-if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ]; then
-  "$stage/$exe" --generate-function-metadata "$stage" >/dev/null
+rm -rf "$stage" "$out"
+mkdir -p "$stage" "$(dirname "$out")"
+
+echo "Publishing $project (Release)..."
+# --artifacts-path keeps this build's bin/obj apart from the developer's (and the local host's) build.
+dotnet publish "$project" -c Release -o "$stage" --artifacts-path "$build" \
+  -p:GenerateDocumentationFile=false --nologo --verbosity quiet
+
+if [ -f "$stage/host.json" ]; then
+  if ! cmp -s host.json "$stage/host.json"; then
+    echo "publish.sh: the publish output has a host.json that differs from the repository root's host.json; keep one (link the root file from the project)." >&2
+    exit 1
+  fi
 else
-  # Not a linux-x64 machine: the published executable cannot run here, so ask a framework-dependent build.
-  dotnet run --project functions/Claims.Functions/Claims.Functions.csproj -c Release \
-    --artifacts-path "$build/host" -- --generate-function-metadata "$PWD/$stage" >/dev/null
+  cp host.json "$stage/host.json"
 fi
 
-# Never ship local settings or debug symbols.
-rm -f "$stage/local.settings.json" "$stage"/*.pdb
+# Never ship local settings (secrets) or debug symbols.
+rm -f "$stage/local.settings.json"
+find "$stage" -name "*.pdb" -delete
 
 echo "Zipping to $out..."
-if command -v zip >/dev/null 2>&1; then
-  (cd "$stage" && zip -qr -X "../$(basename "$out")" .)
-else
-  # zip keeps the executable bit in the archive; so does this fallback (the Functions host must be able to run the file).
-  python3 - "$stage" "$out" <<'PY'
-import os, sys, zipfile
-stage, out = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-    for root, _, files in os.walk(stage):
-        for name in sorted(files):
-            path = os.path.join(root, name)
-            info = zipfile.ZipInfo.from_file(path, os.path.relpath(path, stage))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with open(path, "rb") as f:
-                z.writestr(info, f.read())
-PY
-fi
+out_abs="$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
+# -r from inside the folder: the host needs host.json and .azurefunctions/ at the zip root, not under a folder name.
+(cd "$stage" && zip -qr -X "$out_abs" .)
 
-functions=$(find "$stage" -mindepth 2 -maxdepth 2 -name function.json | wc -l)
-echo "Built $out ($(du -h "$out" | cut -f1), $functions functions, executable $exe)."
+python3 infra/check-package.py "$out" --app "$app" --bicep-dir infra
+echo "Built $out ($(du -h "$out" | cut -f1))."

@@ -1,4 +1,7 @@
-// The one storage account: Functions host storage (AzureWebJobsStorage) and the app's tables, queues and containers.
+// The one storage account: Functions host storage (AzureWebJobsStorage), the Durable Functions task hub (Azure Storage
+// provider: control and work-item queues, History/Instances tables, lease and large-message containers, all created
+// by the extension at start-up under the TaskHubName prefix), the app's own tables, queues and containers, and the
+// deployment container the plan runs the package from.
 // Identity access only (shared keys off, so no connection string exists to leak), TLS 1.2, no public blobs,
 // blob soft delete. The lists below must hold every name of Claims.Application/Storage/StorageNames.cs
 // (tests/Claims.Functions.Tests/InfraTests.cs checks it).
@@ -6,7 +9,7 @@
 param name string
 param location string
 
-@description('The app identity: Blob Data Owner (the Functions host needs it on AzureWebJobsStorage), Queue and Table Data Contributor.')
+@description('The app identity: Blob Data Owner, Queue Data Contributor and Table Data Contributor on the account (docs/DEPLOY.md, "Identity and roles").')
 param appPrincipalId string
 
 param deployerPrincipalId string = ''
@@ -41,7 +44,9 @@ var containerNames = [
   'poison-messages'
 ]
 
-// Holds the deployment package the app runs from (WEBSITE_RUN_FROM_PACKAGE); not used by the app itself.
+// Holds the deployment package: Flex Consumption's functionAppConfig.deployment container (the platform writes the
+// package there on a zip deploy and instances fetch it with the app identity), or on Elastic Premium the blob named by
+// WEBSITE_RUN_FROM_PACKAGE. Not used by the app itself.
 var deploymentContainer = 'deployments'
 var packageBlob = 'claims-functions.zip'
 
@@ -105,6 +110,13 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-
   name: table
 }]
 
+// Built-in role ids (Azure RBAC built-in roles). Why each one:
+// - Blob Data Owner: the Functions host on AzureWebJobsStorage (it creates containers and takes blob leases: timer
+//   singletons, host id lock, Durable partition leases in <hub>-leases, large messages in <hub>-largemessages), the
+//   app's own containers, and reading the deployment package. Durable alone would need Blob Data Contributor, which
+//   Owner includes.
+// - Queue Data Contributor: the queue triggers, the app's queues, Durable's control queues and work-item queue.
+// - Table Data Contributor: the app's tables, Durable's History/Instances(/Partitions) tables, host diagnostic events.
 var roles = {
   blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   blobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
@@ -122,15 +134,33 @@ resource appRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for ro
   }
 }]
 
+// The deployer uploads the Elastic Premium package to the deployments container with its Entra ID login
+// (infra/deploy.sh); scoped to that container only.
+resource deploymentContainerRef 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: blobService
+  name: deploymentContainer
+}
+
 resource deployerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
-  name: guid(account.id, deploymentContainer, deployerPrincipalId, roles.blobDataContributor)
-  scope: account
+  name: guid(deploymentContainerRef.id, deployerPrincipalId, roles.blobDataContributor)
+  scope: deploymentContainerRef
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDataContributor)
     principalId: deployerPrincipalId
     principalType: deployerPrincipalType
   }
+  dependsOn: [
+    containers
+  ]
 }
 
 output name string = account.name
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output queueEndpoint string = account.properties.primaryEndpoints.queue
+output tableEndpoint string = account.properties.primaryEndpoints.table
+
+@description('Flex Consumption: functionAppConfig.deployment.storage.value.')
+output deploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${deploymentContainer}'
+
+@description('Elastic Premium: WEBSITE_RUN_FROM_PACKAGE.')
 output packageUrl string = '${account.properties.primaryEndpoints.blob}${deploymentContainer}/${packageBlob}'
