@@ -34,6 +34,21 @@ for project in tests/*.Tests/*.Tests.csproj; do
 done
 rm -f "$log"
 
+# The deployment's own checks (offline: the Bicep CLI comes from NuGet): the Bicep builds and lints clean for both
+# plans, the package checker catches every broken package, and deploy.sh runs the right commands per plan.
+echo "=== infra/check-bicep.sh"
+if infra/check-bicep.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+for script in infra/test-check-package.sh infra/test-deploy.sh; do
+  echo "=== $script"
+  out=$("$script" 2>&1); rc=$?
+  echo "$out" | tail -n 5
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
+  if [ -n "$line" ]; then
+    passed=$((passed + $(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line"))); failed=$((failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
+  fi
+  if [ "$rc" -ne 0 ]; then status=1; [ -z "$line" ] && failed=$((failed + 1)); fi
+done
+
 [ "$failed" -gt 0 ] && status=1
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

@@ -1,14 +1,14 @@
 using System.Collections.Immutable;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Claims.Core.Claims;
+using Hl7.Fhir.Model;
 
 namespace Claims.Core.Fhir;
 
 /// <summary>
-/// One accepted Claim with the resources it references (contained, or resolved in the same payload): a
-/// self-contained unit the rules read (<see cref="ToFacts"/>), change (<see cref="WithFacts"/>), store and submit
-/// (<see cref="ToBundleJson"/>). Immutable; holds PHI.
+/// One accepted Claim with the resources it references (contained, or resolved in the same payload), as Firely POCOs
+/// (<see cref="Claim"/>, <see cref="Included"/>): a self-contained unit the rules read (<see cref="ToFacts"/>), change
+/// (<see cref="WithFacts"/>), store and submit (<see cref="ToBundleJson"/>). Treat it as immutable (<see cref="WithFacts"/>
+/// works on copies); holds PHI.
 /// </summary>
 public sealed class ClaimDocument
 {
@@ -19,18 +19,30 @@ public sealed class ClaimDocument
     private readonly ResourceNode claim;
     private readonly IReadOnlyList<ResourceNode> included;
     private readonly ReferenceResolver resolver;
+    private readonly byte[]? received;
+    private byte[]? claimJson;
 
-    internal ClaimDocument(ResourceNode claim, IReadOnlyList<ResourceNode> included)
+    /// <param name="claim">The Claim node.</param>
+    /// <param name="included">The resources it resolved, in the order they are stored.</param>
+    /// <param name="received">The Claim's JSON as it was read (a copy: the caller may reuse its buffer); null: the
+    /// Claim as Firely writes it.</param>
+    internal ClaimDocument(ResourceNode claim, IReadOnlyList<ResourceNode> included, byte[]? received)
     {
         this.claim = claim;
         this.included = included;
+        this.received = received;
         resolver = new ReferenceResolver([claim, .. included]);
-        var first = claim.Json.Arr("identifier").FirstOrDefault();
-        if (first.ValueKind == JsonValueKind.Object && first.Str("value") is { } value)
+        if (Claim.Identifier.FirstOrDefault() is { Value: { } value } first)
         {
-            IdempotencyIdentifier = (first.Str("system") ?? string.Empty) + "|" + value;
+            IdempotencyIdentifier = (first.System ?? string.Empty) + "|" + value;
         }
     }
+
+    /// <summary>The Claim (with its contained resources). Do not change it: <see cref="WithFacts"/> makes changed copies.</summary>
+    public Claim Claim => (Claim)claim.Resource;
+
+    /// <summary>The resources the Claim references that are stored with it (not its contained ones), with their fullUrls.</summary>
+    public IReadOnlyList<(string? FullUrl, Resource Resource)> Included => [.. included.Select(n => (n.FullUrl, n.Resource))];
 
     /// <summary>Claim.id as sent (may be null).</summary>
     public string? ClaimResourceId => claim.Id;
@@ -45,33 +57,33 @@ public sealed class ClaimDocument
     public ClaimFacts ToFacts(string submittedVia)
     {
         ArgumentException.ThrowIfNullOrEmpty(submittedVia);
-        var c = ClaimElements.Of(claim.Json);
+        var c = Claim;
         var items = ItemsFacts(c.Item);
-        var patient = Resolve(c.Patient, claim);
-        var focal = FocalInsurance(c.Insurance);
-        var coverage = Resolve(focal?.Prop("coverage"u8), claim);
-        var payer = PayerSource(coverage, c.Insurer);
+        var patient = Resolve(c.Patient, claim)?.Resource as Patient;
+        var focal = FocalInsurance();
+        var coverage = Resolve(focal?.Coverage, claim);
+        var payer = PayerSource(coverage);
         return new ClaimFacts
         {
             Type = FirstCode(c.Type),
-            Use = c.Use is { ValueKind: JsonValueKind.String } use ? use.GetString() : null,
+            Use = Literal(c.UseElement),
             Priority = FirstCode(c.Priority),
-            Total = c.Total?.Dec("value"u8),
-            Created = DateOf(c.Created),
-            ServiceDate = DateOf(c.BillablePeriod?.Prop("start"u8)) ?? EarliestServiceDate(items),
+            Total = c.Total?.Value,
+            Created = FhirFormats.DatePart(c.Created),
+            ServiceDate = FhirFormats.DatePart(c.BillablePeriod?.Start) ?? EarliestServiceDate(items),
             SubmittedVia = submittedVia,
-            PatientGender = patient?.Json.Str("gender"),
-            PatientBirthDate = FhirFormats.DatePart(patient?.Json.Str("birthDate")),
-            PatientState = patient?.Json.Arr("address").Select(a => a.Str("state")).FirstOrDefault(),
-            PatientIdentifier = PatientIdentifierOf(patient) ?? c.Patient?.Prop("identifier")?.Str("value"),
-            PayerId = payer.Organization?.Json.Arr("identifier").Select(i => i.Str("value")).FirstOrDefault(v => v is not null)
-                      ?? payer.Reference?.Prop("identifier")?.Str("value"),
-            PayerName = payer.Organization?.Json.Str("name") ?? payer.Reference?.Str("display")
-                        ?? (payer.FromCoverage ? null : focal?.Prop("coverage")?.Str("display")),
-            MemberId = coverage?.Json.Str("subscriberId") ?? coverage?.Json.Arr("identifier").Select(i => i.Str("value")).FirstOrDefault(v => v is not null),
+            PatientGender = Literal(patient?.GenderElement),
+            PatientBirthDate = FhirFormats.DatePart(patient?.BirthDate),
+            PatientState = patient?.Address.Select(a => a?.State).FirstOrDefault(),
+            PatientIdentifier = PatientIdentifierOf(patient) ?? c.Patient?.Identifier?.Value,
+            PayerId = (payer.Organization is { } org ? ReferenceResolver.Identifiers(org).Select(i => i?.Value).FirstOrDefault(v => v is not null) : null)
+                      ?? payer.Reference?.Identifier?.Value,
+            PayerName = payer.Organization?.Name ?? payer.Reference?.Display
+                        ?? (payer.FromCoverage ? null : focal?.Coverage?.Display),
+            MemberId = coverage?.Resource is Coverage cov ? cov.SubscriberId ?? cov.Identifier.Select(i => i?.Value).FirstOrDefault(v => v is not null) : null,
             ProviderNpi = NpiOf(c.Provider, claim),
-            RenderingNpi = RenderingMember(c.CareTeam) is { } member ? NpiOf(member.Member.Prop("provider"), claim) : null,
-            PreAuthRefs = [.. focal.Arr("preAuthRef").Where(p => p.ValueKind == JsonValueKind.String).Select(p => p.GetString()!)],
+            RenderingNpi = RenderingMember() is { } member ? NpiOf(member.Member.Provider, claim) : null,
+            PreAuthRefs = focal is null ? [] : [.. focal.PreAuthRef.OfType<string>()],
             Items = items,
             Diagnoses = DiagnosesFacts(c.Diagnosis),
         };
@@ -86,227 +98,162 @@ public sealed class ClaimDocument
     {
         ArgumentNullException.ThrowIfNull(changed);
         var current = ToFacts(changed.SubmittedVia);
-        var editor = new Editor(this);
+
+        // The copy is what gets written: this document stays as it is.
+        var copy = new ClaimDocument(
+            ResourceNode.Of((Resource)claim.Resource.DeepCopy(), claim.FullUrl, claim.Path, claim.EntryIndex),
+            [.. included.Select(n => ResourceNode.Of((Resource)n.Resource.DeepCopy(), n.FullUrl, n.Path, n.EntryIndex))],
+            null);
+        var target = copy.Claim;
         if (changed.Priority is { } priority && priority != current.Priority)
         {
-            editor.Claim["priority"] = new JsonObject { ["coding"] = new JsonArray(Coding(PriorityCodeSystem, priority)) };
+            target.Priority = new CodeableConcept(PriorityCodeSystem, priority);
         }
 
         if ((changed.PayerId is not null && changed.PayerId != current.PayerId) || (changed.PayerName is not null && changed.PayerName != current.PayerName))
         {
-            WritePayer(editor, changed.PayerId != current.PayerId ? changed.PayerId : null, changed.PayerName != current.PayerName ? changed.PayerName : null);
+            copy.WritePayer(changed.PayerId != current.PayerId ? changed.PayerId : null, changed.PayerName != current.PayerName ? changed.PayerName : null);
         }
 
         if (changed.ProviderNpi is { } npi && npi != current.ProviderNpi)
         {
-            WriteNpi(editor, claim.Json.Prop("provider"), () => editor.Claim["provider"] as JsonObject ?? (JsonObject)(editor.Claim["provider"] = new JsonObject()), npi);
+            target.Provider ??= new ResourceReference();
+            copy.WriteNpi(target.Provider, npi);
         }
 
         if (changed.RenderingNpi is { } rendering && rendering != current.RenderingNpi)
         {
-            WriteRendering(editor, rendering);
+            copy.WriteRendering(rendering);
         }
 
-        WriteItems(editor, current, changed);
-        return editor.Build();
+        WriteItems(target, current, changed);
+        return copy;
     }
 
     /// <summary>
     /// The Claim resource alone (with its contained resources) as compact JSON: what an idempotency key vouches for,
-    /// the same whether the Claim was posted alone or inside a Bundle, whatever the whitespace.
+    /// the same whether the Claim was posted alone or inside a Bundle, whatever the whitespace. For a Claim read by the
+    /// intake (or from a stored document) these are the bytes it came with, written compactly — exactly what the reader
+    /// before the Firely model hashed, so a repeat across that upgrade is still a repeat; for a changed document, the
+    /// Claim as Firely writes it.
     /// </summary>
-    public byte[] ClaimJson()
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            claim.Json.WriteTo(writer);
-        }
-
-        return buffer.ToArray();
-    }
+    public byte[] ClaimJson() => (byte[])(claimJson ??= received is null ? FhirJson.Write(Claim) : JsonSyntax.Compact(received)).Clone();
 
     /// <summary>
     /// A FHIR R4 Bundle of type collection: entry[0] is the Claim, then each resource it resolved (with the fullUrl it
     /// came with), so that every reference resolves again when read back with <see cref="FhirIntake.ReadDocument"/>.
+    /// Written by Firely's serializer.
     /// </summary>
     public byte[] ToBundleJson()
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var bundle = new Bundle { Type = Bundle.BundleType.Collection };
+        foreach (var node in (IEnumerable<ResourceNode>)[claim, .. included])
         {
-            writer.WriteStartObject();
-            writer.WriteString("resourceType", "Bundle");
-            writer.WriteString("type", "collection");
-            writer.WriteStartArray("entry");
-            foreach (var node in (IEnumerable<ResourceNode>)[claim, .. included])
-            {
-                writer.WriteStartObject();
-                if (node.FullUrl is { } fullUrl)
-                {
-                    writer.WriteString("fullUrl", fullUrl);
-                }
-
-                writer.WritePropertyName("resource");
-                node.Json.WriteTo(writer);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = node.FullUrl, Resource = node.Resource });
         }
 
-        return buffer.ToArray();
+        return FhirJson.Write(bundle);
     }
 
-    /// <summary>Builds a node tree (resource with its contained resources) from trusted JSON.</summary>
-    internal static ResourceNode Node(JsonElement json, string? fullUrl, string path, int entryIndex)
-    {
-        var node = new ResourceNode(json, json.Str("resourceType") ?? string.Empty, json.Str("id"), fullUrl, path, entryIndex, null);
-        var index = 0;
-        foreach (var contained in json.Arr("contained"))
-        {
-            node.Contained.Add(new ResourceNode(contained, contained.Str("resourceType") ?? string.Empty, contained.Str("id"), null, $"{path}.contained[{index++}]", -1, node));
-        }
+    private static string? Literal(PrimitiveType? code) => code?.JsonValue as string;
 
-        return node;
-    }
-
-    private ResourceNode? Resolve(JsonElement? reference, ResourceNode owner) =>
-        reference is { ValueKind: JsonValueKind.Object } r && resolver.Resolve(r, owner.TopLevel) is { Kind: ResolutionKind.Resolved, Target: { } target }
+    private ResourceNode? Resolve(ResourceReference? reference, ResourceNode owner) =>
+        reference is not null && resolver.Resolve(reference, owner.TopLevel) is { Kind: ResolutionKind.Resolved, Target: { } target }
             ? target
             : null;
 
-    private JsonElement? FocalInsurance() => FocalInsurance(claim.Json.Prop("insurance"));
-
     // The insurance with focal = true, else the first one.
-    private static JsonElement? FocalInsurance(JsonElement? insurance)
-    {
-        if (insurance is not { ValueKind: JsonValueKind.Array } entries)
-        {
-            return null;
-        }
-
-        JsonElement? first = null;
-        foreach (var entry in entries.EnumerateArray())
-        {
-            if (entry.Bool("focal"u8) == true)
-            {
-                return entry;
-            }
-
-            first ??= entry;
-        }
-
-        return first;
-    }
-
-    private int FocalInsuranceIndex()
-    {
-        var insurance = claim.Json.Arr("insurance").ToList();
-        var focal = insurance.FindIndex(i => i.Bool("focal") == true);
-        return focal >= 0 ? focal : 0;
-    }
+    private Claim.InsuranceComponent? FocalInsurance() =>
+        Claim.Insurance.FirstOrDefault(i => i?.Focal == true) ?? Claim.Insurance.FirstOrDefault(i => i is not null);
 
     // Payer: the focal Coverage's first payor (its Organization when resolved), else Claim.insurer.
-    private (ResourceNode? Organization, JsonElement? Reference, ResourceNode? Coverage, bool FromCoverage) PayerSource() =>
-        PayerSource(Resolve(FocalInsurance()?.Prop("coverage"), claim), claim.Json.Prop("insurer"));
-
-    // coverage: the focal insurance's resolved Coverage; insurer: Claim.insurer.
-    private (ResourceNode? Organization, JsonElement? Reference, ResourceNode? Coverage, bool FromCoverage) PayerSource(ResourceNode? coverage, JsonElement? insurer)
+    private (Organization? Organization, ResourceReference? Reference, ResourceNode? Coverage, bool FromCoverage) PayerSource(ResourceNode? coverage)
     {
-        if (coverage is not null && coverage.Json.Arr("payor").FirstOrDefault() is { ValueKind: JsonValueKind.Object } payor)
+        if (coverage?.Resource is Coverage { Payor: [{ } payor, ..] })
         {
-            var org = Resolve(payor, coverage);
-            return (org?.Type == "Organization" ? org : null, payor, coverage, true);
+            return (Resolve(payor, coverage)?.Resource as Organization, payor, coverage, true);
         }
 
-        var insurerOrg = Resolve(insurer, claim);
-        return (insurerOrg?.Type == "Organization" ? insurerOrg : null, insurer, null, false);
+        return (Resolve(Claim.Insurer, claim)?.Resource as Organization, Claim.Insurer, null, false);
     }
 
-    private static string? PatientIdentifierOf(ResourceNode? patient)
+    private static string? PatientIdentifierOf(Patient? patient)
     {
         if (patient is null)
         {
             return null;
         }
 
-        var identifiers = patient.Json.Arr("identifier").Where(i => i.Str("value") is not null).ToList();
-        var mr = identifiers.FirstOrDefault(i => i.Prop("type").Codes().Contains("MR"));
-        return (mr.ValueKind == JsonValueKind.Object ? mr : identifiers.FirstOrDefault()).Str("value");
+        var identifiers = patient.Identifier.Where(i => i?.Value is not null).ToList();
+        var mr = identifiers.FirstOrDefault(i => Codes(i.Type).Contains("MR"));
+        return (mr ?? identifiers.FirstOrDefault())?.Value;
     }
 
-    private string? NpiOf(JsonElement? reference, ResourceNode owner)
+    private string? NpiOf(ResourceReference? reference, ResourceNode owner)
     {
         if (Resolve(reference, owner) is { } target)
         {
-            if (NpiIdentifier(target.Json)?.Str("value") is { } npi)
+            if (NpiIdentifier(target.Resource)?.Value is { } npi)
             {
                 return npi;
             }
 
-            if (target.Type == "PractitionerRole" && NpiOf(target.Json.Prop("practitioner"), target) is { } practitionerNpi)
+            if (target.Resource is PractitionerRole role && NpiOf(role.Practitioner, target) is { } practitionerNpi)
             {
                 return practitionerNpi;
             }
         }
 
-        return reference?.Prop("identifier") is { } identifier && identifier.Str("system") == FhirFormats.NpiSystem ? identifier.Str("value") : null;
+        return reference?.Identifier is { System: FhirFormats.NpiSystem } identifier ? identifier.Value : null;
     }
 
-    private static JsonElement? NpiIdentifier(JsonElement resource) =>
-        resource.Arr("identifier").FirstOrDefault(i => i.Str("system") == FhirFormats.NpiSystem && i.Str("value") is not null) is { ValueKind: JsonValueKind.Object } hit
-            ? hit
-            : null;
+    private static Identifier? NpiIdentifier(Resource resource) =>
+        ReferenceResolver.Identifiers(resource).FirstOrDefault(i => i is { System: FhirFormats.NpiSystem, Value: not null });
 
-    private (JsonElement Member, int Index)? RenderingMember() => RenderingMember(claim.Json.Prop("careTeam"));
-
-    private static (JsonElement Member, int Index)? RenderingMember(JsonElement? careTeam)
+    private (Claim.CareTeamComponent Member, int Index)? RenderingMember()
     {
-        var team = careTeam is { ValueKind: JsonValueKind.Array } members ? members.EnumerateArray().ToList() : [];
-        if (team.Count == 0)
+        var team = Claim.CareTeam;
+        if (team.Count == 0 || team.All(m => m is null))
         {
             return null;
         }
 
-        var primary = team.FindIndex(m => m.Prop("role").Codes().Contains("primary"));
-        var index = primary >= 0 ? primary : 0;
+        var primary = team.FindIndex(m => m is not null && Codes(m.Role).Contains("primary"));
+        var index = primary >= 0 ? primary : team.FindIndex(m => m is not null);
         return (team[index], index);
     }
 
-    private static ImmutableArray<ClaimItemFacts> ItemsFacts(JsonElement? items)
+    private static ImmutableArray<ClaimItemFacts> ItemsFacts(List<Claim.ItemComponent> items)
     {
-        if (items is not { ValueKind: JsonValueKind.Array } array)
+        var facts = ImmutableArray.CreateBuilder<ClaimItemFacts>(items.Count);
+        foreach (var item in items)
         {
-            return [];
+            if (item is null)
+            {
+                continue;
+            }
+
+            var quantity = item.Quantity?.Value;
+            facts.Add(new ClaimItemFacts
+            {
+                Sequence = item.Sequence ?? 0,
+                Codes = Codes(item.ProductOrService),
+                Modifiers = [.. item.Modifier.SelectMany(m => Codes(m))],
+                Units = quantity,
+                Charge = item.Net?.Value ?? (item.UnitPrice?.Value is { } price ? price * (quantity ?? 1m) : null),
+                PlaceOfService = Codes(item.Location as CodeableConcept),
+
+                // servicedDate (even a partial date), else servicedPeriod.start
+                ServiceDate = item.Serviced switch
+                {
+                    Date date => FhirFormats.DatePart(date.Value),
+                    Period period => FhirFormats.DatePart(period.Start),
+                    _ => null,
+                },
+            });
         }
 
-        var facts = ImmutableArray.CreateBuilder<ClaimItemFacts>(array.GetArrayLength());
-        foreach (var item in array.EnumerateArray())
-        {
-            facts.Add(ItemFacts(ItemElements.Of(item)));
-        }
-
-        return facts.MoveToImmutable();
-    }
-
-    private static ClaimItemFacts ItemFacts(in ItemElements item)
-    {
-        var quantity = item.Quantity?.Dec("value"u8);
-        var charge = item.Net?.Dec("value"u8) ?? (item.UnitPrice?.Dec("value"u8) is { } price ? price * (quantity ?? 1m) : null);
-        return new ClaimItemFacts
-        {
-            Sequence = item.Sequence is { ValueKind: JsonValueKind.Number } sequence && sequence.TryGetInt32(out var number) ? number : 0,
-            Codes = CodesOf(item.ProductOrService),
-            Modifiers = ModifierCodes(item.Modifier),
-            Units = quantity,
-            Charge = charge,
-            PlaceOfService = CodesOf(item.LocationCodeableConcept),
-
-            // servicedDate when it is a string (even a partial date), else servicedPeriod.start
-            ServiceDate = item.ServicedDate is { ValueKind: JsonValueKind.String } date ? DateOf(date) : DateOf(item.ServicedPeriod?.Prop("start"u8)),
-        };
+        return facts.Count == facts.Capacity ? facts.MoveToImmutable() : facts.ToImmutable();
     }
 
     private static DateOnly? EarliestServiceDate(ImmutableArray<ClaimItemFacts> items)
@@ -323,291 +270,103 @@ public sealed class ClaimDocument
         return earliest;
     }
 
-    private ImmutableArray<DiagnosisFacts> DiagnosesFacts(JsonElement? diagnoses)
-    {
-        if (diagnoses is not { ValueKind: JsonValueKind.Array } array)
-        {
-            return [];
-        }
-
-        var facts = ImmutableArray.CreateBuilder<DiagnosisFacts>(array.GetArrayLength());
-        foreach (var diagnosis in array.EnumerateArray())
-        {
-            facts.Add(DiagnosisFacts(diagnosis));
-        }
-
-        return facts.MoveToImmutable();
-    }
-
-    private DiagnosisFacts DiagnosisFacts(JsonElement diagnosis)
-    {
-        var codes = diagnosis.Prop("diagnosisCodeableConcept"u8) is { } concept
-            ? CodesOf(concept)
-            : CodesOf(Resolve(diagnosis.Prop("diagnosisReference"u8), claim)?.Json.Prop("code"u8));
-        return new DiagnosisFacts(diagnosis.Int("sequence"u8) ?? 0, codes);
-    }
-
-    // The codes of a CodeableConcept's codings, in order (codings without a string code are skipped).
-    private static ImmutableArray<string> CodesOf(JsonElement? codeableConcept)
-    {
-        if (codeableConcept?.Prop("coding"u8) is not { ValueKind: JsonValueKind.Array } codings)
-        {
-            return [];
-        }
-
-        var codes = ImmutableArray.CreateBuilder<string>(codings.GetArrayLength());
-        AddCodes(codings, codes);
-        return codes.Count == codes.Capacity ? codes.MoveToImmutable() : codes.ToImmutable();
-    }
-
-    // item.modifier: the codes of every modifier's codings, in order.
-    private static ImmutableArray<string> ModifierCodes(JsonElement? modifiers)
-    {
-        if (modifiers is not { ValueKind: JsonValueKind.Array } concepts)
-        {
-            return [];
-        }
-
-        var codes = ImmutableArray.CreateBuilder<string>(concepts.GetArrayLength());
-        foreach (var concept in concepts.EnumerateArray())
-        {
-            if (concept.Prop("coding"u8) is { ValueKind: JsonValueKind.Array } codings)
+    private ImmutableArray<DiagnosisFacts> DiagnosesFacts(List<Claim.DiagnosisComponent> diagnoses) =>
+        [.. diagnoses.Where(d => d is not null).Select(d => new DiagnosisFacts(
+            d.Sequence ?? 0,
+            d.Diagnosis switch
             {
-                AddCodes(codings, codes);
-            }
-        }
+                CodeableConcept concept => Codes(concept),
+                ResourceReference reference => Codes((Resolve(reference, claim)?.Resource as Condition)?.Code),
+                _ => [],
+            }))];
 
-        return codes.Count == codes.Capacity ? codes.MoveToImmutable() : codes.ToImmutable();
-    }
+    // The codes of a CodeableConcept's codings, in order (codings without a code are skipped).
+    private static ImmutableArray<string> Codes(CodeableConcept? concept) =>
+        concept is null ? [] : [.. concept.Coding.Select(c => c?.Code).OfType<string>()];
 
-    private static void AddCodes(JsonElement codings, ImmutableArray<string>.Builder codes)
+    private static string? FirstCode(CodeableConcept? concept) => concept?.Coding.FirstOrDefault(c => c?.Code is not null)?.Code;
+
+    private void WritePayer(string? payerId, string? payerName)
     {
-        foreach (var coding in codings.EnumerateArray())
-        {
-            if (coding.Prop("code"u8) is { ValueKind: JsonValueKind.String } code)
-            {
-                codes.Add(code.GetString()!);
-            }
-        }
-    }
-
-    private static string? FirstCode(JsonElement? codeableConcept)
-    {
-        if (codeableConcept?.Prop("coding"u8) is { ValueKind: JsonValueKind.Array } codings)
-        {
-            foreach (var coding in codings.EnumerateArray())
-            {
-                if (coding.Prop("code"u8) is { ValueKind: JsonValueKind.String } code)
-                {
-                    return code.GetString();
-                }
-            }
-        }
-
-        return null;
-    }
-
-    // The full date of a date or dateTime string, read without making a string (null for anything else).
-    private static DateOnly? DateOf(JsonElement? value)
-    {
-        if (value is not { ValueKind: JsonValueKind.String } text)
-        {
-            return null;
-        }
-
-        Span<char> buffer = stackalloc char[JsonAccess.ValueBufferLength];
-        return FhirFormats.DatePart(JsonAccess.ValueChars(text, buffer));
-    }
-
-    /// <summary>The Claim elements the mapping reads, from one pass over its properties (absent or null: null).</summary>
-    private struct ClaimElements
-    {
-        public JsonElement? Type;
-        public JsonElement? Use;
-        public JsonElement? Priority;
-        public JsonElement? Total;
-        public JsonElement? Created;
-        public JsonElement? BillablePeriod;
-        public JsonElement? Patient;
-        public JsonElement? Insurance;
-        public JsonElement? Insurer;
-        public JsonElement? Provider;
-        public JsonElement? CareTeam;
-        public JsonElement? Item;
-        public JsonElement? Diagnosis;
-
-        public static ClaimElements Of(JsonElement claim)
-        {
-            var elements = default(ClaimElements);
-            if (claim.ValueKind != JsonValueKind.Object)
-            {
-                return elements;
-            }
-
-            Span<char> buffer = stackalloc char[JsonAccess.NameBufferLength];
-            foreach (var property in claim.EnumerateObject())
-            {
-                var value = property.Value;
-                if (value.ValueKind == JsonValueKind.Null)
-                {
-                    continue;
-                }
-
-                switch (JsonAccess.NameChars(property, buffer))
-                {
-                    case "type": elements.Type = value; break;
-                    case "use": elements.Use = value; break;
-                    case "priority": elements.Priority = value; break;
-                    case "total": elements.Total = value; break;
-                    case "created": elements.Created = value; break;
-                    case "billablePeriod": elements.BillablePeriod = value; break;
-                    case "patient": elements.Patient = value; break;
-                    case "insurance": elements.Insurance = value; break;
-                    case "insurer": elements.Insurer = value; break;
-                    case "provider": elements.Provider = value; break;
-                    case "careTeam": elements.CareTeam = value; break;
-                    case "item": elements.Item = value; break;
-                    case "diagnosis": elements.Diagnosis = value; break;
-                }
-            }
-
-            return elements;
-        }
-    }
-
-    /// <summary>The item elements the mapping reads, from one pass over its properties (absent or null: null).</summary>
-    private struct ItemElements
-    {
-        public JsonElement? Sequence;
-        public JsonElement? Quantity;
-        public JsonElement? UnitPrice;
-        public JsonElement? Net;
-        public JsonElement? ProductOrService;
-        public JsonElement? Modifier;
-        public JsonElement? LocationCodeableConcept;
-        public JsonElement? ServicedDate;
-        public JsonElement? ServicedPeriod;
-
-        public static ItemElements Of(JsonElement item)
-        {
-            var elements = default(ItemElements);
-            if (item.ValueKind != JsonValueKind.Object)
-            {
-                return elements;
-            }
-
-            Span<char> buffer = stackalloc char[JsonAccess.NameBufferLength];
-            foreach (var property in item.EnumerateObject())
-            {
-                var value = property.Value;
-                if (value.ValueKind == JsonValueKind.Null)
-                {
-                    continue;
-                }
-
-                switch (JsonAccess.NameChars(property, buffer))
-                {
-                    case "sequence": elements.Sequence = value; break;
-                    case "quantity": elements.Quantity = value; break;
-                    case "unitPrice": elements.UnitPrice = value; break;
-                    case "net": elements.Net = value; break;
-                    case "productOrService": elements.ProductOrService = value; break;
-                    case "modifier": elements.Modifier = value; break;
-                    case "locationCodeableConcept": elements.LocationCodeableConcept = value; break;
-                    case "servicedDate": elements.ServicedDate = value; break;
-                    case "servicedPeriod": elements.ServicedPeriod = value; break;
-                }
-            }
-
-            return elements;
-        }
-    }
-
-    private static JsonObject Coding(string system, string code) => new() { ["system"] = system, ["code"] = code };
-
-    private void WritePayer(Editor editor, string? payerId, string? payerName)
-    {
-        var source = PayerSource();
+        var coverage = Resolve(FocalInsurance()?.Coverage, claim);
+        var source = PayerSource(coverage);
         if (source.Organization is { } org)
         {
-            var target = editor.Mutable(org);
             if (payerId is not null)
             {
-                var identifiers = target["identifier"] as JsonArray ?? (JsonArray)(target["identifier"] = new JsonArray());
-                var first = identifiers.OfType<JsonObject>().FirstOrDefault(i => i["value"] is not null);
-                if (first is null)
+                if (org.Identifier.FirstOrDefault(i => i?.Value is not null) is { } first)
                 {
-                    identifiers.Add(new JsonObject { ["value"] = payerId });
+                    first.Value = payerId;
                 }
                 else
                 {
-                    first["value"] = payerId;
+                    org.Identifier.Add(new Identifier { Value = payerId });
                 }
             }
 
             if (payerName is not null)
             {
-                target["name"] = payerName;
+                org.Name = payerName;
             }
 
             return;
         }
 
-        var reference = source.Coverage is { } coverage
-            ? (JsonObject)editor.Mutable(coverage)["payor"]![0]!
-            : editor.Claim["insurer"] as JsonObject ?? (JsonObject)(editor.Claim["insurer"] = new JsonObject());
+        var reference = source.Coverage is not null ? source.Reference! : (Claim.Insurer ??= new ResourceReference());
         if (payerId is not null)
         {
-            var identifier = reference["identifier"] as JsonObject ?? (JsonObject)(reference["identifier"] = new JsonObject());
-            identifier["value"] = payerId;
+            reference.Identifier ??= new Identifier();
+            reference.Identifier.Value = payerId;
         }
 
         if (payerName is not null)
         {
-            reference["display"] = payerName;
+            reference.Display = payerName;
         }
     }
 
-    private void WriteNpi(Editor editor, JsonElement? reference, Func<JsonObject> referenceObject, string npi)
+    private void WriteNpi(ResourceReference reference, string npi)
     {
-        if (Resolve(reference, claim) is { } target)
+        if (Resolve(reference, claim)?.Resource is { } target && target.TryGetValue("identifier", out var value) && value is List<Identifier> identifiers)
         {
-            var resource = editor.Mutable(target);
-            var identifiers = resource["identifier"] as JsonArray ?? (JsonArray)(resource["identifier"] = new JsonArray());
-            var existing = identifiers.OfType<JsonObject>().FirstOrDefault(i => (string?)i["system"] == FhirFormats.NpiSystem);
-            if (existing is null)
+            if (identifiers.FirstOrDefault(i => i?.System == FhirFormats.NpiSystem) is { } existing)
             {
-                identifiers.Add(new JsonObject { ["system"] = FhirFormats.NpiSystem, ["value"] = npi });
+                existing.Value = npi;
             }
             else
             {
-                existing["value"] = npi;
+                identifiers.Add(new Identifier(FhirFormats.NpiSystem, npi));
             }
 
             return;
         }
 
-        referenceObject()["identifier"] = new JsonObject { ["system"] = FhirFormats.NpiSystem, ["value"] = npi };
+        reference.Identifier = new Identifier(FhirFormats.NpiSystem, npi);
     }
 
-    private void WriteRendering(Editor editor, string npi)
+    private void WriteRendering(string npi)
     {
         if (RenderingMember() is { } member)
         {
-            WriteNpi(editor, member.Member.Prop("provider"), () => (JsonObject)editor.Claim["careTeam"]![member.Index]!["provider"]!, npi);
+            member.Member.Provider ??= new ResourceReference();
+            WriteNpi(member.Member.Provider, npi);
             return;
         }
 
-        editor.Claim["careTeam"] = new JsonArray(new JsonObject
-        {
-            ["sequence"] = 1,
-            ["provider"] = new JsonObject { ["identifier"] = new JsonObject { ["system"] = FhirFormats.NpiSystem, ["value"] = npi } },
-            ["role"] = new JsonObject { ["coding"] = new JsonArray(Coding(CareTeamRoleSystem, "primary")) },
-        });
+        Claim.CareTeam =
+        [
+            new Claim.CareTeamComponent
+            {
+                Sequence = 1,
+                Provider = new ResourceReference { Identifier = new Identifier(FhirFormats.NpiSystem, npi) },
+                Role = new CodeableConcept(CareTeamRoleSystem, "primary"),
+            },
+        ];
     }
 
-    private void WriteItems(Editor editor, ClaimFacts current, ClaimFacts changed)
+    private static void WriteItems(Claim claim, ClaimFacts current, ClaimFacts changed)
     {
+        var items = claim.Item.Where(i => i is not null).ToList();
         foreach (var wanted in changed.Items)
         {
             var index = current.Items.IndexOf(current.Items.FirstOrDefault(i => i.Sequence == wanted.Sequence)!);
@@ -617,66 +376,45 @@ public sealed class ClaimDocument
             }
 
             var before = current.Items[index];
+            var item = items[index];
             if (!before.Modifiers.SequenceEqual(wanted.Modifiers))
             {
-                var item = (JsonObject)editor.Claim["item"]![index]!;
-                item["modifier"] = Modifiers(item["modifier"] as JsonArray, wanted.Modifiers);
-                if (((JsonArray)item["modifier"]!).Count == 0)
-                {
-                    item.Remove("modifier");
-                }
+                item.Modifier = Modifiers(item.Modifier, wanted.Modifiers);
             }
 
             if (!before.PlaceOfService.SequenceEqual(wanted.PlaceOfService))
             {
-                var item = (JsonObject)editor.Claim["item"]![index]!;
-                var system = (string?)item["locationCodeableConcept"]?["coding"]?[0]?["system"] ?? PlaceOfServiceSystem;
-                item.Remove("locationAddress");
-                item.Remove("locationReference");
-                item.Remove("locationCodeableConcept");
-                if (wanted.PlaceOfService.Length > 0)
-                {
-                    item["locationCodeableConcept"] = new JsonObject
-                    {
-                        ["coding"] = new JsonArray([.. wanted.PlaceOfService.Select(code => (JsonNode)Coding(system, code))]),
-                    };
-                }
+                var system = (item.Location as CodeableConcept)?.Coding.FirstOrDefault()?.System ?? PlaceOfServiceSystem;
+                item.Location = wanted.PlaceOfService.Length > 0
+                    ? new CodeableConcept { Coding = [.. wanted.PlaceOfService.Select(code => new Coding(system, code))] }
+                    : null;
             }
         }
     }
 
     // Keeps existing modifier CodeableConcepts (minus removed codes) and adds new codes with the system already in use.
-    private static JsonArray Modifiers(JsonArray? existing, ImmutableArray<string> wanted)
+    private static List<CodeableConcept> Modifiers(List<CodeableConcept> existing, ImmutableArray<string> wanted)
     {
-        var result = new JsonArray();
+        var result = new List<CodeableConcept>();
         var present = new HashSet<string>(StringComparer.Ordinal);
         string? system = null;
-        foreach (var concept in existing?.OfType<JsonObject>() ?? [])
+        foreach (var concept in existing.Where(c => c is not null))
         {
-            var copy = (JsonObject)concept.DeepClone();
-            if (copy["coding"] is JsonArray codings)
+            var copy = (CodeableConcept)concept.DeepCopy();
+            foreach (var coding in copy.Coding.Where(c => c is not null).ToList())
             {
-                foreach (var coding in codings.OfType<JsonObject>().ToList())
+                system ??= coding.System;
+                if (coding.Code is not null && !wanted.Contains(coding.Code))
                 {
-                    system ??= (string?)coding["system"];
-                    var code = (string?)coding["code"];
-                    if (code is not null && !wanted.Contains(code))
-                    {
-                        codings.Remove(coding);
-                    }
-                    else if (code is not null)
-                    {
-                        present.Add(code);
-                    }
+                    copy.Coding.Remove(coding);
                 }
-
-                if (codings.Count == 0)
+                else if (coding.Code is not null)
                 {
-                    copy.Remove("coding");
+                    present.Add(coding.Code);
                 }
             }
 
-            if (copy.Count > 0 && copy["coding"] is not null)
+            if (copy.Coding.Count > 0)
             {
                 result.Add(copy);
             }
@@ -684,47 +422,9 @@ public sealed class ClaimDocument
 
         foreach (var code in wanted.Where(c => !present.Contains(c)).Distinct())
         {
-            result.Add(new JsonObject { ["coding"] = new JsonArray(Coding(system ?? FhirFormats.CptSystem, code)) });
+            result.Add(new CodeableConcept(system ?? FhirFormats.CptSystem, code));
         }
 
         return result;
-    }
-
-    /// <summary>Mutable copies of the resources a write-back touches; everything else is reused as it is.</summary>
-    private sealed class Editor(ClaimDocument document)
-    {
-        private readonly Dictionary<ResourceNode, JsonObject> copies = [];
-
-        public JsonObject Claim => Mutable(document.claim);
-
-        public JsonObject Mutable(ResourceNode node)
-        {
-            if (node.Container is { } container)
-            {
-                return (JsonObject)Mutable(container)["contained"]![container.Contained.IndexOf(node)]!;
-            }
-
-            if (!copies.TryGetValue(node, out var copy))
-            {
-                copy = JsonNode.Parse(node.Json.GetRawText())!.AsObject();
-                copies[node] = copy;
-            }
-
-            return copy;
-        }
-
-        public ClaimDocument Build()
-        {
-            ResourceNode Rebuild(ResourceNode node) =>
-                copies.TryGetValue(node, out var copy) ? Node(ToElement(copy), node.FullUrl, node.Path, node.EntryIndex) : node;
-
-            return new ClaimDocument(Rebuild(document.claim), [.. document.included.Select(Rebuild)]);
-        }
-
-        private static JsonElement ToElement(JsonObject json)
-        {
-            using var parsed = JsonDocument.Parse(json.ToJsonString());
-            return parsed.RootElement.Clone();
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Hl7.Fhir.Model;
 
 namespace Claims.Core.Fhir;
 
@@ -19,24 +20,21 @@ public static class FhirIntake
     public static ClaimIntake ReadClaim(ReadOnlySpan<byte> utf8Json, DateOnly today, IntakeOptions? options = null)
     {
         options ??= IntakeOptions.Default;
-        if (!TryParse(utf8Json, options, allowRepeats: true, out var root, out var malformed))
-        {
-            return new ClaimIntake(IntakeStatus.Malformed, MalformedOutcome(utf8Json, options), null);
-        }
-
-        var issues = new List<OutcomeIssue>();
-        var walker = new StructureWalker();
-        var node = walker.ReadTopLevel(root, null, null, -1, issues);
-
-        // The parse let repeated properties through: a clean walk of a Claim rules them out on its way (the parser's
-        // own check is a second pass over the document); anything else goes through that check, so a repeat is
-        // Malformed whatever else is wrong, as before.
-        if (!(node is { Type: "Claim", Issues.Count: 0 } && walker.RepeatsRuledOut)
-            && !TryParse(utf8Json, options, allowRepeats: false, out _, out malformed))
+        if (JsonSyntax.Check(utf8Json, options, out var syntax) is { } malformed)
         {
             return new ClaimIntake(IntakeStatus.Malformed, malformed, null);
         }
 
+        var issues = new List<OutcomeIssue>();
+        if (!IsResourceType(syntax.ResourceType))
+        {
+            issues.Add(OutcomeIssue.Error("structure", syntax.ResourceType is null
+                ? "The resourceType property is missing or not a string."
+                : "The resourceType is not an R4 resource type.", "Resource"));
+            return new ClaimIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null);
+        }
+
+        var node = Read(utf8Json, options, issues);
         if (node is null)
         {
             return new ClaimIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null);
@@ -46,11 +44,11 @@ public static class FhirIntake
         {
             issues.Add(OutcomeIssue.Error("structure", $"Expected a Claim, got a {node.Type}.", node.Type));
             issues.AddRange(node.Issues);
-            _ = ClaimRules.CheckReferences(node, new ReferenceResolver([node]), issues).ToList();
+            CheckReferencesSafely(node, new ReferenceResolver([node]), issues);
             return new ClaimIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null);
         }
 
-        return EvaluateClaim(node, new ReferenceResolver([node]), today, options);
+        return EvaluateClaim(node, new ReferenceResolver([node]), today, options, null, utf8Json);
     }
 
     /// <summary>
@@ -60,55 +58,76 @@ public static class FhirIntake
     public static BundleIntake ReadBundle(ReadOnlySpan<byte> utf8Json, DateOnly today, IntakeOptions? options = null)
     {
         options ??= IntakeOptions.Default;
-        if (!TryParse(utf8Json, options, allowRepeats: false, out var root, out var malformed))
+        if (JsonSyntax.Check(utf8Json, options, out var syntax) is { } malformed)
         {
             return new BundleIntake(IntakeStatus.Malformed, malformed, null, []);
         }
 
         var issues = new List<OutcomeIssue>();
-        if (root.ValueKind == JsonValueKind.Object && root.Str("resourceType") is { } rootType && rootType != "Bundle")
+        if (syntax.ResourceType is { } rootType && rootType != "Bundle")
         {
             issues.Add(OutcomeIssue.Error("structure", $"Expected a Bundle, got a {rootType}.", rootType));
             return new BundleIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null, []);
         }
 
-        if (root.Prop("entry") is { ValueKind: JsonValueKind.Array } entryArray && entryArray.GetArrayLength() > options.MaxBundleEntries)
+        if (syntax.ResourceType is null)
         {
-            issues.Add(OutcomeIssue.Error("too-costly", $"A Bundle may have at most {options.MaxBundleEntries} entries.", "Bundle.entry"));
-            return new BundleIntake(IntakeStatus.Invalid, new OperationOutcome(issues), root.Str("type"), []);
-        }
-
-        var walker = new StructureWalker();
-        var bundle = walker.ReadTopLevel(root, null, null, -1, issues);
-        if (bundle is null)
-        {
+            issues.Add(OutcomeIssue.Error("structure", "The resourceType property is missing or not a string.", "Resource"));
             return new BundleIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null, []);
         }
 
-        issues.AddRange(bundle.Issues);
-        var bundleType = root.Str("type");
+        if (syntax.EntryCount > options.MaxBundleEntries)
+        {
+            issues.Add(OutcomeIssue.Error("too-costly", $"A Bundle may have at most {options.MaxBundleEntries} entries.", "Bundle.entry"));
+            return new BundleIntake(IntakeStatus.Invalid, new OperationOutcome(issues), syntax.BundleType, []);
+        }
+
+        var read = new List<OutcomeIssue>();
+        var bundle = FirelyReader.Read(utf8Json, options, read, out var proven) as Bundle;
+        if (bundle is null)
+        {
+            issues.AddRange(read);
+            return new BundleIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null, []);
+        }
+
+        var bundleType = syntax.BundleType;
         if (bundleType is not null && !AcceptedBundleTypes.Contains(bundleType))
         {
             issues.Add(OutcomeIssue.Error("not-supported", "Only transaction, batch and collection Bundles are accepted.", "Bundle.type"));
         }
 
-        var entries = root.Arr("entry").ToList();
+        // Each issue belongs to the entry whose resource it is in; the others are the envelope's.
+        var byEntry = read.Where(i => EntryOf(i.Expression) >= 0).ToLookup(i => EntryOf(i.Expression));
         var nodes = new List<ResourceNode>();
-        foreach (var (index, resource) in walker.EntryResources)
+        for (var index = 0; index < bundle.Entry.Count; index++)
         {
-            var fullUrl = entries[index].Str("fullUrl");
-            if (fullUrl is not null && !fullUrl.Contains(':', StringComparison.Ordinal))
+            var entry = bundle.Entry[index];
+            var path = $"Bundle.entry[{Index(index)}].resource";
+            if (entry?.FullUrl is { } fullUrl && !fullUrl.Contains(':', StringComparison.Ordinal))
             {
                 issues.Add(OutcomeIssue.Error("value", "Bundle.entry.fullUrl must be an absolute URL (or urn:uuid).", $"Bundle.entry[{Index(index)}].fullUrl"));
             }
 
-            var node = new StructureWalker().ReadTopLevel(resource, $"Bundle.entry[{Index(index)}].resource", fullUrl, index, issues);
-            if (node is not null)
+            if (entry?.Resource is not { } resource)
             {
-                nodes.Add(node);
+                continue;
             }
+
+            // An entry whose resource is not an R4 resource at all makes the envelope unusable, as a missing resource type.
+            var own = byEntry[index].ToList();
+            if (!ModelInfo.IsKnownResource(resource.TypeName) || own.Exists(i => i.Expression == path && i.Code == "structure"))
+            {
+                continue;
+            }
+
+            var node = ResourceNode.Of(resource, entry.FullUrl, path, index);
+            node.Issues.AddRange(own);
+            InspectSafely(node, proven);
+            nodes.Add(node);
         }
 
+        var kept = nodes.Select(n => n.EntryIndex).ToHashSet();
+        issues.AddRange(read.Where(i => !kept.Contains(EntryOf(i.Expression))));
         var claims = nodes.Where(n => n.Type == "Claim").ToList();
         if (claims.Count == 0)
         {
@@ -125,7 +144,7 @@ public static class FhirIntake
         var results = new List<BundleClaimEntry>();
         foreach (var claim in claims)
         {
-            var intake = EvaluateClaim(claim, resolver, today, options, used);
+            var intake = EvaluateClaim(claim, resolver, today, options, used, utf8Json[syntax.EntryResources[claim.EntryIndex]]);
             results.Add(new BundleClaimEntry(claim.EntryIndex, claim.FullUrl, intake));
         }
 
@@ -134,219 +153,179 @@ public static class FhirIntake
         {
             issues.AddRange(node.Issues.Select(i => i with { Severity = IssueSeverity.Warning }));
             var referenceIssues = new List<OutcomeIssue>();
-            _ = ClaimRules.CheckReferences(node, resolver, referenceIssues).ToList();
+            CheckReferencesSafely(node, resolver, referenceIssues);
             issues.AddRange(referenceIssues.Select(i => i with { Severity = IssueSeverity.Warning }));
         }
 
         return new BundleIntake(IntakeStatus.Accepted, new OperationOutcome(issues), bundleType, results);
     }
 
-    /// <summary>Reads back what <see cref="ClaimDocument.ToBundleJson"/> wrote (trusted: no validation).</summary>
+    /// <summary>
+    /// Reads back what <see cref="ClaimDocument.ToBundleJson"/> wrote (trusted: no validation), by this build or by the
+    /// reader before the Firely model (claims in flight across a deployment).
+    /// </summary>
     /// <exception cref="FormatException">The data is not such a Bundle.</exception>
     public static ClaimDocument ReadDocument(ReadOnlySpan<byte> bundleJson)
     {
-        JsonElement root;
-        try
+        if (JsonSyntax.Check(bundleJson, new IntakeOptions { MaxDepth = FirelyReader.TrustedMaxDepth }, out var syntax) is not null)
         {
-            using var parsed = JsonDocument.Parse(bundleJson.ToArray());
-            root = parsed.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw new FormatException("The stored claim document is not valid JSON.", ex);
+            throw new FormatException("The stored claim document is not valid JSON.");
         }
 
-        if (root.ValueKind != JsonValueKind.Object || root.Str("resourceType") != "Bundle")
+        if (syntax.ResourceType != "Bundle")
         {
             throw new FormatException("The stored claim document is not a Bundle.");
         }
 
-        var entries = root.Arr("entry").ToList();
-        if (entries.Count == 0 || entries[0].Prop("resource") is not { } claimJson || claimJson.Str("resourceType") != "Claim")
+        Bundle bundle;
+        try
+        {
+            bundle = FirelyReader.ReadTrusted(bundleJson) as Bundle ?? throw new FormatException("The stored claim document is not a Bundle.");
+        }
+        catch (Exception ex) when (ex is Hl7.Fhir.Serialization.DeserializationFailedException or JsonException or InvalidOperationException or ArgumentException or InvalidCastException)
+        {
+            throw new FormatException("The stored claim document is not a FHIR Bundle.", ex);
+        }
+
+        if (bundle.Entry.Count == 0 || bundle.Entry[0]?.Resource is not Claim claim || !syntax.EntryResources.TryGetValue(0, out var claimRange))
         {
             throw new FormatException("The stored claim document does not start with a Claim.");
         }
 
-        var claim = ClaimDocument.Node(claimJson, entries[0].Str("fullUrl"), "Claim", 0);
         var included = new List<ResourceNode>();
-        for (var i = 1; i < entries.Count; i++)
+        for (var i = 1; i < bundle.Entry.Count; i++)
         {
-            if (entries[i].Prop("resource") is not { ValueKind: JsonValueKind.Object } resource)
+            if (bundle.Entry[i]?.Resource is not { } resource)
             {
                 throw new FormatException("A stored claim document entry has no resource.");
             }
 
-            included.Add(ClaimDocument.Node(resource, entries[i].Str("fullUrl"), $"Bundle.entry[{Index(i)}].resource", i));
+            included.Add(ResourceNode.Of(resource, bundle.Entry[i].FullUrl, $"Bundle.entry[{Index(i)}].resource", i));
         }
 
-        return new ClaimDocument(claim, included);
+        // The Claim's bytes as stored: a document written before the Firely model gives the hash it was stored with.
+        return new ClaimDocument(ResourceNode.Of(claim, bundle.Entry[0].FullUrl, "Claim", 0), included, bundleJson[claimRange].ToArray());
     }
 
-    private static ClaimIntake EvaluateClaim(ResourceNode claim, ReferenceResolver resolver, DateOnly today, IntakeOptions options, HashSet<ResourceNode>? used = null)
+    private static ResourceNode? Read(ReadOnlySpan<byte> utf8Json, IntakeOptions options, List<OutcomeIssue> failures)
     {
-        var issues = new List<OutcomeIssue>(claim.Issues);
-        ClaimRules.Check(claim, resolver, today, options, issues);
-        AddNpiIssues(claim, issues);
-
-        // The Claim plus every resource it reaches (following references of the modelled types further).
-        var included = new List<ResourceNode>();
-        var queue = new Queue<ResourceNode>([claim]);
-        var seen = new HashSet<ResourceNode> { claim };
-        while (queue.Count > 0)
+        var issues = new List<OutcomeIssue>();
+        var resource = FirelyReader.Read(utf8Json, options, issues, out var proven);
+        if (resource is null)
         {
-            var node = queue.Dequeue();
-            foreach (var target in ClaimRules.CheckReferences(node, resolver, issues))
-            {
-                if (target.Type == "Claim" || !seen.Add(target))
-                {
-                    continue;
-                }
+            failures.AddRange(issues);
+            return null;
+        }
 
-                included.Add(target);
-                used?.Add(target);
-                issues.AddRange(target.Issues);
-                AddNpiIssues(target, issues);
-                if (FollowedTypes.Contains(target.Type))
+        var node = ResourceNode.Of(resource, null, resource.TypeName, -1);
+        node.Issues.AddRange(issues);
+        InspectSafely(node, proven);
+        return node;
+    }
+
+    private static ClaimIntake EvaluateClaim(ResourceNode claim, ReferenceResolver resolver, DateOnly today, IntakeOptions options, HashSet<ResourceNode>? used, ReadOnlySpan<byte> claimBytes)
+    {
+        // The rules' issues in rule order; what Firely said at the same place with the same code is not repeated.
+        var rules = new List<OutcomeIssue>();
+        var issues = new List<OutcomeIssue>(claim.Issues);
+        var included = new List<ResourceNode>();
+        try
+        {
+            ClaimRules.Check(claim, today, options, rules);
+            issues = [.. claim.Issues.Where(i => !rules.Exists(r => r.Code == i.Code && r.Expression == i.Expression)), .. rules];
+
+            // The Claim plus every resource it reaches (following references of the modelled types further).
+            var queue = new Queue<ResourceNode>([claim]);
+            var seen = new HashSet<ResourceNode> { claim };
+            while (queue.Count > 0)
+            {
+                var node = queue.Dequeue();
+                foreach (var target in ClaimRules.CheckReferences(node, resolver, issues))
                 {
-                    queue.Enqueue(target);
+                    if (target.Type == "Claim" || !seen.Add(target))
+                    {
+                        continue;
+                    }
+
+                    included.Add(target);
+                    used?.Add(target);
+                    issues.AddRange(target.Issues);
+                    if (FollowedTypes.Contains(target.Type))
+                    {
+                        queue.Enqueue(target);
+                    }
                 }
             }
         }
-
-        // The required bindings of the R4 model (Firely's): what the walk's tables do not list, such as Claim.status.
-        // Run on resources the walk and the rules accepted, so no problem is reported twice.
-        if (!issues.Any(i => i.Severity is IssueSeverity.Error or IssueSeverity.Fatal))
+        catch (Exception ex) when (IsPartialModelFailure(ex))
         {
-            foreach (var node in (ResourceNode[])[claim, .. included])
+            // A resource Firely refused is a partial model; where it is too broken for the rules to read, the issues
+            // already found (Firely's, for it) are the answer.
+            if (!HasErrors(issues))
             {
-                FirelyBindings.Check(node.Json, node.Path, issues);
+                issues.Add(OutcomeIssue.Error("structure", "A resource the Claim references could not be read: see the issues reported for the Bundle.", claim.Path));
             }
+
+            return new ClaimIntake(IntakeStatus.Invalid, new OperationOutcome(issues), null);
         }
 
         var outcome = new OperationOutcome(issues);
         return outcome.HasErrors
             ? new ClaimIntake(IntakeStatus.Invalid, outcome, null)
-            : new ClaimIntake(IntakeStatus.Accepted, outcome, new ClaimDocument(claim, included));
+            : new ClaimIntake(IntakeStatus.Accepted, outcome, new ClaimDocument(claim, included, claimBytes.ToArray()));
     }
 
-    // The walk found the NPI issues on its way; when it rejected something it did not descend into all of it, so
-    // the full scan runs instead (the result is the same either way).
-    private static void AddNpiIssues(ResourceNode node, List<OutcomeIssue> issues)
+    // i for an expression at or below "Bundle.entry[i].resource", else -1.
+    private static int EntryOf(string? expression)
     {
-        if (node.Issues.Count == 0)
+        const string Prefix = "Bundle.entry[";
+        const string Suffix = "].resource";
+        if (expression is null || !expression.StartsWith(Prefix, StringComparison.Ordinal))
         {
-            issues.AddRange(node.NpiIssues);
+            return -1;
         }
-        else
-        {
-            ClaimRules.CheckNpis(node.Json, node.Path, issues);
-        }
+
+        var close = expression.IndexOf(Suffix, Prefix.Length, StringComparison.Ordinal);
+        var end = close + Suffix.Length;
+        return close > Prefix.Length
+               && (end == expression.Length || expression[end] is '.' or '[')
+               && int.TryParse(expression.AsSpan(Prefix.Length, close - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+            ? index
+            : -1;
     }
 
-    /// <summary>
-    /// True when a string or property name escapes a surrogate that does not form a pair ("\ud800", "\udfff"):
-    /// well-formed JSON that no reader can turn into text. Only payloads that escape a surrogate at all are scanned.
-    /// </summary>
-    private static bool HasLoneSurrogateEscape(ReadOnlySpan<byte> utf8Json, IntakeOptions options, out long position)
+    private static bool HasErrors(List<OutcomeIssue> issues) => issues.Exists(i => i.Severity is IssueSeverity.Error or IssueSeverity.Fatal);
+
+    // What reading a partial Firely model can throw: its typed getters refuse a value of the wrong shape or type.
+    private static bool IsPartialModelFailure(Exception ex) => ex is Hl7.Fhir.Utility.CodedException or InvalidCastException or InvalidOperationException;
+
+    // The references of a resource that is not evaluated as a Claim (its issues are reported either way).
+    private static void CheckReferencesSafely(ResourceNode node, ReferenceResolver resolver, List<OutcomeIssue> issues)
     {
-        position = 0;
-        if (utf8Json.IndexOf("\\ud"u8) < 0 && utf8Json.IndexOf("\\uD"u8) < 0)
-        {
-            return false;
-        }
-
-        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = options.MaxDepth });
-        while (TryRead(ref reader))
-        {
-            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
-            {
-                try
-                {
-                    _ = reader.GetString();
-                }
-                catch (InvalidOperationException)
-                {
-                    position = reader.TokenStartIndex;
-                    return true;
-                }
-            }
-        }
-
-        return false;
-
-        // Not well-formed (or too deep): the parser that runs next reports it.
-        static bool TryRead(ref Utf8JsonReader reader)
-        {
-            try
-            {
-                return reader.Read();
-            }
-            catch (JsonException)
-            {
-                return false;
-            }
-        }
-    }
-
-    // What the strict parse reports for a body the lenient one already refused (the same failure: the check for
-    // repeated properties runs after a successful parse only), so both parses answer alike.
-    private static OperationOutcome MalformedOutcome(ReadOnlySpan<byte> utf8Json, IntakeOptions options)
-    {
-        _ = TryParse(utf8Json, options, allowRepeats: false, out _, out var malformed);
-        return malformed;
-    }
-
-    private static bool TryParse(ReadOnlySpan<byte> utf8Json, IntakeOptions options, bool allowRepeats, out JsonElement root, out OperationOutcome malformed)
-    {
-        root = default;
-        malformed = null!;
-        if (!System.Text.Unicode.Utf8.IsValid(utf8Json))
-        {
-            malformed = new OperationOutcome([new OutcomeIssue(IssueSeverity.Fatal, "structure", "The body is not valid UTF-8.")]);
-            return false;
-        }
-
-        if (HasLoneSurrogateEscape(utf8Json, options, out var position))
-        {
-            // Valid UTF-8 can still spell an invalid string: "\ud800" without its pair cannot be read as text,
-            // and JsonDocument.Parse's duplicate-property check throws InvalidOperationException on such a property name.
-            malformed = new OperationOutcome([new OutcomeIssue(IssueSeverity.Fatal, "structure",
-                $"The body escapes a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair) at byte {(position + 1).ToString(CultureInfo.InvariantCulture)}.")]);
-            return false;
-        }
-
         try
         {
-            // Not disposed on purpose: the elements live as long as the ClaimDocument that holds them (a disposed
-            // document would need a Clone, a second copy of the payload).
-            var document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions
-            {
-                MaxDepth = options.MaxDepth,
-                AllowTrailingCommas = false,
-                CommentHandling = JsonCommentHandling.Disallow,
-                AllowDuplicateProperties = allowRepeats,
-            });
-            root = document.RootElement;
+            _ = ClaimRules.CheckReferences(node, resolver, issues).ToList();
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (IsPartialModelFailure(ex))
         {
-            // Position only: the parser's message may quote the payload.
-            var where = ex.LineNumber is { } line
-                ? $" at line {(line + 1).ToString(CultureInfo.InvariantCulture)}, byte {((ex.BytePositionInLine ?? 0) + 1).ToString(CultureInfo.InvariantCulture)}"
-                : string.Empty;
-            malformed = new OperationOutcome([new OutcomeIssue(IssueSeverity.Fatal, "structure",
-                $"The body is not well-formed JSON (or nests deeper than {options.MaxDepth.ToString(CultureInfo.InvariantCulture)} levels, or repeats a property){where}.")]);
-            return false;
+            // A partial model's references: what could be checked was.
         }
-
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            malformed = OperationOutcome.Single("structure", "The body must be a JSON object (a FHIR resource).");
-            return false;
-        }
-
-        return true;
     }
+
+    // Inspect on a resource Firely refused (a partial model) may meet what its getters refuse: the issues found stand.
+    private static void InspectSafely(ResourceNode node, bool proven)
+    {
+        try
+        {
+            node.Inspect(lexical: !proven);
+        }
+        catch (Exception ex) when (HasErrors(node.Issues) && IsPartialModelFailure(ex))
+        {
+            // Firely's issues for it are reported.
+        }
+    }
+
+    private static bool IsResourceType(string? type) => type is not null && ModelInfo.IsKnownResource(type);
 
     private static string Index(int index) => index.ToString(CultureInfo.InvariantCulture);
 }

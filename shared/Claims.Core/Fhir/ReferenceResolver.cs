@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Hl7.Fhir.Model;
 
 namespace Claims.Core.Fhir;
 
@@ -34,13 +34,13 @@ internal sealed class ReferenceResolver(IReadOnlyList<ResourceNode> resources)
     public IReadOnlyList<ResourceNode> Resources { get; } = resources;
 
     /// <summary>Resolves <paramref name="reference"/> found inside <paramref name="owner"/> (a top-level resource).</summary>
-    public Resolution Resolve(JsonElement reference, ResourceNode owner)
+    public Resolution Resolve(ResourceReference reference, ResourceNode owner)
     {
-        var text = reference.Str("reference");
+        var text = reference.Reference;
         if (text is null)
         {
-            return reference.Prop("identifier") is { } identifier
-                ? ResolveLogical(identifier, reference.Str("type"), owner)
+            return reference.Identifier is { } identifier
+                ? ResolveLogical(identifier, reference.Type, owner)
                 : new Resolution(ResolutionKind.NoTarget, null);
         }
 
@@ -124,7 +124,7 @@ internal sealed class ReferenceResolver(IReadOnlyList<ResourceNode> resources)
         var bar = identifier.IndexOf('|', StringComparison.Ordinal);
         string? system = bar >= 0 ? identifier[..bar] : null;
         var value = bar >= 0 ? identifier[(bar + 1)..] : identifier;
-        var hits = Resources.Where(r => r.Type == type && HasIdentifier(r.Json, system, value, bar >= 0)).Take(2).ToList();
+        var hits = Resources.Where(r => r.Type == type && HasIdentifier(r.Resource, system, value, bar >= 0)).Take(2).ToList();
         return hits.Count switch
         {
             0 => new Resolution(ResolutionKind.External, null),
@@ -133,32 +133,32 @@ internal sealed class ReferenceResolver(IReadOnlyList<ResourceNode> resources)
         };
     }
 
-    private Resolution ResolveLogical(JsonElement identifier, string? type, ResourceNode owner)
+    private Resolution ResolveLogical(Identifier identifier, string? type, ResourceNode owner)
     {
-        var value = identifier.Str("value");
+        var value = identifier.Value;
         if (value is null)
         {
             return new Resolution(ResolutionKind.NoTarget, null);
         }
 
-        var system = identifier.Str("system");
+        var system = identifier.System;
         var candidates = owner.Contained.Concat(Resources);
         var hits = candidates.Where(r => (type is null || r.Type == type || type.EndsWith("/" + r.Type, StringComparison.Ordinal))
-                                        && HasIdentifier(r.Json, system, value, system is not null)).Take(2).ToList();
+                                        && HasIdentifier(r.Resource, system, value, system is not null)).Take(2).ToList();
         return hits.Count == 1 ? new Resolution(ResolutionKind.Resolved, hits[0]) : new Resolution(ResolutionKind.External, null);
     }
 
     // token search semantics: "system|value" matches both, "|value" matches no system, "value" matches any system
-    private static bool HasIdentifier(JsonElement resource, string? system, string value, bool systemGiven)
+    private static bool HasIdentifier(Resource resource, string? system, string value, bool systemGiven)
     {
-        foreach (var identifier in resource.Arr("identifier"))
+        foreach (var identifier in Identifiers(resource))
         {
-            if (identifier.Str("value") != value)
+            if (identifier?.Value != value)
             {
                 continue;
             }
 
-            var actual = identifier.Str("system");
+            var actual = identifier.System;
             if (!systemGiven || (string.IsNullOrEmpty(system) ? actual is null : actual == system))
             {
                 return true;
@@ -167,4 +167,15 @@ internal sealed class ReferenceResolver(IReadOnlyList<ResourceNode> resources)
 
         return false;
     }
+
+    /// <summary>Resource.identifier of any resource type that has one (a list or, as in Bundle, a single one).</summary>
+    internal static IEnumerable<Identifier> Identifiers(Resource resource) =>
+        resource.TryGetValue("identifier", out var value)
+            ? value switch
+            {
+                IEnumerable<Identifier> list => list,
+                Identifier single => [single],
+                _ => [],
+            }
+            : [];
 }

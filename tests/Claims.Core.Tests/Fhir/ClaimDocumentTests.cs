@@ -43,6 +43,50 @@ public sealed class ClaimDocumentTests
     }
 
     [Fact]
+    public void Claim_AcceptedDocument_IsTheTypedFirelyModel()
+    {
+        var document = Accept(Encoding.UTF8.GetBytes(ClaimFixtures.ProfessionalClaim));
+
+        var claim = document.Claim;
+
+        Assert.Equal("97153", claim.Item[0].ProductOrService.Coding[0].Code);
+        Assert.Equal(Hl7.Fhir.Model.FinancialResourceStatusCodes.Active, claim.Status);
+        Assert.Equal("2025-12-01", Assert.IsType<Hl7.Fhir.Model.Date>(claim.Item[0].Serviced).Value);
+        Assert.IsType<Hl7.Fhir.Model.Patient>(claim.Contained[0]);
+        Assert.Empty(document.Included);
+    }
+
+    [Fact]
+    public void WithFacts_Changed_LeavesTheOriginalDocumentAsItWas()
+    {
+        var document = Accept(Encoding.UTF8.GetBytes(ClaimFixtures.ProfessionalClaim));
+        var before = document.ToBundleJson();
+
+        var changed = document.WithFacts(document.ToFacts("api") with { Priority = "stat", ProviderNpi = "1245319599" });
+
+        Assert.Equal(before, document.ToBundleJson());
+        Assert.Equal(("normal", "stat"), (document.ToFacts("api").Priority, changed.ToFacts("api").Priority));
+    }
+
+    [Fact]
+    public void ReadDocument_ClaimNestedToTheIntakeLimit_ReadsBack()
+    {
+        // 30 nested extensions: 61 levels as posted, 64 inside the stored Bundle (within MaxDepth 64 at intake).
+        JsonNode extension = new JsonObject { ["url"] = "http://example.org/x", ["valueString"] = "deep" };
+        for (var i = 1; i < 30; i++)
+        {
+            extension = new JsonObject { ["url"] = "http://example.org/x", ["extension"] = new JsonArray(extension) };
+        }
+
+        var document = Accept(ClaimFixtures.With(c => c["extension"] = new JsonArray(extension)));
+
+        var back = FhirIntake.ReadDocument(document.ToBundleJson());
+
+        Assert.Equal(document.ToFacts("api").Total, back.ToFacts("api").Total);
+        Assert.Single(back.Claim.Extension);
+    }
+
+    [Fact]
     public void ToFacts_ChargeWithoutNet_UnitPriceTimesQuantity()
     {
         var facts = Accept(ClaimFixtures.With(c =>

@@ -51,7 +51,7 @@ public sealed class LocalDurableTests(AzuriteFixture azurite)
         using var second = await StartAsync(hub);
         var resumed = second.Services.GetRequiredService<DurableTaskClient>();
         await resumed.RaiseEventAsync(id, "Release", "reevaluate");
-        var done = await resumed.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token);
+        var done = await resumed.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(180)).Token);
 
         Assert.Equal("claim-2:2:reevaluate", done.ReadOutputAs<string>());
     }
