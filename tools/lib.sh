@@ -16,6 +16,12 @@ AZ_PID=""
 APP_PID=""
 AZ_LOCATION=""
 APP_ENV=()
+# DURABLE="name=value ..." overrides host.json extensions.durableTask for this run (':' nests, as in host.json), e.g.
+#   DURABLE="storageProvider:partitionCount=1 extendedSessionsEnabled=true" tools/load.sh 30
+for setting in ${DURABLE:-}; do
+  name=${setting%%=*}
+  APP_ENV+=("AzureFunctionsJobHost__extensions__durableTask__${name//:/__}=${setting#*=}")
+done
 
 if [ -n "$ART" ]; then
   APP_DLL=$ART/bin/Claims.LocalHost/release/Claims.LocalHost.dll

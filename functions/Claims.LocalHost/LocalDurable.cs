@@ -13,11 +13,26 @@ namespace Claims.LocalHost;
 
 /// <summary>
 /// The task hub settings the Durable extension reads from host.json <c>extensions.durableTask</c> (hubName with
-/// <c>%Setting%</c>, storageProvider.partitionCount and the concurrency limits), for the local host's task hub.
+/// <c>%Setting%</c>, the storageProvider's partitionCount, control-queue batch size and buffer, the longest queue polling
+/// interval, the concurrency limits and extended sessions), for the local host's task hub. What host.json leaves out
+/// keeps the Durable Task Framework's default, except <see cref="MaxQueuePollingInterval"/> (1 s here; the extension's
+/// is 30 s).
 /// </summary>
 public sealed record TaskHubSettings(string HubName, int PartitionCount, int MaxConcurrentOrchestrations, int MaxConcurrentActivities, bool ExtendedSessions)
 {
     public const string Section = "AzureFunctionsJobHost:extensions:durableTask";
+
+    /// <summary>Messages fetched per control-queue poll (storageProvider.controlQueueBatchSize, 1–32).</summary>
+    public int ControlQueueBatchSize { get; init; } = 32;
+
+    /// <summary>Control-queue messages buffered in memory before polling pauses (storageProvider.controlQueueBufferThreshold).</summary>
+    public int ControlQueueBufferThreshold { get; init; } = 64;
+
+    /// <summary>The longest wait between polls of an empty control or work-item queue (storageProvider.maxQueuePollingInterval).</summary>
+    public TimeSpan MaxQueuePollingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an idle extended session keeps its orchestration in memory (extendedSessionIdleTimeoutInSeconds).</summary>
+    public TimeSpan ExtendedSessionIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public static TaskHubSettings Read(IConfiguration configuration)
     {
@@ -29,7 +44,13 @@ public sealed record TaskHubSettings(string HubName, int PartitionCount, int Max
             section.GetValue("storageProvider:partitionCount", 4),
             section.GetValue("maxConcurrentOrchestratorFunctions", 10 * Environment.ProcessorCount),
             section.GetValue("maxConcurrentActivityFunctions", 10 * Environment.ProcessorCount),
-            section.GetValue("extendedSessionsEnabled", false));
+            section.GetValue("extendedSessionsEnabled", false))
+        {
+            ControlQueueBatchSize = section.GetValue("storageProvider:controlQueueBatchSize", 32),
+            ControlQueueBufferThreshold = section.GetValue("storageProvider:controlQueueBufferThreshold", 64),
+            MaxQueuePollingInterval = section.GetValue("storageProvider:maxQueuePollingInterval", TimeSpan.FromSeconds(1)),
+            ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(section.GetValue("extendedSessionIdleTimeoutInSeconds", 30)),
+        };
     }
 }
 
@@ -156,9 +177,11 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
             MaxConcurrentTaskOrchestrationWorkItems = Settings.MaxConcurrentOrchestrations,
             MaxConcurrentTaskActivityWorkItems = Settings.MaxConcurrentActivities,
             ExtendedSessionsEnabled = Settings.ExtendedSessions,
+            ExtendedSessionIdleTimeout = Settings.ExtendedSessionIdleTimeout,
+            ControlQueueBatchSize = Settings.ControlQueueBatchSize,
+            ControlQueueBufferThreshold = Settings.ControlQueueBufferThreshold,
+            MaxQueuePollingInterval = Settings.MaxQueuePollingInterval,
             LoggerFactory = loggers,
-            MaxQueuePollingInterval = configuration.GetValue($"{TaskHubSettings.Section}:storageProvider:maxQueuePollingInterval", TimeSpan.FromSeconds(1)),
-
             // How long a message a worker took stays invisible: after a crash, how long until another worker sees it.
             ControlQueueVisibilityTimeout = configuration.GetValue($"{TaskHubSettings.Section}:storageProvider:controlQueueVisibilityTimeout", TimeSpan.FromMinutes(5)),
             WorkItemQueueVisibilityTimeout = configuration.GetValue($"{TaskHubSettings.Section}:storageProvider:workItemQueueVisibilityTimeout", TimeSpan.FromMinutes(5)),

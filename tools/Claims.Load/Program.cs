@@ -5,6 +5,7 @@ using Claims.Load;
 // Claims.Load — see docs/PERFORMANCE.md and docs/RELIABILITY.md. Commands:
 //   load     post generated claims, wait for final states, check outbound, optionally run the storage baseline,
 //            re-enqueue duplicates and put poison messages (flags below)
+//   clean    post clean claims at a low rate, measure 202 → Submitted, take the counting proxy's tallies (tools/cost.sh)
 //   hostile  send the hostile-input corpus, count 5xx / crashes / 4xx OperationOutcomes
 // Every loop is bounded in count and time; only loopback URLs are accepted.
 return await Cli.RunAsync(args).ConfigureAwait(false);
@@ -17,9 +18,10 @@ internal static class Cli
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
             Console.WriteLine("""
-                usage: Claims.Load load|hostile --url http://127.0.0.1:PORT/ --ingest-key K [--admin-key K] --tenant T --storage "<connection string>"
+                usage: Claims.Load load|clean|hostile --url http://127.0.0.1:PORT/ --ingest-key K [--admin-key K] --tenant T --storage "<connection string>"
                   load:    [--duration 30] [--concurrency 8] [--rate 0] [--max-claims 100000] [--post-twice] [--bundle-share 0]
                            [--aba-share 0.6] [--wait 180] [--baseline] [--reenqueue] [--poison 0] [--synthea DIR] [--seed 1] [--label text]
+                  clean:   [--claims 40] [--rate 1] [--warmup 3] [--hub TaskHubName] [--wait 120] [--counts-url URL --counts-out PREFIX] [--label text]
                   hostile: [--seed 1] [--wait 120] [--corpus DIR (extra files, e.g. ../shared/data/fhir-invalid)]
                 """);
             return 2;
@@ -36,6 +38,7 @@ internal static class Cli
         return args[0] switch
         {
             "load" => await Scenarios.LoadAsync(options, cts.Token).ConfigureAwait(false),
+            "clean" => await CleanRun.RunAsync(options, cts.Token).ConfigureAwait(false),
             "hostile" => await Scenarios.HostileAsync(options, cts.Token).ConfigureAwait(false),
             _ => throw new ArgumentException("Unknown command " + args[0]),
         };

@@ -151,6 +151,8 @@ internal static class Scenarios
                 }
             }
 
+            var notSubmitted = states.Values.Count(s => s.Status != "Submitted");
+            Line(F($"- baseline mix: a clean claim, Durable's own operations included ({StorageBaseline.Mix.Count} steps, 39 operations + shared receives; docs/PERFORMANCE.md); {notSubmitted} of {states.Count} claims of this run did not end Submitted (a held claim costs fewer operations, so with holds in the mix the ratio flatters the app: use --aba-share 0 for the same mix)"));
             if (baseline!.ClaimsPerSecond > 0)
             {
                 Line(F($"- **pipeline / storage limit: processed {processedPerSecond / baseline.ClaimsPerSecond:P0}, accepted {firstIds.Count / loadElapsed.TotalSeconds / baseline.ClaimsPerSecond:P0}**"));
@@ -366,12 +368,12 @@ internal static class Scenarios
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
-    private static string Get(Dictionary<string, string> o, string name) =>
+    internal static string Get(Dictionary<string, string> o, string name) =>
         o.TryGetValue(name, out var value) ? value : throw new ArgumentException("--" + name + " is required");
 
-    private static int Int(Dictionary<string, string> o, string name, int fallback) =>
+    internal static int Int(Dictionary<string, string> o, string name, int fallback) =>
         o.TryGetValue(name, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 
-    private static double Double(Dictionary<string, string> o, string name, double fallback) =>
+    internal static double Double(Dictionary<string, string> o, string name, double fallback) =>
         o.TryGetValue(name, out var v) ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 }
