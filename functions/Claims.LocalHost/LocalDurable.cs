@@ -31,6 +31,12 @@ public sealed record TaskHubSettings(string HubName, int PartitionCount, int Max
     /// <summary>The longest wait between polls of an empty control or work-item queue (storageProvider.maxQueuePollingInterval).</summary>
     public TimeSpan MaxQueuePollingInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a message a worker took off a control or work-item queue stays invisible: after a crash, how
+    /// long until another worker sees it (storageProvider.controlQueueVisibilityTimeout / workItemQueueVisibilityTimeout).</summary>
+    public TimeSpan ControlQueueVisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan WorkItemQueueVisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How long an idle extended session keeps its orchestration in memory (extendedSessionIdleTimeoutInSeconds).</summary>
     public TimeSpan ExtendedSessionIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -50,6 +56,8 @@ public sealed record TaskHubSettings(string HubName, int PartitionCount, int Max
             ControlQueueBufferThreshold = section.GetValue("storageProvider:controlQueueBufferThreshold", 64),
             MaxQueuePollingInterval = section.GetValue("storageProvider:maxQueuePollingInterval", TimeSpan.FromSeconds(1)),
             ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(section.GetValue("extendedSessionIdleTimeoutInSeconds", 30)),
+            ControlQueueVisibilityTimeout = section.GetValue("storageProvider:controlQueueVisibilityTimeout", TimeSpan.FromMinutes(5)),
+            WorkItemQueueVisibilityTimeout = section.GetValue("storageProvider:workItemQueueVisibilityTimeout", TimeSpan.FromMinutes(5)),
         };
     }
 }
@@ -155,9 +163,6 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
 
     public TaskHubSettings Settings { get; } = TaskHubSettings.Read(configuration);
 
-    /// <summary>The backend itself (tests and tools query it for instance state and history).</summary>
-    public AzureStorageOrchestrationService? Service => service;
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -173,7 +178,7 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
         {
             TaskHubName = Settings.HubName,
             PartitionCount = Settings.PartitionCount,
-            StorageAccountClientProvider = new StorageAccountClientProvider(connection == "UseDevelopmentStorage=true" ? DevelopmentStorage : connection),
+            StorageAccountClientProvider = new StorageAccountClientProvider(connection),
             MaxConcurrentTaskOrchestrationWorkItems = Settings.MaxConcurrentOrchestrations,
             MaxConcurrentTaskActivityWorkItems = Settings.MaxConcurrentActivities,
             ExtendedSessionsEnabled = Settings.ExtendedSessions,
@@ -181,10 +186,9 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
             ControlQueueBatchSize = Settings.ControlQueueBatchSize,
             ControlQueueBufferThreshold = Settings.ControlQueueBufferThreshold,
             MaxQueuePollingInterval = Settings.MaxQueuePollingInterval,
+            ControlQueueVisibilityTimeout = Settings.ControlQueueVisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = Settings.WorkItemQueueVisibilityTimeout,
             LoggerFactory = loggers,
-            // How long a message a worker took stays invisible: after a crash, how long until another worker sees it.
-            ControlQueueVisibilityTimeout = configuration.GetValue($"{TaskHubSettings.Section}:storageProvider:controlQueueVisibilityTimeout", TimeSpan.FromMinutes(5)),
-            WorkItemQueueVisibilityTimeout = configuration.GetValue($"{TaskHubSettings.Section}:storageProvider:workItemQueueVisibilityTimeout", TimeSpan.FromMinutes(5)),
         };
         service = new AzureStorageOrchestrationService(settings);
         var delay = TimeSpan.FromMilliseconds(250);
@@ -236,10 +240,6 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
         // The backend itself is not disposed here: the sidecar stops its dispatchers from a shutdown callback that
         // may still be running, and disposing under it would fail that stop.
     }
-
-    private const string DevelopmentStorage =
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
-        + "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Task hub {Hub}: storage not reachable yet ({Reason}); retrying")]
     private static partial void LogWaiting(ILogger logger, string hub, string reason);

@@ -98,23 +98,9 @@ public static class LocalFunctions
         var resultProperty = method.ReturnType.IsGenericType && method.ReturnType.GetGenericTypeDefinition() == typeof(Task<>)
             ? method.ReturnType.GetProperty(nameof(Task<object>.Result))
             : null;
-        if (function.TriggerType == "orchestrationTrigger")
-        {
-            // An orchestrator runs on the Durable Task worker's own scheduler, one episode at a time: its task must be
-            // awaited on that scheduler (no ConfigureAwait(false)), or the worker sees the episode end unfinished.
-            return async invocation =>
-            {
-                var returned = method.Invoke(method.IsStatic ? null : ActivatorUtilities.CreateInstance(invocation.Services, method.DeclaringType!), binders.Select(b => b(invocation)).ToArray());
-                if (returned is Task episode)
-                {
-                    await episode.ConfigureAwait(true);
-                    return resultProperty?.GetValue(episode);
-                }
-
-                return returned;
-            };
-        }
-
+        // An orchestrator runs on the Durable Task worker's own scheduler, one episode at a time: its task must be
+        // awaited on that scheduler (no ConfigureAwait(false)), or the worker sees the episode end unfinished.
+        var onCapturedContext = function.TriggerType == "orchestrationTrigger";
         return async invocation =>
         {
             var target = method.IsStatic ? null : ActivatorUtilities.CreateInstance(invocation.Services, method.DeclaringType!);
@@ -132,7 +118,7 @@ public static class LocalFunctions
 
             if (returned is Task task)
             {
-                await task.ConfigureAwait(false);
+                await task.ConfigureAwait(onCapturedContext);
                 return resultProperty?.GetValue(task);
             }
 
