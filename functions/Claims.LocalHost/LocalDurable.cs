@@ -159,7 +159,7 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
 
     private readonly ILogger logger = loggers.CreateLogger<DurableSidecar>();
     private WebApplication? sidecar;
-    private AzureStorageOrchestrationService? service;
+    private StopSafeOrchestrationService? backend;
 
     public TaskHubSettings Settings { get; } = TaskHubSettings.Read(configuration);
 
@@ -190,7 +190,7 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
             WorkItemQueueVisibilityTimeout = Settings.WorkItemQueueVisibilityTimeout,
             LoggerFactory = loggers,
         };
-        service = new AzureStorageOrchestrationService(settings);
+        var service = new AzureStorageOrchestrationService(settings);
         var delay = TimeSpan.FromMilliseconds(250);
         while (true)
         {
@@ -212,7 +212,8 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
         builder.Services.AddSingleton(loggers);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, address.Port, l => l.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton<IOrchestrationService>(new StopSafeOrchestrationService(service));
+        backend = new StopSafeOrchestrationService(service);
+        builder.Services.AddSingleton<IOrchestrationService>(backend);
         builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         sidecar = builder.Build();
@@ -226,6 +227,13 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
         if (sidecar is not null)
         {
             await sidecar.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // The sidecar's own stop of the backend is fire-and-forget: wait for it (or make it), so the backend has let go
+        // of its partitions and stopped polling when the app has stopped.
+        if (backend is not null)
+        {
+            await backend.StopAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -6,11 +6,15 @@ namespace Claims.LocalHost;
 /// The task hub backend as the sidecar's dispatchers see it: every call passes through, except that stopping a backend
 /// the dispatchers never started (the app stopped before the worker connected) is a no-op. The sidecar stops its
 /// dispatchers from an async-void shutdown callback, where <see cref="DurableTask.AzureStorage.AzureStorageOrchestrationService"/>'s
-/// stop-before-start NullReferenceException would take the whole process down.
+/// stop-before-start NullReferenceException would take the whole process down. Every stop shares the one stop of the
+/// backend, so the sidecar can await it: a backend left running after its app stopped keeps its partition leases (another
+/// host on the hub waits for them) and keeps polling its queues.
 /// </summary>
 internal sealed class StopSafeOrchestrationService(IOrchestrationService inner) : IOrchestrationService
 {
-    private int started;
+    private readonly Lock gate = new();
+    private bool started;
+    private Task? stopping;
 
     public int TaskOrchestrationDispatcherCount => inner.TaskOrchestrationDispatcherCount;
 
@@ -25,13 +29,29 @@ internal sealed class StopSafeOrchestrationService(IOrchestrationService inner) 
     public async Task StartAsync()
     {
         await inner.StartAsync().ConfigureAwait(false);
-        Interlocked.Exchange(ref started, 1);
+        lock (gate)
+        {
+            started = true;
+            stopping = null;
+        }
     }
 
     public Task StopAsync() => StopAsync(isForced: false);
 
-    public Task StopAsync(bool isForced) =>
-        Interlocked.Exchange(ref started, 0) == 1 ? inner.StopAsync(isForced) : Task.CompletedTask;
+    public Task StopAsync(bool isForced)
+    {
+        lock (gate)
+        {
+            if (!started)
+            {
+                return stopping ?? Task.CompletedTask;
+            }
+
+            started = false;
+            stopping = inner.StopAsync(isForced);
+            return stopping;
+        }
+    }
 
     public Task CreateAsync() => inner.CreateAsync();
 
