@@ -157,6 +157,9 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
     /// <summary>How long start-up waits for the storage account before it gives up.</summary>
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long the app's stop waits for the backend to let go of its partitions.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+
     private readonly ILogger logger = loggers.CreateLogger<DurableSidecar>();
     private WebApplication? sidecar;
     private StopSafeOrchestrationService? backend;
@@ -229,11 +232,28 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
             await sidecar.StopAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // The sidecar's own stop of the backend is fire-and-forget: wait for it (or make it), so the backend has let go
-        // of its partitions and stopped polling when the app has stopped.
+        // The sidecar's own stop of the backend is fire-and-forget: give it (or make it) a moment, so the backend has
+        // usually let go of its partitions and stopped polling when the app has stopped. A graceful stop drains the
+        // control queues it owns and can take longer (or fail with storage down): it goes on in the background, and a
+        // host that starts on the hub takes the partitions over when it ends or their leases expire.
         if (backend is not null)
         {
-            await backend.StopAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            var stop = backend.StopAsync();
+            try
+            {
+                await stop.WaitAsync(StopGrace, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                LogStopGoesOn(logger, Settings.HubName, StopGrace);
+                _ = stop.ContinueWith(t => LogStopFailed(logger, Settings.HubName, t.Exception!.GetBaseException().GetType().Name), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+#pragma warning disable CA1031 // A failed stop of the backend must not fail the app's stop; it is logged.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogStopFailed(logger, Settings.HubName, ex.GetType().Name);
+            }
         }
     }
 
@@ -251,6 +271,12 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Task hub {Hub}: storage not reachable yet ({Reason}); retrying")]
     private static partial void LogWaiting(ILogger logger, string hub, string reason);
+
+    [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "Task hub {Hub}: the backend is still draining its partitions after {Grace}; its stop goes on in the background")]
+    private static partial void LogStopGoesOn(ILogger logger, string hub, TimeSpan grace);
+
+    [LoggerMessage(EventId = 1504, Level = LogLevel.Warning, Message = "Task hub {Hub}: the backend's stop failed ({Reason}); its partition leases expire on their own")]
+    private static partial void LogStopFailed(ILogger logger, string hub, string reason);
 
     [LoggerMessage(EventId = 1502, Level = LogLevel.Information, Message = "Task hub {Hub} ({Partitions} partitions) served to the Durable worker on {Address}")]
     private static partial void LogServing(ILogger logger, string hub, int partitions, string address);

@@ -42,10 +42,24 @@ public sealed class EscalationAndPoisonTests(AzuriteFixture azurite) : IAsyncLif
 
         // A fresh task hub per app: under a full test run its partitions can take tens of seconds to be leased before
         // the orchestration evaluates, holds and arms its 2 s timer (11 s alone).
-        var view = await EventuallyAsync(
-            async () => await ViewAsync(admin, claimId) is { } v && v["hold"]?["escalated"]?.GetValue<bool>() == true ? v : null,
-            TimeSpan.FromSeconds(90),
-            "the hold to escalate");
+        JsonNode view;
+        try
+        {
+            view = await EventuallyAsync(
+                async () => await ViewAsync(admin, claimId) is { } v && v["hold"]?["escalated"]?.GetValue<bool>() == true ? v : null,
+                TimeSpan.FromSeconds(90),
+                "the hold to escalate");
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            // Say where it stopped: the claim row and the orchestration as the task hub has it.
+            var current = await ViewAsync(admin, claimId);
+            var client = app.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>();
+            var instance = await client.GetInstanceAsync(PipelineNames.InstanceId(tenant, ClaimId.Parse(claimId)), getInputsAndOutputs: true);
+            throw new Xunit.Sdk.XunitException(
+                $"{ex.Message} Claim: {current?["status"]} hold {current?["hold"]?.ToJsonString()}; orchestration: {instance?.RuntimeStatus} "
+                + $"(created {instance?.CreatedAt:O}, updated {instance?.LastUpdatedAt:O}, status {instance?.SerializedCustomStatus}, failure {instance?.FailureDetails?.ErrorMessage}); now {DateTimeOffset.UtcNow:O}");
+        }
 
         var hold = view["hold"]!;
         Assert.Equal("Held", view["status"]!.GetValue<string>());
