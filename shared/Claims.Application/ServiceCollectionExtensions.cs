@@ -61,6 +61,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Authorizations.AuthorizationGate>();
         services.AddSingleton<Authorizations.AuthorizationSweeper>();
         services.AddSingleton<StuckClaimSweeper>();
+        services.AddSingleton<X12.X12InterchangeStore>();
         services.AddSingleton<IClaimSubmitter, OutboundBlobSubmitter>();
         services.AddSingleton<Validation.FhirValidator>();
         services.AddHostedService(sp => sp.GetRequiredService<Validation.FhirValidator>());
