@@ -172,6 +172,43 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Submit_RetriedAfterSuccess_ReusesTheControlNumbersAndWritesNoSecondInterchange()
+    {
+        var tenant = await app.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
+        using var admin = app.ClientWithKey(tenant.AdminKey);
+        using (var saved = await PutProfileAsync(admin, ProfileJson.Replace("x12-837p", "both", StringComparison.Ordinal), "\"0\""))
+        {
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        }
+
+        using var ingest = app.ClientWithKey(tenant.IngestKey);
+        var claimId = await PipelineSupport.PostClaimAsync(ingest, CompleteClaim());
+        var claim = await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Submitted");
+        var submission = claim["submission"]!;
+        Assert.Equal("both", submission["format"]!.GetValue<string>());
+        Assert.Equal($"outbound/{tenant.Tenant.Value}/{claimId}.json", submission["fhirFile"]!.GetValue<string>());
+        Assert.Equal([$"{tenant.Tenant.Value}/{claimId}.json"], await PipelineSupport.OutboundAsync(app.Storage, tenant.Tenant));
+
+        // A redelivered submit (the activity ran again after its result was lost): same interchange, nothing new.
+        var outbound = app.Services.GetRequiredService<X12Outbound>();
+        var document = await app.Storage.Container(StorageNames.OutboundContainer).GetBlobClient($"{tenant.Tenant.Value}/{claimId}.json").DownloadContentAsync();
+        var again = await outbound.SubmitAsync(tenant.Tenant, ClaimId.Parse(claimId), document.Value.Content.ToMemory(), CancellationToken.None);
+
+        var ok = Assert.IsType<Claims.Application.Processing.SubmitOutcome.Succeeded>(again);
+        Assert.Equal(submission["file"]!.GetValue<string>(), ok.Reference);
+        var files = new List<string>();
+        await foreach (var name in app.Storage.Container(StorageNames.X12OutboundContainer).ListBlobNamesAsync(tenant.Tenant.Value + "/"))
+        {
+            files.Add(name);
+        }
+
+        Assert.Single(files);
+        var next = await app.Services.GetRequiredService<X12ControlNumbers>().AllocateAsync(tenant.Tenant, 1, 1, 1, CancellationToken.None);
+        Assert.Equal(2, next.FirstInterchange);
+    }
+
+    [Fact]
     public async Task PostClaim_X12TenantClaimMissing837PData_HeldNamingEachElement()
     {
         var tenant = await app.NewTenantAsync();
