@@ -136,10 +136,17 @@ public sealed partial class X12Outbound(
             return new SubmitOutcome.Failed(Core.Pipeline.SubmitFailureKind.Transient, "settings-storage-unavailable");
         }
 
+        if (!current.Format.IncludesX12())
+        {
+            // FHIR only: what it always was, at no extra cost (the settings come from the cache the evaluation filled).
+            return await fhirSubmitter.SubmitAsync(tenant, claim, document, cancellationToken).ConfigureAwait(false);
+        }
+
         var record = await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
         var recorded = ClaimSubmission.FromJson(record?.SubmissionJson);
 
-        // A claim keeps the format its first attempt chose (a retry after a settings change sends the same thing).
+        // A claim keeps the format its first 837P attempt chose (a retry after a switch between x12-837p and both sends
+        // the same thing).
         var format = recorded is not null && OutboundFormats.TryParse(recorded.Format, out var f) ? f : current.Format;
         string? fhirFile = recorded?.FhirFile;
         if (format.IncludesFhir())
