@@ -235,7 +235,7 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PostClaim_X12TenantWithoutProfile_HeldNamingTheProfile()
+    public async Task PostClaim_X12TenantWithoutProfile_HeldNamingTheProfile_ReleasedAfterASaveGoesOut()
     {
         var tenant = await app.NewTenantAsync();
         await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
@@ -251,6 +251,21 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
 
         var claim = await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Held");
         Assert.StartsWith("SubmitterProfile: ", claim["hold"]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // The hold is an ordinary one: save a profile, release (reevaluate), and the claim goes out as an 837P.
+        using var admin = app.ClientWithKey(tenant.AdminKey);
+        using (var saved = await PutProfileAsync(admin, ProfileJson, "\"0\""))
+        {
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        }
+
+        using (var released = await admin.PostAsync($"/api/claims/{claimId}/release", PipelineSupport.JsonBody("""{ "mode": "reevaluate" }""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        }
+
+        var submitted = await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Submitted");
+        Assert.Equal("x12-837p", submitted["submission"]!["format"]!.GetValue<string>());
     }
 
     /// <summary>The sample ABA claim with what the 837P needs: the patient's street address, the patient as subscriber.</summary>
