@@ -25,6 +25,8 @@ var tableNames = [
   'authorizations'
   'webhooksignatures'
   'chargestats'
+  'x12interchanges'
+  'x12controlnumbers'
 ]
 
 var queueNames = [
@@ -40,6 +42,7 @@ var containerNames = [
   'outbound'
   'rulesets'
   'poison-messages'
+  'x12-outbound'
 ]
 
 // Holds the deployment package: Flex Consumption's functionAppConfig.deployment container (the platform writes the

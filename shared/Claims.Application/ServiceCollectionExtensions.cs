@@ -61,7 +61,14 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Authorizations.AuthorizationGate>();
         services.AddSingleton<Authorizations.AuthorizationSweeper>();
         services.AddSingleton<StuckClaimSweeper>();
-        services.AddSingleton<IClaimSubmitter, OutboundBlobSubmitter>();
+        services.AddSingleton<X12.X12InterchangeStore>();
+        services.AddSingleton<X12.X12ControlNumbers>();
+        services.AddSingleton<X12.TenantOutboundSettingsStore>();
+        services.AddSingleton<X12.X12ProfileAdminHandler>();
+        services.AddSingleton<OutboundBlobSubmitter>();
+        services.AddSingleton<X12.X12Outbound>();
+        services.AddSingleton<X12.X12ClaimFiles>();
+        services.AddSingleton<IClaimSubmitter>(sp => sp.GetRequiredService<X12.X12Outbound>());
         services.AddSingleton<Validation.FhirValidator>();
         services.AddHostedService(sp => sp.GetRequiredService<Validation.FhirValidator>());
         services.AddSingleton<Validation.FhirValidationHandler>();

@@ -44,6 +44,7 @@ public sealed class ClaimQueries(ClaimRepository claims)
             ["hold"] = HoldView(state?.Hold),
             ["attempts"] = state?.Attempts ?? 0,
             ["submissionReference"] = state?.SubmissionReference,
+            ["submission"] = SubmissionView(record, state),
             ["failureReason"] = state?.FailureReason,
             ["ruleResult"] = result,
             ["history"] = state is null ? new JsonArray() : JsonNode.Parse(JsonSerializer.Serialize(
@@ -51,6 +52,32 @@ public sealed class ClaimQueries(ClaimRepository claims)
                 ClaimsJson.Default.IEnumerableHistoryView)),
         };
         return view;
+    }
+
+    /// <summary>
+    /// What was sent (docs/X12.md "Integration"): format, and for an 837P the interchange, group and transaction control
+    /// numbers, the patient control number (CLM01) and the file; null until the claim is being submitted. A claim sent as
+    /// a FHIR document only has no submission recorded on its row: its file is the submission reference.
+    /// </summary>
+    private static JsonObject? SubmissionView(ClaimRecord record, Core.Pipeline.PipelineState? state)
+    {
+        if (X12.ClaimSubmission.FromJson(record.SubmissionJson) is { } s)
+        {
+            return new JsonObject
+            {
+                ["format"] = s.Format,
+                ["interchangeControlNumber"] = s.InterchangeControlNumber is { } isa ? X12.X12InterchangeStore.Key(isa) : null,
+                ["groupControlNumber"] = s.GroupControlNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["transactionControlNumber"] = s.TransactionControlNumber,
+                ["patientControlNumber"] = s.PatientControlNumber,
+                ["file"] = s.File,
+                ["fhirFile"] = s.FhirFile,
+            };
+        }
+
+        return state?.SubmissionReference is { } reference
+            ? new JsonObject { ["format"] = X12.OutboundFormats.FhirBundle, ["file"] = reference }
+            : null;
     }
 }
 

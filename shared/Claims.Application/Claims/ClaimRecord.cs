@@ -61,6 +61,12 @@ public sealed record ClaimRecord
     /// </summary>
     public DateTimeOffset? EscalationDueAt { get; init; }
 
+    /// <summary>
+    /// What the submit step sent and where (<see cref="X12.ClaimSubmission"/> as JSON): the outbound format and, for an
+    /// 837P, the control numbers allocated for the claim before its file was written (so a retried submit reuses them).
+    /// </summary>
+    public string? SubmissionJson { get; init; }
+
     /// <summary>The row's ETag when it was read; null for a row not yet stored.</summary>
     public string? ETag { get; init; }
 

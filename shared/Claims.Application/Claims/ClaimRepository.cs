@@ -153,7 +153,7 @@ public sealed class ClaimRepository(StorageClients storage)
     public static string? Snapshot(ClaimRecord claim)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        return claim.ETag is null || claim.RuleResultJson is not null || claim.PendingActionJson is not null
+        return claim.ETag is null || claim.RuleResultJson is not null || claim.PendingActionJson is not null || claim.SubmissionJson is not null
             ? null
             : JsonSerializer.Serialize(
                 new ClaimSnapshot(claim.Status, claim.ReceivedAt, claim.UpdatedAt, claim.SubmittedVia, claim.SourceResourceId, claim.RawBlob,
@@ -255,6 +255,7 @@ public sealed class ClaimRepository(StorageClients storage)
         Set(entity, "RuleResult", c.RuleResultJson);
         Set(entity, "Pipeline", c.PipelineJson);
         Set(entity, "PendingAction", c.PendingActionJson);
+        Set(entity, "Submission", c.SubmissionJson);
         if (c.EscalationDueAt is { } escalationDueAt)
         {
             entity["EscalationDueAt"] = escalationDueAt;
@@ -295,6 +296,7 @@ public sealed class ClaimRepository(StorageClients storage)
         RuleResultJson = e.GetString("RuleResult"),
         PipelineJson = e.GetString("Pipeline"),
         PendingActionJson = e.GetString("PendingAction"),
+        SubmissionJson = e.GetString("Submission"),
         EscalationDueAt = e.GetDateTimeOffset("EscalationDueAt"),
         ETag = e.ETag.ToString(),
     };

@@ -32,7 +32,8 @@ public sealed partial class ClaimEvaluator(
     ILogger<ClaimEvaluator> logger,
     IAuthorizationLookup? authorizations = null,
     Authorizations.AuthorizationGate? authorizationGate = null,
-    ChargeBaselines? chargeBaselines = null)
+    ChargeBaselines? chargeBaselines = null,
+    X12.X12Outbound? x12 = null)
 {
     private readonly BlobContainerClient documents = storage.Container(StorageNames.DocumentsContainer);
 
@@ -90,6 +91,18 @@ public sealed partial class ClaimEvaluator(
             result.HeldBy?.RuleId,
             result.HeldBy?.Reason,
             round);
+        if (evaluated.Outcome == RulesOutcome.Pass && x12 is not null)
+        {
+            // Never an invalid 837 (docs/X12.md): a tenant sending 837Ps holds a claim the 837P cannot carry, before
+            // its units are consumed, with every missing element as the hold's reason (release and cancel as usual).
+            var submitted = documentBlob == loaded.Blob ? loaded.BundleJson : await LoadBytesAsync(documentBlob, cancellationToken).ConfigureAwait(false);
+            var prior = X12.X12Outbound.PriorAuthorization(result.Claim, (IAuthorizationLookup?)preloaded ?? authorizations, today);
+            if (await x12.HoldReasonAsync(tenant, claimId, submitted, prior, cancellationToken).ConfigureAwait(false) is { } reason)
+            {
+                evaluated = evaluated with { Outcome = RulesOutcome.Hold, HeldByRuleId = X12.X12Outbound.HoldRuleId, HoldReason = reason };
+            }
+        }
+
         var consumed = false;
         if (authorizationGate is not null)
         {
@@ -127,6 +140,10 @@ public sealed partial class ClaimEvaluator(
         LogEvaluated(logger, tenant.Value, claimId.Value, evaluated.Outcome, rules.Version);
         return ClaimStep.From(applied.Claim);
     }
+
+    private async Task<ReadOnlyMemory<byte>> LoadBytesAsync(string blob, CancellationToken cancellationToken) =>
+        (await documents.DownloadOrDefaultAsync(blob, cancellationToken).ConfigureAwait(false))?.ToMemory()
+            ?? throw new InvalidOperationException($"Document {blob} is missing.");
 
     /// <summary>
     /// One audit row per change the rules made and one for the outcome. They are written with the verdict's own rows,

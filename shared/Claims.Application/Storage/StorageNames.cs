@@ -17,6 +17,12 @@ public static class StorageNames
     /// <summary>Per tenant (partition) and billing code (row): how many per-unit charges were seen and their sum.</summary>
     public const string ChargeStatsTable = "chargestats";
 
+    /// <summary>837P interchanges written (partition = tenant, row = ISA13 as 9 digits): claims, GS06, ST02s, blob.</summary>
+    public const string X12InterchangesTable = "x12interchanges";
+
+    /// <summary>Per tenant (partition) one counter row: the last ISA13, GS06 and ST02 allocated.</summary>
+    public const string X12ControlNumbersTable = "x12controlnumbers";
+
     public const string IntakeQueue = "claims-intake";
     public const string AuthorizationSweepQueue = "authorizations-sweep";
 
@@ -36,12 +42,16 @@ public static class StorageNames
     /// <c>{queue}/{messageId}.json</c> (docs/RELIABILITY.md, "Poison messages").</summary>
     public const string PoisonMessagesContainer = "poison-messages";
 
-    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable, ChargeStatsTable];
+    public static IReadOnlyList<string> Tables { get; } =
+        [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable, ChargeStatsTable, X12InterchangesTable, X12ControlNumbersTable];
 
     public static IReadOnlyList<string> Queues { get; } =
         [IntakeQueue, IntakeQueue + "-poison", AuthorizationSweepQueue, AuthorizationSweepQueue + "-poison"];
 
-    public static IReadOnlyList<string> Containers { get; } = [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer, PoisonMessagesContainer];
+    /// <summary>837P interchanges, one file each: <c>{tenant}/{ISA13 9 digits}.x12</c> (written once, If-None-Match: *).</summary>
+    public const string X12OutboundContainer = "x12-outbound";
+
+    public static IReadOnlyList<string> Containers { get; } = [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer, PoisonMessagesContainer, X12OutboundContainer];
 
     /// <summary>Where the queue trigger moves a message of <paramref name="queue"/> that failed maxDequeueCount times.</summary>
     public static string PoisonQueue(string queue) => queue + "-poison";

@@ -38,6 +38,15 @@ public static class Professional837
         return [.. problems];
     }
 
+    /// <summary>Every problem of the submitter profile alone (as <see cref="Validate"/> reports them: <c>SubmitterProfile.*</c>).</summary>
+    public static ImmutableArray<X12Problem> ValidateProfile(SubmitterProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var problems = new List<X12Problem>();
+        ProfileProblems(profile, problems);
+        return [.. problems];
+    }
+
     /// <summary>One interchange with one transaction set holding <paramref name="claims"/>.</summary>
     public static Professional837Result Write(SubmitterProfile profile, X12Envelope envelope, long transactionControlNumber, params IReadOnlyList<ProfessionalClaim> claims) =>
         Write(profile, envelope, [new ProfessionalTransaction(transactionControlNumber, claims)]);
