@@ -104,7 +104,7 @@ public sealed partial class StuckClaimSweeper(
                 var instance = PipelineNames.InstanceId(tenant, claim);
                 if (pending.Kind == PendingAction.Release)
                 {
-                    await client.RaiseEventAsync(instance, PipelineNames.ReleaseEvent, new ReleaseSignal(pending.HoldGeneration, pending.Mode ?? ReleaseMode.Reevaluate), cancellationToken).ConfigureAwait(false);
+                    await client.RaiseEventAsync(instance, PipelineNames.ReleaseEvent, new ReleaseSignal(pending.HoldGeneration, pending.Mode ?? ReleaseMode.Reevaluate, pending.Submission), cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
