@@ -25,6 +25,7 @@ var tableNames = [
   'authorizations'
   'webhooksignatures'
   'chargestats'
+  'x12interchanges'
 ]
 
 var queueNames = [
@@ -40,6 +41,9 @@ var containerNames = [
   'outbound'
   'rulesets'
   'poison-messages'
+  'x12-inbound'
+  'x12-inbound-processed'
+  'x12-inbound-rejected'
 ]
 
 // Holds the deployment package: Flex Consumption's functionAppConfig.deployment container (the platform writes the

@@ -62,6 +62,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Authorizations.AuthorizationSweeper>();
         services.AddSingleton<StuckClaimSweeper>();
         services.AddSingleton<IClaimSubmitter, OutboundBlobSubmitter>();
+        services.AddOptions<X12.AcknowledgmentInboxOptions>().BindConfiguration(X12.AcknowledgmentInboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<X12.X12InterchangeStore>();
+        services.AddSingleton<X12.AcknowledgmentInbox>();
         services.AddSingleton<Validation.FhirValidator>();
         services.AddHostedService(sp => sp.GetRequiredService<Validation.FhirValidator>());
         services.AddSingleton<Validation.FhirValidationHandler>();

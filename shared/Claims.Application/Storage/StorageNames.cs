@@ -17,6 +17,9 @@ public static class StorageNames
     /// <summary>Per tenant (partition) and billing code (row): how many per-unit charges were seen and their sum.</summary>
     public const string ChargeStatsTable = "chargestats";
 
+    /// <summary>Per tenant (partition) and ISA13 (row, 9 digits): the interchanges sent and the claims each carried.</summary>
+    public const string X12InterchangesTable = "x12interchanges";
+
     public const string IntakeQueue = "claims-intake";
     public const string AuthorizationSweepQueue = "authorizations-sweep";
 
@@ -36,12 +39,22 @@ public static class StorageNames
     /// <c>{queue}/{messageId}.json</c> (docs/RELIABILITY.md, "Poison messages").</summary>
     public const string PoisonMessagesContainer = "poison-messages";
 
-    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable, ChargeStatsTable];
+    /// <summary>Acknowledgment files (TA1, 999, 277CA) dropped by the clearinghouse connector as <c>{tenant}/{name}</c>.</summary>
+    public const string X12InboundContainer = "x12-inbound";
+
+    /// <summary>Acknowledgment files once every record in them was delivered.</summary>
+    public const string X12InboundProcessedContainer = "x12-inbound-processed";
+
+    /// <summary>Acknowledgment files that did not parse, or had a record that matched no claim (kept, never deleted).</summary>
+    public const string X12InboundRejectedContainer = "x12-inbound-rejected";
+
+    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable, ChargeStatsTable, X12InterchangesTable];
 
     public static IReadOnlyList<string> Queues { get; } =
         [IntakeQueue, IntakeQueue + "-poison", AuthorizationSweepQueue, AuthorizationSweepQueue + "-poison"];
 
-    public static IReadOnlyList<string> Containers { get; } = [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer, PoisonMessagesContainer];
+    public static IReadOnlyList<string> Containers { get; } =
+        [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer, PoisonMessagesContainer, X12InboundContainer, X12InboundProcessedContainer, X12InboundRejectedContainer];
 
     /// <summary>Where the queue trigger moves a message of <paramref name="queue"/> that failed maxDequeueCount times.</summary>
     public static string PoisonQueue(string queue) => queue + "-poison";

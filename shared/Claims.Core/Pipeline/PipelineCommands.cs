@@ -32,6 +32,9 @@ public enum PipelineAlertKind
 
     /// <summary>A submitted claim has had no acknowledgment for longer than the tenant's acknowledgment delay.</summary>
     AcknowledgmentOverdue,
+
+    /// <summary>An acknowledgment file did not parse, or had a record that matched no claim: kept aside in x12-inbound-rejected.</summary>
+    AcknowledgmentFileRejected,
 }
 
 /// <summary>Raise an admin alert (GET /alerts). <paramref name="Text"/> names ids and codes only, never PHI.</summary>
