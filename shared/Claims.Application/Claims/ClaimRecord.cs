@@ -13,7 +13,7 @@ public sealed record ClaimRecord
 
     public required ClaimId Id { get; init; }
 
-    /// <summary>The pipeline status (Received, Evaluating, Held, Submitting, Submitted, Failed, Cancelled); also a
+    /// <summary>The pipeline status (Received, Evaluating, Held, Submitting, Submitted, Failed, Cancelled, Accepted, Rejected); also a
     /// column of its own so the worklist can filter on it.</summary>
     public required string Status { get; init; }
 

@@ -64,6 +64,7 @@ public sealed partial class AcknowledgmentInbox(
     ClaimRepository claims,
     X12InterchangeStore interchanges,
     TenantStore tenants,
+    ClaimPipelineStarter starter,
     AuditLog audit,
     AlertStore alerts,
     IOptions<AcknowledgmentInboxOptions> options,
@@ -323,6 +324,14 @@ public sealed partial class AcknowledgmentInbox(
 
         var state = PipelineJson.DeserializeState(record.PipelineJson);
         var submission = state.Status == PipelineStatus.Submitting ? state.Submissions + 1 : state.Submissions;
+        if (state.Status == PipelineStatus.Submitted)
+        {
+            // A claim waiting for its acknowledgment whose orchestration has ended (submitted before the orchestration
+            // waited for acknowledgments, or failed): started again, it picks up from the row and takes the event
+            // (raised events wait for a scheduled instance). A running instance is left alone.
+            await starter.StartOrReplaceEndedAsync(durable, tenant, claim, replaceCompleted: true, cancellationToken).ConfigureAwait(false);
+        }
+
         var signal = new AcknowledgmentSignal(submission, ack.Kind, ack.Outcome, ack.Codes, Clip(ack.Reason, 1000), ack.PayerClaimControlNumber, ack.ControlNumbers, Clip(file, 200));
         await durable.RaiseEventAsync(PipelineNames.InstanceId(tenant, claim), PipelineNames.AcknowledgmentEvent, signal, cancellationToken).ConfigureAwait(false);
         LogDelivered(logger, tenant.Value, claim.Value, ack.Kind, ack.Outcome.ToString(), submission);
