@@ -80,6 +80,37 @@ public sealed class AcknowledgmentInboxTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     [Fact]
+    public async Task Rejected_ReleaseReevaluateOverHttp_EvaluatedAndSubmittedAgain_ThenAccepted()
+    {
+        var (tenant, client) = await SubmittingTenantAsync();
+        var claim = await SubmitAsync(client);
+        var first = $"{tenant.Tenant.Value}/277ca-{Guid.NewGuid():N}.x12";
+        await UploadAsync(first, Ack277CA(103, (claim, "A7:562:85", null)));
+        await Inbox.ProcessAsync(Durable, first, CancellationToken.None);
+        await ClaimFlowTests.WaitForStatusAsync(client, claim, "Rejected");
+
+        using var admin = app.ClientWithKey(tenant.AdminKey);
+        using (var release = await admin.PostAsync($"/api/claims/{claim}/release", PipelineSupport.JsonBody("""{ "mode": "reevaluate", "note": "NPI corrected" }""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, release.StatusCode);
+        }
+
+        var resubmitted = await ClaimFlowTests.WaitForStatusAsync(client, claim, "Submitted");
+        var path = resubmitted["history"]!.AsArray().Select(h => h!["to"]!.GetValue<string>()).ToArray();
+        Assert.Equal(["Received", "Evaluating", "Submitting", "Submitted", "Rejected", "Evaluating", "Submitting", "Submitted"], path);
+        // Until the new submission is answered, the view keeps the rejection of the first one.
+        Assert.Equal(1, (int?)resubmitted["acknowledgment"]!["submission"]);
+        Assert.Equal("Rejected", (string?)resubmitted["acknowledgment"]!["status"]);
+
+        var second = $"{tenant.Tenant.Value}/277ca-{Guid.NewGuid():N}.x12";
+        await UploadAsync(second, Ack277CA(104, (claim, "A2:20:PR", "REF*1K*PAYERCLAIM0002~")));
+        await Inbox.ProcessAsync(Durable, second, CancellationToken.None);
+        var accepted = await ClaimFlowTests.WaitForStatusAsync(client, claim, "Accepted");
+        Assert.Equal(2, (int?)accepted["acknowledgment"]!["submission"]);
+        Assert.Equal("PAYERCLAIM0002", (string?)accepted["acknowledgment"]!["payerClaimControlNumber"]);
+    }
+
+    [Fact]
     public async Task MalformedFile_KeptAsideWithAuditRowAndAlert()
     {
         var (tenant, _) = await SubmittingTenantAsync();
