@@ -178,6 +178,64 @@ public sealed class AcknowledgmentInboxTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal("TA1", (string?)view["acknowledgment"]!["kind"]);
     }
 
+    [Fact]
+    public async Task Ack999_AcceptedBySt02ThroughTheStore_RejectedByCtxPatientControlNumber()
+    {
+        var (tenant, client) = await SubmittingTenantAsync();
+        var kept = await SubmitAsync(client);
+        var refused = await SubmitAsync(client);
+        var keptId = ClaimId.Parse(kept);
+
+        // Interchange 17 (ISA13 = GS06) carried the first claim in ST 0041; the second claim's ST is not on file, so its
+        // rejection is matched by the IK3 CTX patient control number.
+        await app.Services.GetRequiredService<X12InterchangeStore>().SaveAsync(
+            new InterchangeRecord(tenant.Tenant, 17, 17, [new InterchangeClaim(keptId, "0041", PatientControlNumber.For(keptId).Value)], "x12-outbound/test.x12", DateTimeOffset.UtcNow),
+            CancellationToken.None);
+        var body = new[]
+        {
+            "ST*999*0001*005010X231A1~",
+            "AK1*HC*17*005010X222A1~",
+            "AK2*837*0041*005010X222A1~",
+            "IK5*A~",
+            "AK2*837*0042*005010X222A1~",
+            "IK3*NM1*8*2010*8~",
+            $"CTX*CLM01:{PatientControlNumber.For(ClaimId.Parse(refused)).Value}~",
+            "IK4*9*67*7*123~",
+            "IK5*R*5~",
+            "AK9*P*2*2*1~",
+        };
+        var lines = new List<string>
+        {
+            "ISA*00*          *00*          *ZZ*CLEARHOUSE     *ZZ*CLAIMSFN01     *261207*0815*^*00501*000000777*0*T*:~",
+            "GS*FA*CLEARHOUSE*CLAIMSFN01*20261207*0815*777*X*005010X231A1~",
+        };
+        lines.AddRange(body);
+        lines.Add($"SE*{body.Length + 1}*0001~");
+        lines.Add("GE*1*777~");
+        lines.Add("IEA*1*000000777~");
+        var name = $"{tenant.Tenant.Value}/999-{Guid.NewGuid():N}.x12";
+        await UploadAsync(name, string.Join("\n", lines) + "\n");
+
+        var result = await Inbox.ProcessAsync(Durable, name, CancellationToken.None);
+
+        Assert.False(result!.Rejected, string.Join("; ", result.Problems));
+        Assert.Equal(2, result.Delivered);
+        var rejectedView = await ClaimFlowTests.WaitForStatusAsync(client, refused, "Rejected");
+        Assert.Equal("999", (string?)rejectedView["acknowledgment"]!["kind"]);
+        Assert.StartsWith("R", (string?)rejectedView["acknowledgment"]!["codes"], StringComparison.Ordinal);
+        await PipelineSupport.EventuallyAsync(
+            async () => (await ViewAsync(client, kept))?["acknowledgment"] is JsonObject ack && (string?)ack["kind"] == "999" ? ack : null,
+            TimeSpan.FromSeconds(30),
+            "the 999 acceptance recorded");
+        Assert.Equal("Submitted", (string?)(await ViewAsync(client, kept))!["status"]);
+    }
+
+    private static async Task<JsonNode?> ViewAsync(HttpClient client, string claimId)
+    {
+        using var response = await client.GetAsync($"/api/claims/{claimId}");
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>A tenant whose rule set holds nothing (the starter rules hold the sample), and its ingest client.</summary>
     private async Task<(TestTenant Tenant, HttpClient Client)> SubmittingTenantAsync()
     {
