@@ -130,6 +130,27 @@ public sealed class ClaimPipelineAcknowledgmentTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Sweep_SubmittedClaimWhoseOrchestrationEnded_StartedAgainAndTheOverdueAlertFires()
+    {
+        await using var harness = await PipelineHarness.StartAsync(azurite);
+        await harness.UseRulesAsync(holdEverything: false);
+        var claim = await harness.PostAndStartAsync();
+        await harness.WaitForEndAsync(claim);
+        await harness.Client.TerminateInstanceAsync(harness.InstanceId(claim));
+        await PipelineHarness.WaitUntilAsync(async () => (await harness.Client.GetInstanceAsync(harness.InstanceId(claim)))!.RuntimeStatus == OrchestrationRuntimeStatus.Terminated);
+        await Task.Delay(PipelineHarness.AcknowledgmentDelay + TimeSpan.FromSeconds(1));
+        Assert.Empty(await harness.AlertsAsync(claim));
+
+        var acted = await harness.Services.GetRequiredService<StuckClaimSweeper>().SweepTenantAsync(harness.Client, harness.Tenant, TimeSpan.Zero, CancellationToken.None);
+
+        Assert.Equal(1, acted);
+        await PipelineHarness.WaitUntilAsync(async () => (await harness.StateAsync(claim)).AcknowledgmentOverdue);
+        Assert.Single(await harness.AlertsAsync(claim), a => a.Kind == nameof(PipelineAlertKind.AcknowledgmentOverdue));
+        Assert.Null((await harness.RowAsync(claim)).EscalationDueAt);
+        Assert.Equal(0, await harness.Services.GetRequiredService<StuckClaimSweeper>().SweepTenantAsync(harness.Client, harness.Tenant, TimeSpan.Zero, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task DuplicateAndForeignAcknowledgments_Ignored()
     {
         await using var harness = await PipelineHarness.StartAsync(azurite);

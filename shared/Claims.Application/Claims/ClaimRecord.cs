@@ -65,10 +65,16 @@ public sealed record ClaimRecord
     public string? ETag { get; init; }
 
     /// <summary>The <see cref="EscalationDueAt"/> column for a pipeline state: the hold's due time while Held and not
-    /// yet escalated, else null.</summary>
+    /// yet escalated, the no-acknowledgment due time while Submitted and not yet alerted, else null (the sweep finds a
+    /// claim whose orchestration should have fired its timer by it).</summary>
     public static DateTimeOffset? EscalationDueFrom(PipelineState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return state is { Status: PipelineStatus.Held, Hold: { Escalated: false } hold } ? hold.EscalationDueAt : null;
+        return state switch
+        {
+            { Status: PipelineStatus.Held, Hold: { Escalated: false } hold } => hold.EscalationDueAt,
+            { Status: PipelineStatus.Submitted, AcknowledgmentOverdue: false, AcknowledgmentDueAt: { } due } => due,
+            _ => null,
+        };
     }
 }
