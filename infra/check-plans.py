@@ -29,6 +29,7 @@ PARAMETERS = {
     "stuckClaimSweepSchedule": "0 */5 * * * *",
     "authorizationSweepSchedule": "0 0 6 * * *",
     "signatureReplayPurgeSchedule": "0 17 * * * *",
+    "acknowledgmentPollSchedule": "0 */1 * * * *",
 }
 
 TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<sym>[(),.\[\]]))")

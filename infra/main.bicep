@@ -74,6 +74,9 @@ param authorizationSweepSchedule string = '0 0 6 * * *'
 @description('Six-field NCRONTAB schedule of the SignatureReplayPurge timer (UTC).')
 param signatureReplayPurgeSchedule string = '0 17 * * * *'
 
+@description('Six-field NCRONTAB schedule of the AcknowledgmentPoll timer (UTC): reads TA1/999/277CA files from x12-inbound.')
+param acknowledgmentPollSchedule string = '0 */1 * * * *'
+
 @description('Object id of the person or pipeline that deploys (gets Website Contributor on the app for the Flex zip deploy, Blob Data Contributor on the deployments container for the Elastic Premium upload, and Key Vault Secrets Officer). Empty: none.')
 param deployerPrincipalId string = ''
 
@@ -172,6 +175,7 @@ module functionApp 'modules/functionapp.bicep' = {
     stuckClaimSweepSchedule: stuckClaimSweepSchedule
     authorizationSweepSchedule: authorizationSweepSchedule
     signatureReplayPurgeSchedule: signatureReplayPurgeSchedule
+    acknowledgmentPollSchedule: acknowledgmentPollSchedule
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType
   }

@@ -74,6 +74,7 @@ param taskHubName string
 param stuckClaimSweepSchedule string
 param authorizationSweepSchedule string
 param signatureReplayPurgeSchedule string
+param acknowledgmentPollSchedule string
 
 @description('Object id of the person or pipeline that deploys the package (gets Website Contributor on the app, which the Flex Consumption zip deploy needs). Empty: none.')
 param deployerPrincipalId string = ''
@@ -114,6 +115,7 @@ var appSettings = [
   { name: 'StuckClaimSweepSchedule', value: stuckClaimSweepSchedule }
   { name: 'AuthorizationSweepSchedule', value: authorizationSweepSchedule }
   { name: 'SignatureReplayPurgeSchedule', value: signatureReplayPurgeSchedule }
+  { name: 'AcknowledgmentPollSchedule', value: acknowledgmentPollSchedule }
   // Secrets stay in Key Vault: a reference resolved by the platform with the identity.
   { name: 'KeyVault__VaultUri', value: vaultUri }
   { name: 'Operator__ApiKeyHash', value: '@Microsoft.KeyVault(VaultName=${vaultName};SecretName=operator-api-key-hash)' }

@@ -43,6 +43,9 @@ var containerNames = [
   'rulesets'
   'poison-messages'
   'x12-outbound'
+  'x12-inbound'
+  'x12-inbound-processed'
+  'x12-inbound-rejected'
 ]
 
 // Holds the deployment package: Flex Consumption's functionAppConfig.deployment container (the platform writes the

@@ -9,6 +9,9 @@ public static class Actors
     public const string Submitter = "system:submitter";
     public const string Sweep = "system:sweep";
 
+    /// <summary>The acknowledgment inbox (TA1, 999, 277CA files from the payer or clearinghouse).</summary>
+    public const string Acknowledgments = "system:acknowledgments";
+
     /// <summary>The queue trigger itself (it records messages it moves to a poison queue).</summary>
     public const string QueueTrigger = "system:queue-trigger";
 }

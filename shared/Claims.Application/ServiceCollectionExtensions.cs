@@ -69,6 +69,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<X12.X12Outbound>();
         services.AddSingleton<X12.X12ClaimFiles>();
         services.AddSingleton<IClaimSubmitter>(sp => sp.GetRequiredService<X12.X12Outbound>());
+        services.AddOptions<X12.AcknowledgmentInboxOptions>().BindConfiguration(X12.AcknowledgmentInboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<X12.AcknowledgmentInbox>();
         services.AddSingleton<Validation.FhirValidator>();
         services.AddHostedService(sp => sp.GetRequiredService<Validation.FhirValidator>());
         services.AddSingleton<Validation.FhirValidationHandler>();

@@ -81,6 +81,9 @@ public sealed class AppFactory(AzuriteFixture azurite, IReadOnlyDictionary<strin
                 ["StuckClaimSweepSchedule"] = "0 */5 * * * *",
                 ["SignatureReplayPurgeSchedule"] = "0 17 * * * *",
 
+                // Once a year: the acknowledgment tests call the inbox themselves (apps of a collection share x12-inbound).
+                ["AcknowledgmentPollSchedule"] = "0 0 0 1 1 *",
+
                 // A task hub of its own per app: apps of one test collection share an Azurite.
                 ["TaskHubName"] = "Test" + Guid.NewGuid().ToString("N")[..16],
                 ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval"] = "00:00:00.500",

@@ -20,16 +20,16 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
     private const string Admin = "key:test-admin";
 
     [Fact]
-    public async Task CleanClaim_Evaluated_SubmittedOnceAndOrchestrationCompletes()
+    public async Task CleanClaim_Evaluated_SubmittedOnceAndWaitsForItsAcknowledgment()
     {
         await using var harness = await PipelineHarness.StartAsync(azurite);
         await harness.UseRulesAsync(holdEverything: false);
 
         var claim = await harness.PostAndStartAsync();
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
 
-        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
-        Assert.Equal("Submitted", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, done.Instance.RuntimeStatus);
+        Assert.Equal("Submitted", done.Status);
         var state = await harness.StateAsync(claim);
         Assert.Equal(PipelineStatus.Submitted, state.Status);
         Assert.Equal(
@@ -50,13 +50,13 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
 
         var claim = await harness.PostAndStartAsync();
         var again = await harness.Starter.StartAsync(harness.Client, harness.Tenant, claim, CancellationToken.None);
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
         var afterCompletion = await harness.Starter.StartAsync(harness.Client, harness.Tenant, claim, CancellationToken.None);
 
         Assert.False(again);
         Assert.False(afterCompletion);
-        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await harness.Client.GetInstanceAsync(harness.InstanceId(claim)))!.RuntimeStatus);
-        Assert.Equal(done.CreatedAt, (await harness.Client.GetInstanceAsync(harness.InstanceId(claim)))!.CreatedAt);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, (await harness.Client.GetInstanceAsync(harness.InstanceId(claim)))!.RuntimeStatus);
+        Assert.Equal(done.Instance.CreatedAt, (await harness.Client.GetInstanceAsync(harness.InstanceId(claim)))!.CreatedAt);
         Assert.Single(await harness.OutboundAsync());
         Assert.Single((await harness.StateAsync(claim)).History, h => h.To == PipelineStatus.Submitted);
     }
@@ -71,12 +71,12 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         await harness.UseRulesAsync(holdEverything: false);
 
         var result = await harness.Actions.ReleaseAsync(harness.Client, harness.Tenant, claim, Admin, new ReleaseRequest(ReleaseMode.Reevaluate, "fixed the payer"), CancellationToken.None);
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
 
         var answered = Assert.IsType<ClaimActionResult.Done>(result);
         Assert.True(answered.Changed);
         Assert.Contains("\"status\":\"Evaluating\"", answered.ViewJson, StringComparison.Ordinal);
-        Assert.Equal("Submitted", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Submitted", done.Status);
         var state = await harness.StateAsync(claim);
         Assert.Equal(2, state.EvaluationRound);
         Assert.Contains(state.History, h => h.Cause == PipelineCauses.ReleasedReevaluate && h.Actor == Admin);
@@ -100,10 +100,10 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
 
         // The orchestration waits on the new hold: a cancel for it ends it.
         var cancelled = await harness.Actions.CancelAsync(harness.Client, harness.Tenant, claim, Admin, new CancelRequest(null), CancellationToken.None);
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
 
         Assert.IsType<ClaimActionResult.Done>(cancelled);
-        Assert.Equal("Cancelled", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Cancelled", done.Status);
         Assert.Empty(await harness.OutboundAsync());
     }
 
@@ -116,10 +116,10 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         await harness.WaitForStatusAsync(claim, PipelineStatus.Held);
 
         var result = await harness.Actions.ReleaseAsync(harness.Client, harness.Tenant, claim, Admin, new ReleaseRequest(ReleaseMode.Override, "payer confirmed by phone"), CancellationToken.None);
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
 
         Assert.Contains("\"status\":\"Submitting\"", Assert.IsType<ClaimActionResult.Done>(result).ViewJson, StringComparison.Ordinal);
-        Assert.Equal("Submitted", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Submitted", done.Status);
         var state = await harness.StateAsync(claim);
         Assert.Equal(1, state.EvaluationRound);
         Assert.Equal(1, state.Attempts);
@@ -140,13 +140,13 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         await harness.WaitForStatusAsync(claim, PipelineStatus.Held);
 
         var result = await harness.Actions.CancelAsync(harness.Client, harness.Tenant, claim, Admin, new CancelRequest("duplicate of another claim"), CancellationToken.None);
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
         var again = await harness.Actions.CancelAsync(harness.Client, harness.Tenant, claim, Admin, new CancelRequest(null), CancellationToken.None);
 
         var first = Assert.IsType<ClaimActionResult.Done>(result);
         Assert.True(first.Changed);
         Assert.Contains("\"status\":\"Cancelled\"", first.ViewJson, StringComparison.Ordinal);
-        Assert.Equal("Cancelled", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Cancelled", done.Status);
         Assert.False(Assert.IsType<ClaimActionResult.Done>(again).Changed);
         Assert.Single(await harness.AuditRowsAsync(claim), r => r.GetString("Action") == PipelineAuditActions.Cancel);
         Assert.Null((await harness.RowAsync(claim)).PendingActionJson);
@@ -164,9 +164,9 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         var result = await harness.Actions.CancelAsync(harness.Client, harness.Tenant, claim, Admin, new CancelRequest(null), CancellationToken.None);
         Assert.True(Assert.IsType<ClaimActionResult.Done>(result).Changed);
         Assert.True(await harness.Starter.StartAsync(harness.Client, harness.Tenant, claim, CancellationToken.None));
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
 
-        Assert.Equal("Cancelled", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Cancelled", done.Status);
         var row = await harness.RowAsync(claim);
         Assert.Null(row.RuleResultJson);
         Assert.Null(row.PendingActionJson);
@@ -195,7 +195,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
 
         // Still waiting for a person: a release after the escalation moves it on.
         await harness.Actions.ReleaseAsync(harness.Client, harness.Tenant, claim, Admin, new ReleaseRequest(ReleaseMode.Override, "escalation seen"), CancellationToken.None);
-        Assert.Equal("Submitted", (await harness.WaitForCompletionAsync(claim)).ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Submitted", (await harness.WaitForEndAsync(claim)).Status);
         Assert.Single(await harness.AlertsAsync(claim), a => a.Kind == nameof(PipelineAlertKind.HoldEscalated));
     }
 
@@ -219,9 +219,9 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         await harness.UseRulesAsync(holdEverything: false);
 
         var claim = await harness.PostAndStartAsync();
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
 
-        Assert.Equal("Submitted", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Submitted", done.Status);
         Assert.Equal(3, calls.Count);
         Assert.True(calls[1] - calls[0] >= TimeSpan.FromMilliseconds(190), $"first retry after {(calls[1] - calls[0]).TotalMilliseconds} ms");
         Assert.True(calls[2] - calls[1] >= TimeSpan.FromMilliseconds(390), $"second retry after {(calls[2] - calls[1]).TotalMilliseconds} ms");
@@ -259,7 +259,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         // A failed claim waits for a person: cancel closes it (units given back) and ends the orchestration.
         var cancelled = await harness.Actions.CancelAsync(harness.Client, harness.Tenant, claim, Admin, new CancelRequest("resubmitted by hand"), CancellationToken.None);
         Assert.True(Assert.IsType<ClaimActionResult.Done>(cancelled).Changed);
-        Assert.Equal("Cancelled", (await harness.WaitForCompletionAsync(claim)).ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Cancelled", (await harness.WaitForEndAsync(claim)).Status);
     }
 
     [Fact]
@@ -319,9 +319,9 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         // The real release goes through; the same signal delivered again (a redelivery) changes nothing.
         await harness.Actions.ReleaseAsync(harness.Client, harness.Tenant, claim, Admin, new ReleaseRequest(ReleaseMode.Override, "go"), CancellationToken.None);
         await harness.Client.RaiseEventAsync(instance, PipelineNames.ReleaseEvent, new ReleaseSignal(1, ReleaseMode.Override));
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
 
-        Assert.Equal("Submitted", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Submitted", done.Status);
         Assert.Single(await harness.OutboundAsync());
         Assert.Single((await harness.StateAsync(claim)).History, h => h.To == PipelineStatus.Submitted);
 
@@ -336,7 +336,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         await using var harness = await PipelineHarness.StartAsync(azurite);
         await harness.UseRulesAsync(holdEverything: false);
         var claim = await harness.PostAndStartAsync();
-        await harness.WaitForCompletionAsync(claim);
+        await harness.WaitForEndAsync(claim);
         var before = await harness.RowAsync(claim);
 
         var release = await harness.Actions.ReleaseAsync(harness.Client, harness.Tenant, claim, Admin, new ReleaseRequest(ReleaseMode.Reevaluate, null), CancellationToken.None);
@@ -346,7 +346,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         var refused = Assert.IsType<ClaimActionResult.Refused>(release);
         Assert.Equal(RefusalCode.Conflict, refused.Code);
         Assert.Equal("business-rule", Assert.Single(refused.Outcome.Issues).Code);
-        Assert.Contains("only a Held claim can be released", Assert.Single(refused.Outcome.Issues).Diagnostics, StringComparison.Ordinal);
+        Assert.Contains("only a Held or Rejected claim can be released", Assert.Single(refused.Outcome.Issues).Diagnostics, StringComparison.Ordinal);
         Assert.Equal(RefusalCode.Conflict, Assert.IsType<ClaimActionResult.Refused>(cancel).Code);
         Assert.IsType<ClaimActionResult.NotFound>(unknown);
         Assert.Equal(before.ETag, (await harness.RowAsync(claim)).ETag);
@@ -363,7 +363,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         var results = await Task.WhenAll(
             harness.Actions.ReleaseAsync(harness.Client, harness.Tenant, claim, Admin, new ReleaseRequest(ReleaseMode.Override, "first"), CancellationToken.None),
             harness.Actions.ReleaseAsync(harness.Client, harness.Tenant, claim, Admin, new ReleaseRequest(ReleaseMode.Override, "second"), CancellationToken.None));
-        await harness.WaitForCompletionAsync(claim);
+        await harness.WaitForEndAsync(claim);
 
         Assert.Single(results, r => r is ClaimActionResult.Done);
         Assert.Single(results, r => r is ClaimActionResult.Refused { Code: RefusalCode.Conflict });
@@ -380,11 +380,11 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         var sweeper = harness.Services.GetRequiredService<StuckClaimSweeper>();
 
         var acted = await sweeper.SweepTenantAsync(harness.Client, harness.Tenant, TimeSpan.Zero, CancellationToken.None);
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
         var second = await sweeper.SweepTenantAsync(harness.Client, harness.Tenant, TimeSpan.Zero, CancellationToken.None);
 
         Assert.Equal(1, acted);
-        Assert.Equal("Submitted", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Submitted", done.Status);
         Assert.Equal(0, second);
     }
 
@@ -404,10 +404,10 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         Assert.Equal(OrchestrationRuntimeStatus.Running, (await harness.Client.GetInstanceAsync(harness.InstanceId(claim)))!.RuntimeStatus);
 
         var acted = await harness.Services.GetRequiredService<StuckClaimSweeper>().SweepTenantAsync(harness.Client, harness.Tenant, TimeSpan.Zero, CancellationToken.None);
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
 
         Assert.Equal(1, acted);
-        Assert.Equal("Cancelled", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Cancelled", done.Status);
         Assert.Null((await harness.RowAsync(claim)).PendingActionJson);
     }
 }

@@ -35,9 +35,9 @@ public sealed class ClaimPipelineUnitsTests(AzuriteFixture azurite)
         Assert.Equal(0m, await UnitsUsedAsync(harness, "AUTH-OVR"));
 
         await harness.Actions.ReleaseAsync(harness.Client, harness.Tenant, claim, Admin, new ReleaseRequest(ReleaseMode.Override, "payer extended it"), CancellationToken.None);
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
 
-        Assert.Equal("Submitted", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Submitted", done.Status);
         Assert.Equal(SampleUnits, await UnitsUsedAsync(harness, "AUTH-OVR"));
         Assert.DoesNotContain(await harness.AlertsAsync(claim), a => a.Kind == nameof(PipelineAlertKind.OverrideBeyondAuthorizationUnits));
     }
@@ -52,9 +52,9 @@ public sealed class ClaimPipelineUnitsTests(AzuriteFixture azurite)
         await harness.WaitForStatusAsync(claim, PipelineStatus.Held);
 
         await harness.Actions.ReleaseAsync(harness.Client, harness.Tenant, claim, Admin, new ReleaseRequest(ReleaseMode.Override, "submit anyway"), CancellationToken.None);
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
 
-        Assert.Equal("Submitted", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Submitted", done.Status);
         Assert.Equal(0m, await UnitsUsedAsync(harness, "AUTH-LOW"));
         Assert.Single(await harness.AlertsAsync(claim), a => a.Kind == nameof(PipelineAlertKind.OverrideBeyondAuthorizationUnits));
     }
@@ -73,9 +73,9 @@ public sealed class ClaimPipelineUnitsTests(AzuriteFixture azurite)
         Assert.Equal(SampleUnits, await UnitsUsedAsync(harness, "AUTH-BACK"));
 
         await harness.Actions.CancelAsync(harness.Client, harness.Tenant, claim, Admin, new CancelRequest("closing it"), CancellationToken.None);
-        var done = await harness.WaitForCompletionAsync(claim);
+        var done = await harness.WaitForEndAsync(claim);
 
-        Assert.Equal("Cancelled", done.ReadOutputAs<ClaimPipelineOutput>()!.Status);
+        Assert.Equal("Cancelled", done.Status);
         Assert.Equal(0m, await UnitsUsedAsync(harness, "AUTH-BACK"));
     }
 

@@ -20,6 +20,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Claims.Pipeline.Tests;
 
+/// <summary>How a pipeline run stood when a test stopped waiting: the status, and the instance.</summary>
+public sealed record PipelineEnd(string Status, OrchestrationMetadata Instance);
+
 /// <summary>One Azurite for the pipeline tests.</summary>
 [CollectionDefinition(Name)]
 public sealed class PipelineCollection : ICollectionFixture<AzuriteFixture>
@@ -36,6 +39,7 @@ public sealed class PipelineCollection : ICollectionFixture<AzuriteFixture>
 public sealed class PipelineHarness : IAsyncDisposable
 {
     public static readonly TimeSpan EscalationDelay = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan AcknowledgmentDelay = TimeSpan.FromSeconds(3);
     public const int MaxAttempts = 3;
 
     private PipelineHarness(ServiceProvider services, DurableTaskTestHost host, TenantId tenant)
@@ -69,6 +73,7 @@ public sealed class PipelineHarness : IAsyncDisposable
             ["Storage:MaxRetries"] = "1",
             ["Storage:NetworkTimeout"] = "00:00:05",
             ["Pipeline:EscalationDelay"] = EscalationDelay.ToString(),
+            ["Pipeline:AcknowledgmentDelay"] = AcknowledgmentDelay.ToString(),
             ["Pipeline:RetryBaseDelay"] = "00:00:00.200",
             ["Pipeline:RetryMaxDelay"] = "00:00:01",
             ["Pipeline:MaxSubmitAttempts"] = MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -172,6 +177,41 @@ public sealed class PipelineHarness : IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         return await Client.WaitForInstanceCompletionAsync(InstanceId(claim), getInputsAndOutputs: true, timeout.Token);
+    }
+
+    /// <summary>
+    /// Waits until the orchestration ended (its output's status) or the claim is Submitted and its orchestration is
+    /// running, waiting for the acknowledgment ("Submitted"); with <paramref name="completedOnly"/> only the end.
+    /// </summary>
+    public async Task<PipelineEnd> WaitForEndAsync(ClaimId claim, bool completedOnly = false)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var instance = await Client.GetInstanceAsync(InstanceId(claim), getInputsAndOutputs: true);
+            if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated })
+            {
+                return new PipelineEnd(instance.ReadOutputAs<ClaimPipelineOutput>()?.Status ?? instance.RuntimeStatus.ToString(), instance);
+            }
+
+            if (!completedOnly && instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running } && (await RowAsync(claim)).Status == nameof(PipelineStatus.Submitted))
+            {
+                return new PipelineEnd(nameof(PipelineStatus.Submitted), instance);
+            }
+
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"Claim {claim.Value}'s orchestration neither ended nor reached Submitted.");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Raises a payer acknowledgment for the claim's current submission (as the acknowledgment inbox does).</summary>
+    public async Task AcknowledgeAsync(ClaimId claim, string kind, AcknowledgmentOutcome outcome, string codes = "A1:20", string reason = "accepted for adjudication", int? submission = null)
+    {
+        var current = submission ?? (await StateAsync(claim)).Submissions;
+        await Client.RaiseEventAsync(
+            InstanceId(claim),
+            PipelineNames.AcknowledgmentEvent,
+            new AcknowledgmentSignal(current, kind, outcome, codes, reason, kind == "277CA" ? "PAYER-123" : null, "ISA13 1", "test.x12"));
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds (or fails after <paramref name="timeout"/>, 30 s by default).</summary>

@@ -56,6 +56,14 @@ public sealed class PipelineFunctions(ClaimPipelineActivities activities, ClaimP
     [Function(PipelineNames.CancelClaim)]
     public Task<ClaimStep> CancelClaim([ActivityTrigger] CancelClaimInput input, CancellationToken cancellationToken) =>
         activities.CancelClaimAsync(input, cancellationToken);
+
+    [Function(PipelineNames.RecordAcknowledgment)]
+    public Task<ClaimStep> RecordAcknowledgment([ActivityTrigger] RecordAcknowledgmentInput input, CancellationToken cancellationToken) =>
+        activities.RecordAcknowledgmentAsync(input, cancellationToken);
+
+    [Function(PipelineNames.AcknowledgmentOverdue)]
+    public Task<ClaimStep> AcknowledgmentOverdue([ActivityTrigger] AcknowledgmentOverdueInput input, CancellationToken cancellationToken) =>
+        activities.AcknowledgmentOverdueAsync(input, cancellationToken);
 }
 
 /// <summary>

@@ -167,7 +167,7 @@ public sealed partial class ClaimActions(
             tenant,
             claim,
             new Released(now, actor, request.Mode, request.Note),
-            from => new PendingAction(PendingAction.Release, request.Mode, from.Hold?.Generation ?? 0, now),
+            from => new PendingAction(PendingAction.Release, request.Mode, from.Hold?.Generation ?? 0, now, from.Status == PipelineStatus.Rejected ? from.Submissions : 0),
             cancellationToken);
     }
 
@@ -224,7 +224,7 @@ public sealed partial class ClaimActions(
         {
             if (action.Kind == PendingAction.Release)
             {
-                await durable.RaiseEventAsync(instance, PipelineNames.ReleaseEvent, new ReleaseSignal(action.HoldGeneration, action.Mode ?? ReleaseMode.Reevaluate), cancellationToken).ConfigureAwait(false);
+                await durable.RaiseEventAsync(instance, PipelineNames.ReleaseEvent, new ReleaseSignal(action.HoldGeneration, action.Mode ?? ReleaseMode.Reevaluate, action.Submission), cancellationToken).ConfigureAwait(false);
             }
             else
             {

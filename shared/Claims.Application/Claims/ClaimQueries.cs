@@ -27,6 +27,25 @@ public sealed class ClaimQueries(ClaimRepository claims)
             ["escalated"] = hold.Escalated,
         };
 
+    /// <summary>
+    /// The last payer acknowledgment as the claims API shows it (the claim view and the worklist), or null when none
+    /// came: status (Accepted, Rejected, Other), kind (TA1, 999, 277CA), codes, reason, when, the payer's claim control
+    /// number, the control numbers it answered and the submission it was for.
+    /// </summary>
+    internal static JsonObject? AcknowledgmentView(AcknowledgmentInfo? ack) => ack is null
+        ? null
+        : new JsonObject
+        {
+            ["status"] = ack.Outcome.ToString(),
+            ["kind"] = ack.Kind,
+            ["codes"] = ack.Codes,
+            ["reason"] = ack.Reason,
+            ["at"] = ack.At,
+            ["payerClaimControlNumber"] = ack.PayerClaimControlNumber,
+            ["controlNumbers"] = ack.ControlNumbers,
+            ["submission"] = ack.Submission,
+        };
+
     internal static JsonObject ToJson(ClaimRecord record)
     {
         var state = record.PipelineJson is null ? null : PipelineJson.DeserializeState(record.PipelineJson);
@@ -46,6 +65,8 @@ public sealed class ClaimQueries(ClaimRepository claims)
             ["submissionReference"] = state?.SubmissionReference,
             ["submission"] = SubmissionView(record, state),
             ["failureReason"] = state?.FailureReason,
+            ["acknowledgment"] = AcknowledgmentView(state?.Acknowledgment),
+            ["acknowledgmentDueAt"] = state?.Status == PipelineStatus.Submitted ? state.AcknowledgmentDueAt : null,
             ["ruleResult"] = result,
             ["history"] = state is null ? new JsonArray() : JsonNode.Parse(JsonSerializer.Serialize(
                 state.History.Select(h => new HistoryView(h.At, h.From?.ToString(), h.To.ToString(), h.Cause, h.Actor, h.Detail)),

@@ -13,7 +13,7 @@ public sealed record ClaimRecord
 
     public required ClaimId Id { get; init; }
 
-    /// <summary>The pipeline status (Received, Evaluating, Held, Submitting, Submitted, Failed, Cancelled); also a
+    /// <summary>The pipeline status (Received, Evaluating, Held, Submitting, Submitted, Failed, Cancelled, Accepted, Rejected); also a
     /// column of its own so the worklist can filter on it.</summary>
     public required string Status { get; init; }
 
@@ -71,10 +71,16 @@ public sealed record ClaimRecord
     public string? ETag { get; init; }
 
     /// <summary>The <see cref="EscalationDueAt"/> column for a pipeline state: the hold's due time while Held and not
-    /// yet escalated, else null.</summary>
+    /// yet escalated, the no-acknowledgment due time while Submitted and not yet alerted, else null (the sweep finds a
+    /// claim whose orchestration should have fired its timer by it).</summary>
     public static DateTimeOffset? EscalationDueFrom(PipelineState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return state is { Status: PipelineStatus.Held, Hold: { Escalated: false } hold } ? hold.EscalationDueAt : null;
+        return state switch
+        {
+            { Status: PipelineStatus.Held, Hold: { Escalated: false } hold } => hold.EscalationDueAt,
+            { Status: PipelineStatus.Submitted, AcknowledgmentOverdue: false, AcknowledgmentDueAt: { } due } => due,
+            _ => null,
+        };
     }
 }

@@ -228,6 +228,24 @@ public sealed class ClaimRepository(StorageClients storage)
         }
     }
 
+    /// <summary>
+    /// The tenant's claims whose id starts with <paramref name="idPrefix"/> (lower-case hex; an X12 patient control
+    /// number's <c>ClaimIdPrefix</c>): a row-key range query in the tenant's partition, at most <paramref name="max"/>.
+    /// Idempotency-key rows ("k-…") sort outside every hex range.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimRecord>> FindByIdPrefixAsync(TenantId tenant, string idPrefix, int max, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(idPrefix);
+        if (!idPrefix.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
+        {
+            return [];
+        }
+
+        var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), TableFilter.RowKeyRange(idPrefix, idPrefix + "g"));
+        var page = await table.QueryPageAsync(filter, null, max, null, cancellationToken).ConfigureAwait(false);
+        return page.Values.Select(FromEntity).ToList();
+    }
+
     /// <summary>A page of the tenant's claims in one status, oldest id order.</summary>
     public async Task<(IReadOnlyList<ClaimRecord> Items, string? ContinuationToken)> ListByStatusAsync(
         TenantId tenant, string status, int pageSize, string? continuationToken, CancellationToken cancellationToken)

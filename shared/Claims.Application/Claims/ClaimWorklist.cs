@@ -123,6 +123,7 @@ public sealed class ClaimWorklist(ClaimRepository claims, AlertStore alerts)
             ["hold"] = ClaimQueries.HoldView(state?.Hold),
             ["attempts"] = state?.Attempts ?? 0,
             ["failureReason"] = state?.FailureReason,
+            ["acknowledgment"] = ClaimQueries.AcknowledgmentView(state?.Acknowledgment),
         };
     }
 }

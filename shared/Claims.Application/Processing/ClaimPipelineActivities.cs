@@ -158,6 +158,43 @@ public sealed partial class ClaimPipelineActivities(
     }
 
     /// <summary>
+    /// <see cref="PipelineNames.RecordAcknowledgment"/>: a payer acknowledgment of the claim's current submission on
+    /// the row: 277CA accepted → Accepted, a rejection → Rejected with codes and reason, anything else recorded (the claim
+    /// stays Submitted). The same acknowledgment again, or one for another submission, changes nothing.
+    /// </summary>
+    public async Task<ClaimStep> RecordAcknowledgmentAsync(RecordAcknowledgmentInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(input.Acknowledgment);
+        using var audit = Door(PipelineNames.RecordAcknowledgment, input.Tenant, input.Claim);
+        var ack = input.Acknowledgment;
+        var applied = await transitions.ApplyAsync(
+            TenantId.Parse(input.Tenant),
+            ClaimId.Parse(input.Claim),
+            [new AcknowledgmentReceived(input.At, Actors.Acknowledgments, ack.Submission, ack.Kind, ack.Outcome, ack.Codes, ack.Reason, ack.PayerClaimControlNumber, ack.ControlNumbers)],
+            new TransitionOptions(),
+            cancellationToken).ConfigureAwait(false);
+        return ClaimStep.From(applied.Claim);
+    }
+
+    /// <summary>
+    /// <see cref="PipelineNames.AcknowledgmentOverdue"/>: the submission waited past its acknowledgment delay: one
+    /// AcknowledgmentOverdue alert and one ESCALATED audit row; the claim stays Submitted. A second call changes nothing.
+    /// </summary>
+    public async Task<ClaimStep> AcknowledgmentOverdueAsync(AcknowledgmentOverdueInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var audit = Door(PipelineNames.AcknowledgmentOverdue, input.Tenant, input.Claim);
+        var applied = await transitions.ApplyAsync(
+            TenantId.Parse(input.Tenant),
+            ClaimId.Parse(input.Claim),
+            [new AcknowledgmentOverdue(input.At, Actors.Pipeline, input.Submission)],
+            new TransitionOptions(),
+            cancellationToken).ConfigureAwait(false);
+        return ClaimStep.From(applied.Claim);
+    }
+
+    /// <summary>
     /// The audit context of one activity run (docs/SECURITY.md, audit rows carry their trigger and correlation id):
     /// trigger <c>activity:{name}</c>, correlation id the claim's orchestration instance, so every row the pipeline writes
     /// for a claim shares it whichever host runs the activity.

@@ -34,9 +34,18 @@ public sealed record EvaluateClaimInput(string Tenant, string Claim, DateTimeOff
 
 /// <summary>
 /// Where a claim stands after an activity, read from its row: the status, and while Held the hold's generation and
-/// escalation time (and whether it was escalated). <see cref="Status"/> is "Missing" for a claim that does not exist.
+/// escalation time (and whether it was escalated); <see cref="Submission"/> is the submission generation (the
+/// acknowledgment an event must be for) and, while Submitted, when the no-acknowledgment alert is due and whether it
+/// was raised. <see cref="Status"/> is "Missing" for a claim that does not exist.
 /// </summary>
-public sealed record ClaimStep(string Status, int HoldGeneration = 0, DateTimeOffset? EscalationDueAt = null, bool Escalated = false)
+public sealed record ClaimStep(
+    string Status,
+    int HoldGeneration = 0,
+    DateTimeOffset? EscalationDueAt = null,
+    bool Escalated = false,
+    int Submission = 0,
+    DateTimeOffset? AcknowledgmentDueAt = null,
+    bool AcknowledgmentOverdue = false)
 {
     public const string Missing = "Missing";
 
@@ -51,8 +60,12 @@ public sealed record ClaimStep(string Status, int HoldGeneration = 0, DateTimeOf
 
         var state = Core.Pipeline.PipelineJson.DeserializeState(record.PipelineJson);
         return state.Hold is { } hold && state.Status == PipelineStatus.Held
-            ? new ClaimStep(state.Status.ToString(), hold.Generation, hold.EscalationDueAt, hold.Escalated)
-            : new ClaimStep(state.Status.ToString());
+            ? new ClaimStep(state.Status.ToString(), hold.Generation, hold.EscalationDueAt, hold.Escalated, state.Submissions)
+            : new ClaimStep(
+                state.Status.ToString(),
+                Submission: state.Submissions,
+                AcknowledgmentDueAt: state.Status == PipelineStatus.Submitted ? state.AcknowledgmentDueAt : null,
+                AcknowledgmentOverdue: state.AcknowledgmentOverdue);
     }
 }
 
@@ -78,7 +91,8 @@ public sealed record CancelClaimInput(string Tenant, string Claim, DateTimeOffse
 /// The claim row holds the transition already; the orchestration ignores a signal for any other hold (a duplicate or
 /// late one).
 /// </summary>
-public sealed record ReleaseSignal(int HoldGeneration, ReleaseMode Mode);
+/// <paramref name="Submission"/> is the rejected submission for a release of a Rejected claim (0 for a hold's release).
+public sealed record ReleaseSignal(int HoldGeneration, ReleaseMode Mode, int Submission = 0);
 
 /// <summary>
 /// Payload of the <see cref="PipelineNames.CancelEvent"/> event: the hold generation the claim had (0 when it was not
@@ -90,11 +104,34 @@ public sealed record CancelSignal(int HoldGeneration);
 /// An admin action recorded on the claim row with its transition, until the orchestration takes it up
 /// (<see cref="Claims.ClaimRecord.PendingActionJson"/>): the sweep raises its event again if it was never delivered.
 /// </summary>
-public sealed record PendingAction(string Kind, ReleaseMode? Mode, int HoldGeneration, DateTimeOffset At)
+public sealed record PendingAction(string Kind, ReleaseMode? Mode, int HoldGeneration, DateTimeOffset At, int Submission = 0)
 {
     public const string Release = "Release";
     public const string Cancel = "Cancel";
 }
+
+/// <summary>
+/// Payload of the <see cref="PipelineNames.AcknowledgmentEvent"/> event, raised by the acknowledgment inbox for each
+/// claim a TA1, 999 or 277CA answers: which submission it was matched to (the row's submission generation then),
+/// <paramref name="Kind"/> <c>TA1</c> / <c>999</c> / <c>277CA</c>, the outcome, codes, readable reason (code texts, no
+/// PHI), the payer's claim control number (277CA REF*1K), the control numbers it answered and the file it came in.
+/// The orchestration ignores one for another submission; the row ignores one it has recorded already.
+/// </summary>
+public sealed record AcknowledgmentSignal(
+    int Submission,
+    string Kind,
+    AcknowledgmentOutcome Outcome,
+    string Codes,
+    string Reason,
+    string? PayerClaimControlNumber,
+    string? ControlNumbers,
+    string? File);
+
+/// <summary>Input of <see cref="PipelineNames.RecordAcknowledgment"/>: the acknowledgment and the orchestration's time.</summary>
+public sealed record RecordAcknowledgmentInput(string Tenant, string Claim, AcknowledgmentSignal Acknowledgment, DateTimeOffset At);
+
+/// <summary>Input of <see cref="PipelineNames.AcknowledgmentOverdue"/>: the submission whose acknowledgment is overdue and the time it was due.</summary>
+public sealed record AcknowledgmentOverdueInput(string Tenant, string Claim, int Submission, DateTimeOffset At);
 
 /// <summary>The submitter reported a transient failure and attempts are left: thrown so Durable's retry policy retries.</summary>
 public sealed class TransientSubmitException : Exception

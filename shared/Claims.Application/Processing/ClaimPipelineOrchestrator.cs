@@ -69,8 +69,19 @@ public static partial class ClaimPipelineOrchestrator
                     step = await context.CallActivityAsync<ClaimStep>(PipelineNames.CancelClaim, new CancelClaimInput(input.Tenant, input.Claim, Now(context)), steps);
                     return new ClaimPipelineOutput(step.Status);
 
+                case nameof(PipelineStatus.Submitted):
+                    step = await AwaitAcknowledgmentAsync(context, input, step, steps);
+                    fromHold = false;
+                    break;
+
+                case nameof(PipelineStatus.Rejected):
+                    // Like a hold: a release (reevaluate, or override) submits it again; a cancel ends it.
+                    step = await RejectedAsync(context, input, step, steps);
+                    fromHold = true;
+                    break;
+
                 default:
-                    // Submitted, or a claim that does not exist.
+                    // Accepted, or a claim that does not exist.
                     return new ClaimPipelineOutput(step.Status);
             }
         }
@@ -168,6 +179,115 @@ public static partial class ClaimPipelineOrchestrator
         }
     }
 
+    /// <summary>
+    /// A submitted claim waits for its acknowledgment, raced with the no-acknowledgment timer. The timer fires once
+    /// (the activity writes one alert and one audit row) and the wait goes on without it. Each acknowledgment for this
+    /// submission is recorded by an activity; a TA1/999 acceptance (or a pending 277CA) keeps the claim Submitted and
+    /// the wait goes on, a 277CA acceptance or any rejection moves it on. One for another submission is ignored.
+    /// </summary>
+    private static async Task<ClaimStep> AwaitAcknowledgmentAsync(TaskOrchestrationContext context, ClaimPipelineInput input, ClaimStep submitted, TaskOptions steps)
+    {
+        var logger = context.CreateReplaySafeLogger(typeof(ClaimPipelineOrchestrator));
+        using var stop = new CancellationTokenSource();
+        var ack = context.WaitForExternalEvent<AcknowledgmentSignal>(PipelineNames.AcknowledgmentEvent, stop.Token);
+        Task? timer = !submitted.AcknowledgmentOverdue && submitted.AcknowledgmentDueAt is { } due ? context.CreateTimer(due.UtcDateTime, stop.Token) : null;
+        try
+        {
+            while (true)
+            {
+                var winner = timer is null ? await Task.WhenAny(ack) : await Task.WhenAny(ack, timer);
+                ClaimStep after;
+                if (winner == timer)
+                {
+                    timer = null;
+                    after = await context.CallActivityAsync<ClaimStep>(
+                        PipelineNames.AcknowledgmentOverdue, new AcknowledgmentOverdueInput(input.Tenant, input.Claim, submitted.Submission, Now(context)), steps);
+                    if (!after.Is(PipelineStatus.Submitted) || after.Submission != submitted.Submission)
+                    {
+                        return after;
+                    }
+
+                    if (!after.AcknowledgmentOverdue && after.AcknowledgmentDueAt is { } later)
+                    {
+                        timer = context.CreateTimer(later.UtcDateTime, stop.Token);
+                    }
+
+                    continue;
+                }
+
+                var signal = await ack;
+                LogAcknowledgment(logger, input.Tenant, input.Claim, signal.Kind, signal.Outcome.ToString(), signal.Submission);
+                ack = context.WaitForExternalEvent<AcknowledgmentSignal>(PipelineNames.AcknowledgmentEvent, stop.Token);
+                if (signal.Submission != submitted.Submission)
+                {
+                    // A duplicate or late one for an earlier submission.
+                    continue;
+                }
+
+                after = await context.CallActivityAsync<ClaimStep>(
+                    PipelineNames.RecordAcknowledgment, new RecordAcknowledgmentInput(input.Tenant, input.Claim, signal, Now(context)), steps);
+                if (!after.Is(PipelineStatus.Submitted) || after.Submission != submitted.Submission)
+                {
+                    return after;
+                }
+            }
+        }
+        finally
+        {
+#pragma warning disable CA1849 // CancelAsync would run the callbacks on the thread pool (and the orchestration would never complete).
+            stop.Cancel();
+#pragma warning restore CA1849
+        }
+    }
+
+    /// <summary>
+    /// A rejected claim waits for a release (of this rejected submission) or a cancel. A release returns the step the
+    /// row moved to (Evaluating: evaluated and submitted again; Submitting: override); a cancel is taken up by the
+    /// cancel activity, which reads the row. A release for another submission is ignored.
+    /// </summary>
+    private static async Task<ClaimStep> RejectedAsync(TaskOrchestrationContext context, ClaimPipelineInput input, ClaimStep rejected, TaskOptions steps)
+    {
+        var logger = context.CreateReplaySafeLogger(typeof(ClaimPipelineOrchestrator));
+        using var stop = new CancellationTokenSource();
+        var release = context.WaitForExternalEvent<ReleaseSignal>(PipelineNames.ReleaseEvent, stop.Token);
+        var cancel = context.WaitForExternalEvent<CancelSignal>(PipelineNames.CancelEvent, stop.Token);
+        try
+        {
+            while (true)
+            {
+                var winner = await Task.WhenAny(release, cancel);
+                if (winner == release)
+                {
+                    var signal = await release;
+                    LogSignal(logger, input.Tenant, input.Claim, PipelineNames.ReleaseEvent, signal.Submission);
+                    if (signal.Submission == rejected.Submission)
+                    {
+                        return new ClaimStep(signal.Mode == ReleaseMode.Override ? nameof(PipelineStatus.Submitting) : nameof(PipelineStatus.Evaluating));
+                    }
+
+                    release = context.WaitForExternalEvent<ReleaseSignal>(PipelineNames.ReleaseEvent, stop.Token);
+                    continue;
+                }
+
+                var cancelled = await cancel;
+                LogSignal(logger, input.Tenant, input.Claim, PipelineNames.CancelEvent, cancelled.HoldGeneration);
+                var after = await context.CallActivityAsync<ClaimStep>(PipelineNames.CancelClaim, new CancelClaimInput(input.Tenant, input.Claim, Now(context)), steps);
+                if (!after.Is(PipelineStatus.Rejected))
+                {
+                    return after;
+                }
+
+                cancel = context.WaitForExternalEvent<CancelSignal>(PipelineNames.CancelEvent, stop.Token);
+            }
+        }
+        finally
+        {
+#pragma warning disable CA1849 // CancelAsync would run the callbacks on the thread pool (and the orchestration would never complete).
+            stop.Cancel();
+#pragma warning restore CA1849
+        }
+    }
+
     private static DateTimeOffset Now(TaskOrchestrationContext context) => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 
     [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} pipeline step {Status}")]
@@ -178,4 +298,7 @@ public static partial class ClaimPipelineOrchestrator
 
     [LoggerMessage(EventId = 4303, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} submit gave up after its retries ({ErrorType})")]
     private static partial void LogSubmitGaveUp(ILogger logger, string tenant, string claimId, string errorType);
+
+    [LoggerMessage(EventId = 4304, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} got acknowledgment {Kind} {Outcome} for submission {Submission}")]
+    private static partial void LogAcknowledgment(ILogger logger, string tenant, string claimId, string kind, string outcome, int submission);
 }

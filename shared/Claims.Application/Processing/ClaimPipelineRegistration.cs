@@ -24,6 +24,8 @@ public static class ClaimPipelineRegistration
         registry.AddActivityFunc<EscalateHoldInput, ClaimStep>(PipelineNames.EscalateHold, (_, input) => Activities().EscalateHoldAsync(input));
         registry.AddActivityFunc<FailClaimInput, ClaimStep>(PipelineNames.FailClaim, (_, input) => Activities().FailClaimAsync(input));
         registry.AddActivityFunc<CancelClaimInput, ClaimStep>(PipelineNames.CancelClaim, (_, input) => Activities().CancelClaimAsync(input));
+        registry.AddActivityFunc<RecordAcknowledgmentInput, ClaimStep>(PipelineNames.RecordAcknowledgment, (_, input) => Activities().RecordAcknowledgmentAsync(input));
+        registry.AddActivityFunc<AcknowledgmentOverdueInput, ClaimStep>(PipelineNames.AcknowledgmentOverdue, (_, input) => Activities().AcknowledgmentOverdueAsync(input));
         return registry;
     }
 }

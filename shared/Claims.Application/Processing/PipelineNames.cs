@@ -26,14 +26,23 @@ public static class PipelineNames
     /// <summary>A cancelled claim: its units are given back and the pending action cleared.</summary>
     public const string CancelClaim = "CancelClaim";
 
-    /// <summary>External event: a held claim was released (<see cref="ReleaseSignal"/>).</summary>
+    /// <summary>Records a payer acknowledgment (TA1, 999, 277CA) on the row: Accepted, Rejected, or recorded and still Submitted.</summary>
+    public const string RecordAcknowledgment = "RecordAcknowledgment";
+
+    /// <summary>The no-acknowledgment timer fired: one AcknowledgmentOverdue alert and audit row; the claim keeps waiting.</summary>
+    public const string AcknowledgmentOverdue = "AcknowledgmentOverdue";
+
+    /// <summary>External event: a payer acknowledgment for the claim (<see cref="AcknowledgmentSignal"/>).</summary>
+    public const string AcknowledgmentEvent = "Acknowledgment";
+
+    /// <summary>External event: a held (or rejected) claim was released (<see cref="ReleaseSignal"/>).</summary>
     public const string ReleaseEvent = "Release";
 
     /// <summary>External event: a claim was cancelled (<see cref="CancelSignal"/>).</summary>
     public const string CancelEvent = "Cancel";
 
     /// <summary>Every activity name, for one registration list.</summary>
-    public static IReadOnlyList<string> Activities { get; } = [EvaluateClaim, SubmitClaim, EscalateHold, FailClaim, CancelClaim];
+    public static IReadOnlyList<string> Activities { get; } = [EvaluateClaim, SubmitClaim, EscalateHold, FailClaim, CancelClaim, RecordAcknowledgment, AcknowledgmentOverdue];
 
     /// <summary>
     /// The orchestration instance of one claim: <c>claim-{tenant}-{claimId}</c>. Fixed per claim, so a start that is

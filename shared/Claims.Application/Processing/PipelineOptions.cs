@@ -17,6 +17,9 @@ public sealed class PipelineOptions
 
     public TimeSpan EscalationDelay { get; set; } = TimeSpan.FromHours(48);
 
+    /// <summary>How long a submitted claim waits for its acknowledgment before one alert (a tenant's <c>AcknowledgmentHours</c> wins).</summary>
+    public TimeSpan AcknowledgmentDelay { get; set; } = TimeSpan.FromHours(48);
+
     /// <summary>A claim in Received, Evaluating or Submitting that has not moved for this long is resumed by the sweep.</summary>
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -32,5 +35,6 @@ public sealed class PipelineOptions
         RetryBaseDelay = RetryBaseDelay,
         RetryMaxDelay = RetryMaxDelay,
         EscalationDelay = EscalationDelay,
+        AcknowledgmentDelay = AcknowledgmentDelay,
     };
 }

@@ -72,7 +72,11 @@ public sealed partial class StuckClaimSweeper(
         var cutoff = now - threshold;
         var moving = string.Join(" or ", MovingStatuses.Select(s => TableFilter.Eq("Status", s)));
         var stale = TableFilter.And($"{moving} or PendingAction gt ''", TableFilter.Lt("UpdatedAt", cutoff));
-        var overdueHold = TableFilter.And(TableFilter.Eq("Status", nameof(PipelineStatus.Held)), TableFilter.Lt("EscalationDueAt", cutoff));
+        // Held with its escalation overdue, or Submitted with its no-acknowledgment alert overdue: the orchestration
+        // that would fire the timer is gone (a running one is left alone below).
+        var overdueHold = TableFilter.And(
+            $"{TableFilter.Eq("Status", nameof(PipelineStatus.Held))} or {TableFilter.Eq("Status", nameof(PipelineStatus.Submitted))}",
+            TableFilter.Lt("EscalationDueAt", cutoff));
         var abandoned = TableFilter.And(
             TableFilter.Eq("Status", Intake.ClaimIntakeHandler.StagedStatus),
             TableFilter.Lt("UpdatedAt", now - options.Value.StagedExpiry));
@@ -104,7 +108,7 @@ public sealed partial class StuckClaimSweeper(
                 var instance = PipelineNames.InstanceId(tenant, claim);
                 if (pending.Kind == PendingAction.Release)
                 {
-                    await client.RaiseEventAsync(instance, PipelineNames.ReleaseEvent, new ReleaseSignal(pending.HoldGeneration, pending.Mode ?? ReleaseMode.Reevaluate), cancellationToken).ConfigureAwait(false);
+                    await client.RaiseEventAsync(instance, PipelineNames.ReleaseEvent, new ReleaseSignal(pending.HoldGeneration, pending.Mode ?? ReleaseMode.Reevaluate, pending.Submission), cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {

@@ -7,7 +7,8 @@ namespace Claims.Application.Processing;
 
 /// <summary>
 /// The pipeline policy for one tenant: the app-wide <see cref="PipelinePolicy"/> (section "Pipeline") with the
-/// tenant's own hold escalation delay (<see cref="TenantSettings.HoldEscalationDelay"/>, 48 h by default). A tenant
+/// tenant's own hold escalation delay (<see cref="TenantSettings.HoldEscalationDelay"/>, 48 h by default) and
+/// no-acknowledgment delay (<see cref="TenantSettings.AcknowledgmentDelay"/>, 48 h by default). A tenant
 /// row that cannot be found keeps the app-wide delay. Settings are cached per tenant for
 /// <see cref="CacheFor"/>, so a change to a tenant's delay applies to holds made after that; a hold keeps the due
 /// time it was given (it is stored in the claim's state).
@@ -23,13 +24,14 @@ public sealed class TenantPipelinePolicies(PipelinePolicy basePolicy, TenantStor
     public PipelinePolicy Default => basePolicy;
 
     /// <summary>
-    /// The policy to decide <paramref name="event"/> with. Only a HOLD verdict reads the escalation delay (the hold's
-    /// due time is stored with it), so every other event uses the app-wide policy and costs no read.
+    /// The policy to decide <paramref name="event"/> with. Only a HOLD verdict (escalation delay) and a submit success
+    /// (acknowledgment delay) read the tenant's settings (the due times are stored on the row), so every other event
+    /// uses the app-wide policy and costs no read.
     /// </summary>
     public async ValueTask<PipelinePolicy> ForAsync(TenantId tenant, PipelineEvent @event, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(@event);
-        return @event is RulesEvaluated { Outcome: RulesOutcome.Hold }
+        return @event is RulesEvaluated { Outcome: RulesOutcome.Hold } or SubmitSucceeded
             ? await ForTenantAsync(tenant, cancellationToken).ConfigureAwait(false)
             : basePolicy;
     }
@@ -44,9 +46,9 @@ public sealed class TenantPipelinePolicies(PipelinePolicy basePolicy, TenantStor
         }
 
         var settings = await tenants.GetAsync(tenant, cancellationToken).ConfigureAwait(false);
-        var policy = settings is null || settings.HoldEscalationDelay == basePolicy.EscalationDelay
+        var policy = settings is null
             ? basePolicy
-            : basePolicy with { EscalationDelay = settings.HoldEscalationDelay };
+            : basePolicy with { EscalationDelay = settings.HoldEscalationDelay, AcknowledgmentDelay = settings.AcknowledgmentDelay ?? basePolicy.AcknowledgmentDelay };
         cache[tenant.Value] = (policy, now);
         return policy;
     }

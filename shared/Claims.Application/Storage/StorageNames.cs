@@ -42,8 +42,16 @@ public static class StorageNames
     /// <c>{queue}/{messageId}.json</c> (docs/RELIABILITY.md, "Poison messages").</summary>
     public const string PoisonMessagesContainer = "poison-messages";
 
-    public static IReadOnlyList<string> Tables { get; } =
-        [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable, ChargeStatsTable, X12InterchangesTable, X12ControlNumbersTable];
+    /// <summary>Acknowledgment files (TA1, 999, 277CA) dropped by the clearinghouse connector as <c>{tenant}/{name}</c>.</summary>
+    public const string X12InboundContainer = "x12-inbound";
+
+    /// <summary>Acknowledgment files once every record in them was delivered.</summary>
+    public const string X12InboundProcessedContainer = "x12-inbound-processed";
+
+    /// <summary>Acknowledgment files that did not parse, or had a record that matched no claim (kept, never deleted).</summary>
+    public const string X12InboundRejectedContainer = "x12-inbound-rejected";
+
+    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable, ChargeStatsTable, X12InterchangesTable, X12ControlNumbersTable];
 
     public static IReadOnlyList<string> Queues { get; } =
         [IntakeQueue, IntakeQueue + "-poison", AuthorizationSweepQueue, AuthorizationSweepQueue + "-poison"];
@@ -51,7 +59,8 @@ public static class StorageNames
     /// <summary>837P interchanges, one file each: <c>{tenant}/{ISA13 9 digits}.x12</c> (written once, If-None-Match: *).</summary>
     public const string X12OutboundContainer = "x12-outbound";
 
-    public static IReadOnlyList<string> Containers { get; } = [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer, PoisonMessagesContainer, X12OutboundContainer];
+    public static IReadOnlyList<string> Containers { get; } =
+        [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer, PoisonMessagesContainer, X12OutboundContainer, X12InboundContainer, X12InboundProcessedContainer, X12InboundRejectedContainer];
 
     /// <summary>Where the queue trigger moves a message of <paramref name="queue"/> that failed maxDequeueCount times.</summary>
     public static string PoisonQueue(string queue) => queue + "-poison";

@@ -6,10 +6,16 @@ using Claims.Storage;
 
 namespace Claims.Application.Tenants;
 
-/// <summary>A tenant's settings that the pipeline reads.</summary>
-public sealed record TenantSettings(TenantId Tenant, string DisplayName, TimeSpan HoldEscalationDelay)
+/// <summary>
+/// A tenant's settings that the pipeline reads. <paramref name="AcknowledgmentDelay"/>: how long a submitted claim waits
+/// for its acknowledgment before one AcknowledgmentOverdue alert (column <c>AcknowledgmentHours</c>, written as 48 h for a
+/// new tenant; null when the row has none: the app-wide <c>Pipeline:AcknowledgmentDelay</c> applies).
+/// </summary>
+public sealed record TenantSettings(TenantId Tenant, string DisplayName, TimeSpan HoldEscalationDelay, TimeSpan? AcknowledgmentDelay = null)
 {
     public static readonly TimeSpan DefaultHoldEscalationDelay = TimeSpan.FromHours(48);
+
+    public static readonly TimeSpan DefaultAcknowledgmentDelay = TimeSpan.FromHours(48);
 }
 
 /// <summary>Tenants (one row each, partition "tenant").</summary>
@@ -27,10 +33,12 @@ public sealed class TenantStore(StorageClients storage, TimeProvider time)
         }
 
         var hours = entity.GetDouble("HoldEscalationHours");
+        var ackHours = entity.GetDouble("AcknowledgmentHours");
         return new TenantSettings(
             tenant,
             entity.GetString("DisplayName") ?? tenant.Value,
-            hours is > 0 ? TimeSpan.FromHours(hours.Value) : TenantSettings.DefaultHoldEscalationDelay);
+            hours is > 0 ? TimeSpan.FromHours(hours.Value) : TenantSettings.DefaultHoldEscalationDelay,
+            ackHours is > 0 ? TimeSpan.FromHours(ackHours.Value) : null);
     }
 
     /// <summary>Creates the tenant when it does not exist; an existing tenant keeps its settings.</summary>
@@ -40,6 +48,7 @@ public sealed class TenantStore(StorageClients storage, TimeProvider time)
         {
             ["DisplayName"] = displayName,
             ["HoldEscalationHours"] = TenantSettings.DefaultHoldEscalationDelay.TotalHours,
+            ["AcknowledgmentHours"] = TenantSettings.DefaultAcknowledgmentDelay.TotalHours,
             ["CreatedAt"] = time.GetUtcNow(),
         };
         try

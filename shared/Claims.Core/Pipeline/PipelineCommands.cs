@@ -29,6 +29,12 @@ public enum PipelineAlertKind
 
     /// <summary>An override release submitted a claim whose units exceed what its authorization has left.</summary>
     OverrideBeyondAuthorizationUnits,
+
+    /// <summary>A submitted claim has had no acknowledgment for longer than the tenant's acknowledgment delay.</summary>
+    AcknowledgmentOverdue,
+
+    /// <summary>An acknowledgment file did not parse, or had a record that matched no claim: kept aside in x12-inbound-rejected.</summary>
+    AcknowledgmentFileRejected,
 }
 
 /// <summary>Raise an admin alert (GET /alerts). <paramref name="Text"/> names ids and codes only, never PHI.</summary>
@@ -68,4 +74,9 @@ public static class PipelineAuditActions
     public const string Cancel = "pipeline.cancel";
     public const string Submit = "pipeline.submit";
     public const string SubmitRetry = "pipeline.submit.retry";
+    public const string Acknowledgment = "pipeline.acknowledgment";
+    public const string AcknowledgmentAccepted = "pipeline.acknowledgment.accepted";
+    public const string AcknowledgmentRejected = "pipeline.acknowledgment.rejected";
+    public const string AcknowledgmentOverdue = "pipeline.acknowledgment.overdue";
+    public const string ReleaseAfterRejection = "pipeline.release.rejected";
 }

@@ -48,6 +48,8 @@ public static partial class PipelineDecider
             SubmitSucceeded e => OnSubmitSucceeded(step, e),
             SubmitFailed e => OnSubmitFailed(step, e),
             RetryDue e => OnRetryDue(step, e),
+            AcknowledgmentReceived e => OnAcknowledgment(step, e),
+            AcknowledgmentOverdue e => OnAcknowledgmentOverdue(step, e),
             _ => throw new ArgumentException("Unknown pipeline event type " + @event.GetType().Name + ".", nameof(@event)),
         };
     }
@@ -114,12 +116,17 @@ public static partial class PipelineDecider
 
     private static Decision OnReleased(Step s, Released e)
     {
+        if (s.State.Status == PipelineStatus.Rejected)
+        {
+            return OnReleasedAfterRejection(s, e);
+        }
+
         if (s.State.Status != PipelineStatus.Held || s.State.Hold is not { } hold)
         {
             return Decision.Refused(
                 s.State,
                 RefusalCode.Conflict,
-                Invariant($"The claim is {s.State.Status}; only a Held claim can be released."));
+                Invariant($"The claim is {s.State.Status}; only a Held or Rejected claim can be released."));
         }
 
         if (e.Mode == ReleaseMode.Override)
@@ -147,10 +154,35 @@ public static partial class PipelineDecider
                 e.Note));
     }
 
+    /// <summary>
+    /// A rejected claim released: reevaluate runs the rules again (round + 1) and a pass submits it again; override
+    /// submits it again without the rules. Either way a new submission (new control numbers, the submit activity's).
+    /// </summary>
+    private static Decision OnReleasedAfterRejection(Step s, Released e)
+    {
+        var ack = s.State.Acknowledgment;
+        var what = Invariant($"submission {s.State.Submissions} rejected by {ack?.Kind ?? "acknowledgment"} ({ack?.Codes ?? "no codes"})");
+        if (e.Mode == ReleaseMode.Override)
+        {
+            return s.Transition(
+                s.State with { Status = PipelineStatus.Submitting, Attempts = 1, Retry = null, AcknowledgmentDueAt = null },
+                PipelineCauses.ReleasedAfterRejection,
+                what + "; override",
+                s.Audit(PipelineAuditActions.ReleaseAfterRejection, PipelineAuditResult.Success, what + "; resubmitted without reevaluation (override); submit attempt 1", e.Note));
+        }
+
+        var round = s.State.EvaluationRound + 1;
+        return s.Transition(
+            s.State with { Status = PipelineStatus.Evaluating, EvaluationRound = round, AcknowledgmentDueAt = null },
+            PipelineCauses.ReleasedAfterRejection,
+            what + Invariant($"; evaluation round {round}"),
+            s.Audit(PipelineAuditActions.ReleaseAfterRejection, PipelineAuditResult.Success, what + "; released for reevaluation and resubmission", e.Note));
+    }
+
     private static Decision OnCancelled(Step s, Cancelled e) => s.State.Status switch
     {
-        PipelineStatus.Received or PipelineStatus.Evaluating or PipelineStatus.Held or PipelineStatus.Failed => s.Transition(
-            s.State with { Status = PipelineStatus.Cancelled, Hold = null, Retry = null },
+        PipelineStatus.Received or PipelineStatus.Evaluating or PipelineStatus.Held or PipelineStatus.Failed or PipelineStatus.Rejected => s.Transition(
+            s.State with { Status = PipelineStatus.Cancelled, Hold = null, Retry = null, AcknowledgmentDueAt = null },
             PipelineCauses.Cancelled,
             Invariant($"from {s.State.Status}"),
             s.Audit(PipelineAuditActions.Cancel, PipelineAuditResult.Success, Invariant($"cancelled from {s.State.Status}"), e.Note)),
@@ -159,6 +191,7 @@ public static partial class PipelineDecider
             s.State,
             RefusalCode.Conflict,
             "The claim is Submitting: a submission may be in flight, so it cannot be cancelled now."),
+        PipelineStatus.Accepted => Decision.Refused(s.State, RefusalCode.Conflict, "The claim is Accepted; an accepted claim cannot be cancelled."),
         _ => Decision.Refused(s.State, RefusalCode.Conflict, "The claim is Submitted; a submitted claim cannot be cancelled."),
     };
 
@@ -210,6 +243,11 @@ public static partial class PipelineDecider
             return Decision.Duplicate(state, "The claim is already Submitted.");
         }
 
+        if (state.Status is PipelineStatus.Accepted or PipelineStatus.Rejected)
+        {
+            return Stale(s);
+        }
+
         if (e.Attempt < 1 || e.Attempt > state.Attempts)
         {
             return Decision.Refused(
@@ -218,7 +256,15 @@ public static partial class PipelineDecider
                 Invariant($"Submit attempt {e.Attempt} was never started (attempts started: {state.Attempts})."));
         }
 
-        var submitted = state with { Status = PipelineStatus.Submitted, Retry = null, SubmissionReference = e.SubmissionReference };
+        var submitted = state with
+        {
+            Status = PipelineStatus.Submitted,
+            Retry = null,
+            SubmissionReference = e.SubmissionReference,
+            Submissions = state.Submissions + 1,
+            AcknowledgmentDueAt = e.At + s.Policy.AcknowledgmentDelay,
+            AcknowledgmentOverdue = false,
+        };
         var detail = Invariant($"attempt {e.Attempt}; reference {e.SubmissionReference ?? "none"}");
         return state.Status switch
         {
@@ -253,7 +299,7 @@ public static partial class PipelineDecider
         var state = s.State;
         switch (state.Status)
         {
-            case PipelineStatus.Submitted or PipelineStatus.Failed or PipelineStatus.Cancelled:
+            case PipelineStatus.Submitted or PipelineStatus.Failed or PipelineStatus.Cancelled or PipelineStatus.Accepted or PipelineStatus.Rejected:
                 return Stale(s);
             case PipelineStatus.Received or PipelineStatus.Evaluating or PipelineStatus.Held:
                 return Decision.Refused(state, RefusalCode.InvalidEvent, Invariant($"The claim is {state.Status}; no submission was started."));
@@ -309,7 +355,7 @@ public static partial class PipelineDecider
         var state = s.State;
         switch (state.Status)
         {
-            case PipelineStatus.Submitted or PipelineStatus.Failed or PipelineStatus.Cancelled:
+            case PipelineStatus.Submitted or PipelineStatus.Failed or PipelineStatus.Cancelled or PipelineStatus.Accepted or PipelineStatus.Rejected:
                 return Stale(s);
             case PipelineStatus.Received or PipelineStatus.Evaluating or PipelineStatus.Held:
                 return Decision.Refused(state, RefusalCode.InvalidEvent, Invariant($"The claim is {state.Status}; no retry is scheduled."));
@@ -332,6 +378,94 @@ public static partial class PipelineDecider
         }
 
         return Decision.Refused(state, RefusalCode.InvalidEvent, Invariant($"No retry is scheduled for attempt {e.Attempt}."));
+    }
+
+    /// <summary>
+    /// A payer acknowledgment of the current submission. 277CA accepted → Accepted (terminal); any rejection (TA1, 999,
+    /// 277CA) → Rejected with codes and reason; anything else (TA1/999 accepted, a pending 277CA) is recorded and the
+    /// claim keeps waiting. One for another submission, for a claim that is not waiting, or the same one again is a
+    /// duplicate.
+    /// </summary>
+    private static Decision OnAcknowledgment(Step s, AcknowledgmentReceived e)
+    {
+        var state = s.State;
+        if (state.Status != PipelineStatus.Submitted)
+        {
+            return Decision.Duplicate(state, Invariant($"Acknowledgment ignored: the claim is {state.Status}, not waiting for one."));
+        }
+
+        if (e.Submission != state.Submissions)
+        {
+            return Decision.Duplicate(state, Invariant($"Acknowledgment for submission {e.Submission}; the current submission is {state.Submissions}."));
+        }
+
+        if (string.IsNullOrWhiteSpace(e.Kind))
+        {
+            return Decision.Refused(state, RefusalCode.InvalidEvent, "An acknowledgment needs its kind.");
+        }
+
+        if (state.Acknowledgment is { } last && last.Submission == e.Submission && last.Kind == e.Kind && last.Outcome == e.Outcome
+            && last.Codes == e.Codes && last.ControlNumbers == e.ControlNumbers)
+        {
+            return Decision.Duplicate(state, Invariant($"{e.Kind} {e.Outcome} is already recorded for submission {e.Submission}."));
+        }
+
+        var info = new AcknowledgmentInfo(e.Kind, e.Outcome, e.Codes, e.Reason, e.At, e.Submission, e.PayerClaimControlNumber ?? state.Acknowledgment?.PayerClaimControlNumber, e.ControlNumbers);
+        var detail = Invariant($"{e.Kind} {e.Outcome}; submission {e.Submission}; codes {(e.Codes.Length == 0 ? "none" : e.Codes)}{(e.ControlNumbers is null ? string.Empty : "; " + e.ControlNumbers)}");
+        if (e.Outcome == AcknowledgmentOutcome.Rejected)
+        {
+            return s.Transition(
+                state with { Status = PipelineStatus.Rejected, Acknowledgment = info, AcknowledgmentDueAt = null },
+                PipelineCauses.AcknowledgmentRejected,
+                detail,
+                s.Audit(PipelineAuditActions.AcknowledgmentRejected, PipelineAuditResult.Failed, detail, e.Reason));
+        }
+
+        if (e.Outcome == AcknowledgmentOutcome.Accepted && e.Kind == "277CA")
+        {
+            var accepted = detail + (info.PayerClaimControlNumber is { } payer ? "; payer claim " + payer : string.Empty);
+            return s.Transition(
+                state with { Status = PipelineStatus.Accepted, Acknowledgment = info, AcknowledgmentDueAt = null },
+                PipelineCauses.AcknowledgmentAccepted,
+                accepted,
+                s.Audit(PipelineAuditActions.AcknowledgmentAccepted, PipelineAuditResult.Success, accepted));
+        }
+
+        return s.Transition(
+            state with { Acknowledgment = info },
+            PipelineCauses.Acknowledged,
+            detail,
+            s.Audit(PipelineAuditActions.Acknowledgment, PipelineAuditResult.Success, detail, e.Reason));
+    }
+
+    private static Decision OnAcknowledgmentOverdue(Step s, AcknowledgmentOverdue e)
+    {
+        var state = s.State;
+        if (state.Status != PipelineStatus.Submitted || e.Submission != state.Submissions || state.AcknowledgmentDueAt is not { } due)
+        {
+            return Decision.Duplicate(state, Invariant($"Stale no-acknowledgment timer for submission {e.Submission}: the claim is {state.Status}, submission {state.Submissions}."));
+        }
+
+        if (state.AcknowledgmentOverdue)
+        {
+            return Decision.Duplicate(state, Invariant($"Submission {e.Submission} is already reported overdue."));
+        }
+
+        if (e.At < due)
+        {
+            return Decision.Duplicate(state, Invariant($"The acknowledgment of submission {e.Submission} is due at {due:O}, not yet."));
+        }
+
+        var since = state.History.LastOrDefault(h => h.Cause == PipelineCauses.SubmitSucceeded)?.At ?? state.UpdatedAt;
+        var seen = state.Acknowledgment is { } ack && ack.Submission == e.Submission ? Invariant($"; last acknowledgment {ack.Kind} {ack.Outcome}") : "; no acknowledgment";
+        return s.Transition(
+            state with { AcknowledgmentOverdue = true },
+            PipelineCauses.AcknowledgmentOverdue,
+            Invariant($"submission {e.Submission}{seen}"),
+            new RaiseAlert(
+                PipelineAlertKind.AcknowledgmentOverdue,
+                Invariant($"Claim {state.Claim.Value} was submitted at {since:O} (submission {e.Submission}) and has had no final acknowledgment (277CA) since{seen}.")),
+            s.Audit(PipelineAuditActions.AcknowledgmentOverdue, PipelineAuditResult.Escalated, Invariant($"submission {e.Submission}; due {due:O}{seen}")));
     }
 
     private static Decision Stale(Step s) =>

@@ -52,3 +52,23 @@ public sealed record SubmitFailed(DateTimeOffset At, string Actor, int Attempt, 
 
 /// <summary>Durable's retry policy started attempt <paramref name="Attempt"/> (recorded by the submit activity at the time it was due).</summary>
 public sealed record RetryDue(DateTimeOffset At, string Actor, int Attempt) : PipelineEvent(At, Actor);
+
+/// <summary>
+/// A payer acknowledgment for submission <paramref name="Submission"/> (<see cref="PipelineState.Submissions"/> when it
+/// was matched): <paramref name="Kind"/> <c>TA1</c>, <c>999</c> or <c>277CA</c>, its outcome, codes and readable reason
+/// (code texts only, no PHI), the payer's claim control number (277CA REF*1K) and the control numbers it answered.
+/// One for another submission, or the same one again, changes nothing.
+/// </summary>
+public sealed record AcknowledgmentReceived(
+    DateTimeOffset At,
+    string Actor,
+    int Submission,
+    string Kind,
+    AcknowledgmentOutcome Outcome,
+    string Codes,
+    string Reason,
+    string? PayerClaimControlNumber = null,
+    string? ControlNumbers = null) : PipelineEvent(At, Actor);
+
+/// <summary>The orchestration's no-acknowledgment timer fired for submission <paramref name="Submission"/>.</summary>
+public sealed record AcknowledgmentOverdue(DateTimeOffset At, string Actor, int Submission) : PipelineEvent(At, Actor);

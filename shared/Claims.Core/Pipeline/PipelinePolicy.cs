@@ -23,6 +23,9 @@ public sealed record PipelinePolicy
     /// <summary>How long a hold may wait before it is escalated (one alert per hold).</summary>
     public TimeSpan EscalationDelay { get; init; } = TimeSpan.FromHours(48);
 
+    /// <summary>How long a submitted claim may wait for its acknowledgment before one AcknowledgmentOverdue alert.</summary>
+    public TimeSpan AcknowledgmentDelay { get; init; } = TimeSpan.FromHours(48);
+
     /// <summary>Bounds the serialized state under the 64 KiB table string property limit; the audit log keeps everything.</summary>
     public int MaxHistoryEntries { get; init; } = 100;
 
@@ -53,6 +56,11 @@ public sealed record PipelinePolicy
         if (EscalationDelay <= TimeSpan.Zero)
         {
             problems.Add("EscalationDelay must be positive.");
+        }
+
+        if (AcknowledgmentDelay <= TimeSpan.Zero)
+        {
+            problems.Add("AcknowledgmentDelay must be positive.");
         }
 
         if (MaxHistoryEntries < 1)

@@ -41,6 +41,18 @@ public sealed record PipelineState
     /// <summary>The submitter's reference once submitted.</summary>
     public string? SubmissionReference { get; init; }
 
+    /// <summary>How many times the claim was submitted (one more per SubmitSucceeded): the generation an acknowledgment is for.</summary>
+    public int Submissions { get; init; }
+
+    /// <summary>When the no-acknowledgment alert is due, while Submitted and not yet alerted.</summary>
+    public DateTimeOffset? AcknowledgmentDueAt { get; init; }
+
+    /// <summary>Whether the no-acknowledgment alert was raised for the current submission.</summary>
+    public bool AcknowledgmentOverdue { get; init; }
+
+    /// <summary>The last acknowledgment recorded for the current submission (kept while Rejected and after a resubmission until the next one).</summary>
+    public AcknowledgmentInfo? Acknowledgment { get; init; }
+
     /// <summary>The last failure's kind and reason code (e.g. <c>Permanent:payer-rejected</c>).</summary>
     public string? FailureReason { get; init; }
 
@@ -78,6 +90,10 @@ public sealed record PipelineState
         && RuleSetVersion == other.RuleSetVersion
         && SubmissionReference == other.SubmissionReference
         && FailureReason == other.FailureReason
+        && Submissions == other.Submissions
+        && AcknowledgmentDueAt == other.AcknowledgmentDueAt
+        && AcknowledgmentOverdue == other.AcknowledgmentOverdue
+        && Acknowledgment == other.Acknowledgment
         && HistoryDropped == other.HistoryDropped
         && History.AsSpan().SequenceEqual(other.History.AsSpan());
 
@@ -95,6 +111,20 @@ public sealed record HoldInfo(
     int Generation,
     DateTimeOffset EscalationDueAt,
     bool Escalated);
+
+/// <summary>
+/// A payer acknowledgment as recorded on the row: kind (TA1, 999, 277CA), outcome, codes, readable reason, when, the
+/// payer's claim control number (277CA REF*1K) and the submission it answered.
+/// </summary>
+public sealed record AcknowledgmentInfo(
+    string Kind,
+    AcknowledgmentOutcome Outcome,
+    string Codes,
+    string Reason,
+    DateTimeOffset At,
+    int Submission,
+    string? PayerClaimControlNumber = null,
+    string? ControlNumbers = null);
 
 /// <summary>A retry the pipeline is waiting for.</summary>
 public sealed record PendingRetry(int Attempt, DateTimeOffset DueAt);
@@ -126,4 +156,9 @@ public static class PipelineCauses
     public const string SubmitFailedRetrying = "submit-failed-retrying";
     public const string SubmitFailed = "submit-failed";
     public const string RetryStarted = "retry-started";
+    public const string Acknowledged = "acknowledged";
+    public const string AcknowledgmentAccepted = "acknowledgment-accepted";
+    public const string AcknowledgmentRejected = "acknowledgment-rejected";
+    public const string AcknowledgmentOverdue = "acknowledgment-overdue";
+    public const string ReleasedAfterRejection = "released-after-rejection";
 }

@@ -15,7 +15,10 @@ public enum PipelineStatus
     /// <summary>A submit attempt is in flight or a retry is scheduled.</summary>
     Submitting,
 
-    /// <summary>The submitter accepted it. Terminal.</summary>
+    /// <summary>
+    /// The submitter accepted it; it waits for the payer's acknowledgment (TA1, 999, 277CA), raced with the
+    /// no-acknowledgment timer (one alert, then it keeps waiting).
+    /// </summary>
     Submitted,
 
     /// <summary>A permanent failure or all attempts used up. Can still be cancelled.</summary>
@@ -23,6 +26,25 @@ public enum PipelineStatus
 
     /// <summary>Cancelled by an admin. Terminal.</summary>
     Cancelled,
+
+    /// <summary>The payer's 277CA accepted it. Terminal.</summary>
+    Accepted,
+
+    /// <summary>
+    /// A TA1, 999 or 277CA rejected it (codes and reason on the row); it waits for a release with mode reevaluate
+    /// (evaluated and submitted again) or a cancel.
+    /// </summary>
+    Rejected,
+}
+
+/// <summary>What an acknowledgment says of our submission.</summary>
+public enum AcknowledgmentOutcome
+{
+    Accepted,
+    Rejected,
+
+    /// <summary>Neither (pending, forwarded, a code we do not decide on): recorded, the claim keeps waiting.</summary>
+    Other,
 }
 
 /// <summary>The rules engine's verdict (docs/RULES.md "Running a rule set").</summary>

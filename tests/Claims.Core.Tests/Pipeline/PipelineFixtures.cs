@@ -21,12 +21,14 @@ internal static class PipelineFixtures
     public static readonly string[] StateNames =
     [
         "Received", "Evaluating", "Held", "SubmittingInFlight", "SubmittingRetryPending", "Submitted", "Failed", "Cancelled",
+        "Accepted", "Rejected",
     ];
 
     public static readonly string[] EventNames =
     [
         "EvaluationStarted", "RulesPassed", "RulesHeld", "ReleasedOverride", "ReleasedReevaluate", "Cancelled",
         "HoldEscalationDue", "SubmitSucceeded", "SubmitFailed", "RetryDue",
+        "Accepted277CA", "Rejected999", "Accepted999", "AcknowledgmentOverdue",
     ];
 
     public static PipelineState Received() => PipelineState.Start(Claim, T0, Intake);
@@ -45,6 +47,8 @@ internal static class PipelineFixtures
             State("SubmittingInFlight"),
             new SubmitFailed(T0.AddSeconds(3), Submitter, 1, SubmitFailureKind.Permanent, "payer-rejected")),
         "Cancelled" => Apply(State("Held"), new Cancelled(T0.AddSeconds(3), Admin, "duplicate of another claim")),
+        "Accepted" => Apply(State("Submitted"), Acknowledgment(T0.AddSeconds(4), "277CA", AcknowledgmentOutcome.Accepted)),
+        "Rejected" => Apply(State("Submitted"), Acknowledgment(T0.AddSeconds(4), "999", AcknowledgmentOutcome.Rejected)),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown fixture state."),
     };
 
@@ -60,8 +64,16 @@ internal static class PipelineFixtures
         "SubmitSucceeded" => new SubmitSucceeded(Later, Submitter, 1, "CH-200"),
         "SubmitFailed" => new SubmitFailed(Later, Submitter, 1, SubmitFailureKind.Transient, "timeout"),
         "RetryDue" => new RetryDue(Later, PipelineTimer, 2),
+        "Accepted277CA" => Acknowledgment(Later, "277CA", AcknowledgmentOutcome.Accepted),
+        "Rejected999" => Acknowledgment(Later, "999", AcknowledgmentOutcome.Rejected),
+        "Accepted999" => Acknowledgment(Later, "999", AcknowledgmentOutcome.Accepted),
+        "AcknowledgmentOverdue" => new AcknowledgmentOverdue(Later, PipelineTimer, 1),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown fixture event."),
     };
+
+    /// <summary>An acknowledgment of submission <paramref name="submission"/> (codes differ by kind and outcome).</summary>
+    public static AcknowledgmentReceived Acknowledgment(DateTimeOffset at, string kind, AcknowledgmentOutcome outcome, int submission = 1) =>
+        new(at, "system:acknowledgments", submission, kind, outcome, outcome == AcknowledgmentOutcome.Rejected ? "R:5" : "A", outcome + " by " + kind, kind == "277CA" ? "PAYER-9" : null, "ISA13 17");
 
     public static RulesEvaluated PassVerdict(DateTimeOffset at) => new(at, RulesEngine, RulesOutcome.Pass, "3");
 
