@@ -18,10 +18,10 @@ public sealed record ClaimNotice(
 public static class ClaimNotificationPayload
 {
     /// <summary>Our code system for ClaimResponse.error codes (hold reasons, rejections).</summary>
-    public const string ErrorSystem = "https://claims.example/fhir/CodeSystem/notification-error";
+    public const string ErrorSystem = "urn:claims-functions:codesystem:notification-error";
     /// <summary>Our identifier systems for ClaimResponse.identifier.</summary>
-    public const string ClaimIdSystem = "https://claims.example/fhir/sid/claim-id";
-    public const string SubmissionSystem = "https://claims.example/fhir/sid/submission-reference";
+    public const string ClaimIdSystem = "urn:claims-functions:sid:claim-id";
+    public const string SubmissionSystem = "urn:claims-functions:sid:submission-reference";
 
     private static readonly FhirJsonSerializer Serializer = new();
 
