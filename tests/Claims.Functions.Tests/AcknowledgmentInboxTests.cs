@@ -286,7 +286,7 @@ public sealed class AcknowledgmentInboxTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     /// <summary>A 277CA (005010X214, shaped as tests/Claims.Core.Tests/X12/AckFixtures.Ack277CA) with one 2200D per claim.</summary>
-    private static string Ack277CA(int control, params (string Claim, string Status, string? Ref)[] claims)
+    internal static string Ack277CA(int control, params (string Claim, string Status, string? Ref)[] claims)
     {
         var body = new List<string>
         {

@@ -172,6 +172,51 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rejected_ResubmittedAfterRelease_NewControlNumbersAndASecondInterchange()
+    {
+        var tenant = await app.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
+        using var admin = app.ClientWithKey(tenant.AdminKey);
+        using (var saved = await PutProfileAsync(admin, ProfileJson, "\"0\""))
+        {
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        }
+
+        using var ingest = app.ClientWithKey(tenant.IngestKey);
+        var claimId = await PipelineSupport.PostClaimAsync(ingest, CompleteClaim());
+        var first = (await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Submitted"))["submission"]!;
+
+        // The payer rejects it (277CA); the biller releases it for another evaluation and it goes out again.
+        var inbox = app.Services.GetRequiredService<AcknowledgmentInbox>();
+        var durable = app.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>();
+        var name = $"{tenant.Tenant.Value}/277ca-{Guid.NewGuid():N}.x12";
+        await app.Storage.Container(StorageNames.X12InboundContainer).GetBlobClient(name)
+            .UploadAsync(BinaryData.FromString(AcknowledgmentInboxTests.Ack277CA(301, (claimId, "A7:562:85", null))), overwrite: true);
+        await inbox.ProcessAsync(durable, name, CancellationToken.None);
+        await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Rejected");
+        using (var release = await admin.PostAsync($"/api/claims/{claimId}/release", PipelineSupport.JsonBody("""{ "mode": "reevaluate", "note": "corrected" }""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, release.StatusCode);
+        }
+
+        var again = await PipelineSupport.EventuallyAsync(
+            async () => await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Submitted") is { } v
+                && v["history"]!.AsArray().Count(h => h!["to"]!.GetValue<string>() == "Submitted") == 2 ? v : null,
+            TimeSpan.FromSeconds(60),
+            "the second submission");
+        var second = again["submission"]!;
+        Assert.NotEqual(first["interchangeControlNumber"]!.GetValue<string>(), second["interchangeControlNumber"]!.GetValue<string>());
+        Assert.Equal(first["patientControlNumber"]!.GetValue<string>(), second["patientControlNumber"]!.GetValue<string>());
+        var files = new List<string>();
+        await foreach (var file in app.Storage.Container(StorageNames.X12OutboundContainer).ListBlobNamesAsync(tenant.Tenant.Value + "/"))
+        {
+            files.Add(file);
+        }
+
+        Assert.Equal(2, files.Count);
+    }
+
+    [Fact]
     public async Task Submit_RetriedAfterSuccess_ReusesTheControlNumbersAndWritesNoSecondInterchange()
     {
         var tenant = await app.NewTenantAsync();

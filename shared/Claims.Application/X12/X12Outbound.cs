@@ -24,7 +24,9 @@ namespace Claims.Application.X12;
 /// What the submit step sent for a claim and where, kept on the claim row (<see cref="ClaimRecord.SubmissionJson"/>):
 /// the format and, for an 837P, the control numbers (ISA13, GS06, ST02), the patient control number (CLM01), the
 /// interchange's creation time and file (<c>x12-outbound/{tenant}/{ISA13}.x12</c>); <see cref="FhirFile"/> for the
-/// FHIR document. The control numbers are written on the row before the file, so a retried submit reuses them.
+/// FHIR document. The control numbers are written on the row before the file, so a retried submit reuses them;
+/// <see cref="Generation"/> is the submission they were allocated for (<c>PipelineState.Submissions</c> + 1 while it is
+/// in flight), so a resubmission after a rejection gets control numbers and an interchange of its own.
 /// </summary>
 public sealed record ClaimSubmission(
     string Format,
@@ -34,7 +36,8 @@ public sealed record ClaimSubmission(
     string? PatientControlNumber = null,
     string? File = null,
     DateTimeOffset? CreatedAt = null,
-    string? FhirFile = null)
+    string? FhirFile = null,
+    int Generation = 1)
 {
     public string ToJson() => JsonSerializer.Serialize(this, ClaimSubmissionJson.Default.ClaimSubmission);
 
@@ -193,10 +196,12 @@ public sealed partial class X12Outbound(
             return new SubmitOutcome.Failed(Core.Pipeline.SubmitFailureKind.Permanent, "x12-invalid");
         }
 
-        var submission = recorded is { InterchangeControlNumber: not null } ? recorded : null;
+        // The submission in flight: a retry of it reuses its control numbers, a resubmission after a rejection does not.
+        var generation = (record.PipelineJson is { } pipeline ? PipelineJson.DeserializeState(pipeline).Submissions : 0) + 1;
+        var submission = recorded is { InterchangeControlNumber: not null } && recorded.Generation == generation ? recorded : null;
         if (submission is null)
         {
-            (submission, record) = await ReserveAsync(tenant, claim, record, format, fhirFile, cancellationToken).ConfigureAwait(false);
+            (submission, record) = await ReserveAsync(tenant, claim, record, format, fhirFile, generation, cancellationToken).ConfigureAwait(false);
         }
 
         var isa13 = submission.InterchangeControlNumber!.Value;
@@ -226,7 +231,7 @@ public sealed partial class X12Outbound(
     /// another run of the submit recorded some first, those are used and this allocation is skipped (never reused).
     /// </summary>
     private async Task<(ClaimSubmission Submission, ClaimRecord Record)> ReserveAsync(
-        TenantId tenant, ClaimId claim, ClaimRecord record, OutboundFormat format, string? fhirFile, CancellationToken cancellationToken)
+        TenantId tenant, ClaimId claim, ClaimRecord record, OutboundFormat format, string? fhirFile, int generation, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -239,7 +244,8 @@ public sealed partial class X12Outbound(
                 PatientControlNumber.For(claim).Value,
                 $"{StorageNames.X12OutboundContainer}/{X12InterchangeStore.BlobName(tenant, block.FirstInterchange)}",
                 time.GetUtcNow(),
-                fhirFile);
+                fhirFile,
+                generation);
             try
             {
                 var saved = await claims.UpdateAsync(record with { SubmissionJson = submission.ToJson() }, cancellationToken).ConfigureAwait(false);
@@ -249,7 +255,7 @@ public sealed partial class X12Outbound(
             {
                 record = await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false)
                     ?? throw new InvalidOperationException($"Claim {claim.Value} disappeared while it was submitted.");
-                if (ClaimSubmission.FromJson(record.SubmissionJson) is { InterchangeControlNumber: not null } theirs)
+                if (ClaimSubmission.FromJson(record.SubmissionJson) is { InterchangeControlNumber: not null } theirs && theirs.Generation == generation)
                 {
                     return (theirs, record);
                 }
