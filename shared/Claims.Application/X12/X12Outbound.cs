@@ -197,7 +197,9 @@ public sealed partial class X12Outbound(
         }
 
         // The submission in flight: a retry of it reuses its control numbers, a resubmission after a rejection does not.
-        var generation = (record.PipelineJson is { } pipeline ? PipelineJson.DeserializeState(pipeline).Submissions : 0) + 1;
+        // (Submitting: the one after the last submission; already submitted, a late duplicate run: the last one.)
+        var state = record.PipelineJson is { } pipeline ? PipelineJson.DeserializeState(pipeline) : null;
+        var generation = state is null ? 1 : state.Status == PipelineStatus.Submitting ? state.Submissions + 1 : Math.Max(1, state.Submissions);
         var submission = recorded is { InterchangeControlNumber: not null } && recorded.Generation == generation ? recorded : null;
         if (submission is null)
         {
