@@ -121,15 +121,9 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task PostClaim_X12TenantCompleteClaim_SubmittedWithOneValidInterchange()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using (var saved = await PutProfileAsync(admin, ProfileJson, "\"0\""))
-        {
-            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
-        }
-
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
+        var (tenant, admin, ingest) = await X12TenantAsync("x12-837p");
+        using var adminClient = admin;
+        using var ingestClient = ingest;
         var claimId = await PipelineSupport.PostClaimAsync(ingest, CompleteClaim());
 
         var claim = await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Submitted");
@@ -174,15 +168,9 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Rejected_ResubmittedAfterRelease_NewControlNumbersAndASecondInterchange()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using (var saved = await PutProfileAsync(admin, ProfileJson, "\"0\""))
-        {
-            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
-        }
-
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
+        var (tenant, admin, ingest) = await X12TenantAsync("x12-837p");
+        using var adminClient = admin;
+        using var ingestClient = ingest;
         var claimId = await PipelineSupport.PostClaimAsync(ingest, CompleteClaim());
         var first = (await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Submitted"))["submission"]!;
 
@@ -219,15 +207,9 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Submit_RetriedAfterSuccess_ReusesTheControlNumbersAndWritesNoSecondInterchange()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using (var saved = await PutProfileAsync(admin, ProfileJson.Replace("x12-837p", "both", StringComparison.Ordinal), "\"0\""))
-        {
-            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
-        }
-
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
+        var (tenant, admin, ingest) = await X12TenantAsync("both");
+        using var adminClient = admin;
+        using var ingestClient = ingest;
         var claimId = await PipelineSupport.PostClaimAsync(ingest, CompleteClaim());
         var claim = await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Submitted");
         var submission = claim["submission"]!;
@@ -256,15 +238,9 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task PostClaim_X12TenantClaimMissing837PData_HeldNamingEachElement()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using (var saved = await PutProfileAsync(admin, ProfileJson, "\"0\""))
-        {
-            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
-        }
-
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
+        var (tenant, admin, ingest) = await X12TenantAsync("x12-837p");
+        using var adminClient = admin;
+        using var ingestClient = ingest;
         var claimId = await PipelineSupport.PostClaimAsync(ingest, SampleClaims.AbaTherapy());
 
         var claim = await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Held");
@@ -314,6 +290,20 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     /// <summary>The sample ABA claim with what the 837P needs: the patient's street address, the patient as subscriber.</summary>
+    /// <summary>A tenant on the test rules with a saved submitter profile in <paramref name="format"/>, and its admin and ingest clients.</summary>
+    private async Task<(TestTenant Tenant, HttpClient Admin, HttpClient Ingest)> X12TenantAsync(string format)
+    {
+        var tenant = await app.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
+        var admin = app.ClientWithKey(tenant.AdminKey);
+        using (var saved = await PutProfileAsync(admin, ProfileJson.Replace("x12-837p", format, StringComparison.Ordinal), "\"0\""))
+        {
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        }
+
+        return (tenant, admin, app.ClientWithKey(tenant.IngestKey));
+    }
+
     private static string CompleteClaim()
     {
         var claim = JsonNode.Parse(SampleClaims.AbaTherapy("CLM-X12-" + Guid.NewGuid().ToString("N")[..8]))!;
