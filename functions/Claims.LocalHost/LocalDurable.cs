@@ -166,6 +166,10 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
 
     public TaskHubSettings Settings { get; } = TaskHubSettings.Read(configuration);
 
+    /// <summary>The backend's stop once the app stopped (it may go on after <see cref="StopAsync"/> returned: a graceful
+    /// drain of the control queues it owns); completed when it never started.</summary>
+    public Task BackendStopped => backend?.StopAsync() ?? Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

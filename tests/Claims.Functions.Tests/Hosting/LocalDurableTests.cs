@@ -46,6 +46,10 @@ public sealed class LocalDurableTests(AzuriteFixture azurite)
             id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(Probe.ProbeOrchestrator), new ProbeInput("claim-2", 1));
             await WaitForStatusAsync(client, id, s => s.SerializedCustomStatus is not null);
             await first.StopAsync();
+
+            // In one process the stopped host's backend drains and lets go of its partitions after the stop returned (a
+            // process that ends lets its leases expire instead): an event raised meanwhile would land in its memory.
+            await first.Services.GetRequiredService<DurableSidecar>().BackendStopped.WaitAsync(TimeSpan.FromMinutes(2));
         }
 
         using var second = await StartAsync(hub);
