@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Claims.LocalHost;
+using Claims.Functions.Tests.Security;
 using Claims.Testing;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -8,6 +9,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Claims.Functions.Tests.Hosting;
 
@@ -17,8 +19,12 @@ namespace Claims.Functions.Tests.Hosting;
 /// second host on the same task hub picks up where a stopped one left off.
 /// </summary>
 [Collection(AppCollection.Name)]
-public sealed class LocalDurableTests(AzuriteFixture azurite)
+public sealed class LocalDurableTests(AzuriteFixture azurite) : IDisposable
 {
+    private readonly CapturingLoggerProvider log = new();
+
+    public void Dispose() => log.Dispose();
+
     [Fact]
     public async Task Orchestration_CallsItsActivity_WaitsForAnEvent_AndCompletesWithTheirResults()
     {
@@ -27,7 +33,7 @@ public sealed class LocalDurableTests(AzuriteFixture azurite)
         var client = host.Services.GetRequiredService<DurableTaskClient>();
 
         var id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(Probe.ProbeOrchestrator), new ProbeInput("claim-1", 3));
-        await WaitForStatusAsync(client, id, s => s.RuntimeStatus == OrchestrationRuntimeStatus.Running && s.SerializedCustomStatus is not null);
+        await WaitForStatusAsync(client, id, s => s.RuntimeStatus == OrchestrationRuntimeStatus.Running && s.SerializedCustomStatus == "\"waiting\"");
         await client.RaiseEventAsync(id, "Release", "override");
         var done = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
 
@@ -44,7 +50,10 @@ public sealed class LocalDurableTests(AzuriteFixture azurite)
         {
             var client = first.Services.GetRequiredService<DurableTaskClient>();
             id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(Probe.ProbeOrchestrator), new ProbeInput("claim-2", 1));
-            await WaitForStatusAsync(client, id, s => s.SerializedCustomStatus is not null);
+            // Not merely "has a custom status": an orchestration that has not set one reads back as the JSON text null.
+            // Stopped before its activity's result was checkpointed, that result's message stays locked on the queue
+            // for the visibility timeout, longer than this test waits.
+            await WaitForStatusAsync(client, id, s => s.SerializedCustomStatus == "\"waiting\"");
             await first.StopAsync();
 
             // In one process the stopped host's backend drains and lets go of its partitions after the stop returned (a
@@ -55,7 +64,18 @@ public sealed class LocalDurableTests(AzuriteFixture azurite)
         using var second = await StartAsync(hub);
         var resumed = second.Services.GetRequiredService<DurableTaskClient>();
         await resumed.RaiseEventAsync(id, "Release", "reevaluate");
-        var done = await resumed.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(180)).Token);
+        OrchestrationMetadata done;
+        try
+        {
+            done = await resumed.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(180)).Token);
+        }
+        catch (OperationCanceledException)
+        {
+            var state = await resumed.GetInstanceAsync(id, getInputsAndOutputs: true);
+            Assert.Fail($"orchestration {id} not completed (status {state?.RuntimeStatus}, custom {state?.SerializedCustomStatus}); backend log:\n"
+                + string.Join('\n', log.Lines.Where(l => l.Contains("DurableTask", StringComparison.Ordinal) && !l.Contains(" scope: ", StringComparison.Ordinal)).TakeLast(150)));
+            throw;
+        }
 
         Assert.Equal("claim-2:2:reevaluate", done.ReadOutputAs<string>());
     }
@@ -70,6 +90,7 @@ public sealed class LocalDurableTests(AzuriteFixture azurite)
             [$"{TaskHubSettings.Section}:storageProvider:partitionCount"] = "2",
             [$"{TaskHubSettings.Section}:storageProvider:maxQueuePollingInterval"] = "00:00:00.500",
         });
+        builder.Logging.AddProvider(log);
         builder.Services.AddLocalDurable(Probe.Functions);
         var host = builder.Build();
         await host.StartAsync();
