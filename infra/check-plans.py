@@ -221,6 +221,15 @@ def check(template):
         expect(values.get("Operator__ApiKeyHash", "").startswith("@Microsoft.KeyVault(VaultName=kv-claims-x;"), f"{name}: Key Vault reference")
         for key, value in values.items():
             expect(not re.search(r"(?i)AccountKey=|SharedAccessSignature=|[?&]sig=", str(value)), f"{name}: {key} holds a secret")
+        expect(not any(k.startswith("X12Exchange__") for k in values), f"{name}: X12Exchange settings without the SFTP exchange account")
+
+    # The clearinghouse SFTP option: the app reaches the exchange account with its identity, on both plans.
+    exchange = "https://stxclaimsx.blob.core.windows.net/"
+    for plan_name in ("FlexConsumption", "ElasticPremium"):
+        _, site_exchange = evaluate(template, plan_name, exchangeBlobEndpoint=exchange)
+        values = {s["name"]: s["value"] for s in site_exchange["properties"]["siteConfig"]["appSettings"]}
+        expect(values.get("X12Exchange__blobServiceUri") == exchange and values.get("X12Exchange__credential") == "managedidentity"
+               and values.get("X12Exchange__clientId") == PARAMETERS["identityClientId"], f"{plan_name}: X12Exchange settings with the SFTP option")
     return errors
 
 

@@ -77,6 +77,12 @@ param signatureReplayPurgeSchedule string = '0 17 * * * *'
 @description('Six-field NCRONTAB schedule of the AcknowledgmentPoll timer (UTC): reads TA1/999/277CA files from x12-inbound.')
 param acknowledgmentPollSchedule string = '0 */1 * * * *'
 
+@description('Azure Blob SFTP for the clearinghouse: a second storage account (hierarchical namespace + SFTP) holds the 837P drop and the acknowledgment inbox, and clearinghouseSftpUsers sign in to it with SSH keys. False: those containers are on the app\'s account, for a connector that uses the Blob API.')
+param clearinghouseSftp bool = false
+
+@description('With clearinghouseSftp: the SFTP local users, [{ "name": "clearinghouse", "publicKey": "ssh-ed25519 AAAA..." }] (public keys only).')
+param clearinghouseSftpUsers array = []
+
 @description('Object id of the person or pipeline that deploys (gets Website Contributor on the app for the Flex zip deploy, Blob Data Contributor on the deployments container for the Elastic Premium upload, and Key Vault Secrets Officer). Empty: none.')
 param deployerPrincipalId string = ''
 
@@ -103,6 +109,7 @@ var names = {
   workspace: 'log-${namePrefix}-${suffix}'
   insights: 'appi-${namePrefix}-${suffix}'
   vault: take('kv-${namePrefix}-${suffix}', 24)
+  exchange: take('stx${namePrefix}${suffix}', 24)
   plan: 'plan-${namePrefix}-${suffix}'
   site: 'func-${namePrefix}-${suffix}'
 }
@@ -133,6 +140,17 @@ module storage 'modules/storage.bicep' = {
     appPrincipalId: identity.outputs.principalId
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType
+    exchangeContainersHere: !clearinghouseSftp
+  }
+}
+
+module exchange 'modules/exchange.bicep' = if (clearinghouseSftp) {
+  name: 'exchange'
+  params: {
+    name: names.exchange
+    location: location
+    appPrincipalId: identity.outputs.principalId
+    sftpUsers: clearinghouseSftpUsers
   }
 }
 
@@ -176,6 +194,7 @@ module functionApp 'modules/functionapp.bicep' = {
     authorizationSweepSchedule: authorizationSweepSchedule
     signatureReplayPurgeSchedule: signatureReplayPurgeSchedule
     acknowledgmentPollSchedule: acknowledgmentPollSchedule
+    exchangeBlobEndpoint: clearinghouseSftp ? exchange!.outputs.blobEndpoint : ''
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType
   }
@@ -204,6 +223,9 @@ output deploymentContainerUrl string = storage.outputs.deploymentContainerUrl
 
 @description('The Durable Functions task hub (its queues, tables and containers are named after it).')
 output taskHubName string = taskHubName
+
+@description('With clearinghouseSftp: the host the clearinghouse connects to over SFTP (user <account>.<local user>); else empty.')
+output clearinghouseSftpHost string = clearinghouseSftp ? exchange!.outputs.sftpHost : ''
 
 @description('The Key Vault holding tenant signing secrets and the operator key hash.')
 output keyVaultName string = vault.outputs.name

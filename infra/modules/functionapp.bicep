@@ -76,6 +76,9 @@ param authorizationSweepSchedule string
 param signatureReplayPurgeSchedule string
 param acknowledgmentPollSchedule string
 
+@description('Blob endpoint of the SFTP exchange account (main.bicep\'s clearinghouseSftp); empty: the exchange containers are on the app\'s account.')
+param exchangeBlobEndpoint string = ''
+
 @description('Object id of the person or pipeline that deploys the package (gets Website Contributor on the app, which the Flex Consumption zip deploy needs). Empty: none.')
 param deployerPrincipalId string = ''
 param deployerPrincipalType string = 'User'
@@ -121,6 +124,13 @@ var appSettings = [
   { name: 'Operator__ApiKeyHash', value: '@Microsoft.KeyVault(VaultName=${vaultName};SecretName=operator-api-key-hash)' }
 ]
 
+// The clearinghouse exchange account, when the SFTP option deployed one (Claims.Storage/ExchangeStorage.cs reads these).
+var exchangeAppSettings = empty(exchangeBlobEndpoint) ? [] : [
+  { name: 'X12Exchange__blobServiceUri', value: exchangeBlobEndpoint }
+  { name: 'X12Exchange__credential', value: 'managedidentity' }
+  { name: 'X12Exchange__clientId', value: identityClientId }
+]
+
 // Elastic Premium only: Flex Consumption deprecates these (functionAppConfig carries runtime and package instead).
 var premiumAppSettings = [
   { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
@@ -134,7 +144,7 @@ var commonSiteConfig = {
   minTlsVersion: '1.2'
   ftpsState: 'Disabled'
   http20Enabled: true
-  appSettings: flex ? appSettings : concat(appSettings, premiumAppSettings)
+  appSettings: flex ? concat(appSettings, exchangeAppSettings) : concat(appSettings, exchangeAppSettings, premiumAppSettings)
 }
 
 // Flex rejects linuxFxVersion and the scale properties in siteConfig: they exist on Elastic Premium only.

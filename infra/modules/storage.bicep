@@ -4,7 +4,7 @@
 // deployment container the plan runs the package from.
 // Identity access only (shared keys off, so no connection string exists to leak), TLS 1.2, no public blobs,
 // blob soft delete. The lists below must hold every name of Claims.Application/Storage/StorageNames.cs
-// (tests/Claims.Functions.Tests/InfraTests.cs checks it).
+// and ExchangeContainers (tests/Claims.Functions.Tests/InfraTests.cs checks it).
 
 param name string
 param location string
@@ -14,6 +14,9 @@ param appPrincipalId string
 
 param deployerPrincipalId string = ''
 param deployerPrincipalType string = 'User'
+
+@description('False when the exchange containers live on the SFTP exchange account instead.')
+param exchangeContainersHere bool = true
 
 var tableNames = [
   'tenants'
@@ -42,6 +45,11 @@ var containerNames = [
   'outbound'
   'rulesets'
   'poison-messages'
+]
+
+// The clearinghouse exchange's containers: here unless main.bicep's clearinghouseSftp option puts them on the exchange
+// account (modules/exchange.bicep).
+var exchangeContainerNames = [
   'x12-outbound'
   'x12-inbound'
   'x12-inbound-processed'
@@ -86,7 +94,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   }
 }
 
-resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for container in concat(containerNames, [deploymentContainer]): {
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for container in concat(containerNames, exchangeContainersHere ? exchangeContainerNames : [], [deploymentContainer]): {
   parent: blobService
   name: container
   properties: {

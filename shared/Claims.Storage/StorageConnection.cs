@@ -61,9 +61,9 @@ public sealed class StorageConnection
         }
 
         var section = configuration.GetSection(ConnectionName);
-        var blob = ServiceUri(section, "blobServiceUri");
-        var queue = ServiceUri(section, "queueServiceUri");
-        var table = ServiceUri(section, "tableServiceUri");
+        var blob = ServiceUri(section, "blobServiceUri", ConnectionName);
+        var queue = ServiceUri(section, "queueServiceUri", ConnectionName);
+        var table = ServiceUri(section, "tableServiceUri", ConnectionName);
         if (section["accountName"] is { Length: > 0 } accountName)
         {
             blob ??= new Uri($"https://{accountName}.blob.core.windows.net");
@@ -82,12 +82,38 @@ public sealed class StorageConnection
     }
 
     /// <summary>
+    /// A second connection, named <paramref name="name"/>, of which the app uses only the blob service (the clearinghouse
+    /// exchange account, <c>X12Exchange</c>): a connection string in <c>{name}</c>, or <c>{name}__blobServiceUri</c> /
+    /// <c>{name}__accountName</c> with the same credential settings as <c>AzureWebJobsStorage</c>. Null when none is set.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A setting is malformed or the credential settings are contradictory.</exception>
+    public static StorageConnection? BlobsFromConfiguration(IConfiguration configuration, string name)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var connectionString = configuration[name];
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return FromConnectionString(connectionString);
+        }
+
+        var section = configuration.GetSection(name);
+        var blob = ServiceUri(section, "blobServiceUri", name);
+        if (blob is null && section["accountName"] is { Length: > 0 } accountName)
+        {
+            blob = new Uri($"https://{accountName}.blob.core.windows.net");
+        }
+
+        return blob is null ? null : new StorageConnection(null, blob, null, null, CredentialFrom(section, name));
+    }
+
+    /// <summary>
     /// The credential of an identity-based connection, as the Functions host picks it: <c>__credential=managedidentity</c>
     /// uses the app's managed identity — the user-assigned one named by <c>__clientId</c> or
     /// <c>__managedIdentityResourceId</c>, else the system-assigned one; without <c>__credential</c> (a local run) the
     /// developer's identity (Azure CLI, Visual Studio, environment...) through DefaultAzureCredential.
     /// </summary>
-    internal static TokenCredential CredentialFrom(IConfigurationSection section)
+    internal static TokenCredential CredentialFrom(IConfigurationSection section, string name = ConnectionName)
     {
         var credential = section["credential"];
         if (string.IsNullOrWhiteSpace(credential))
@@ -97,14 +123,14 @@ public sealed class StorageConnection
 
         if (!string.Equals(credential, "managedidentity", StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidOperationException($"{ConnectionName}__credential must be 'managedidentity' (or unset for a local run).");
+            throw new InvalidOperationException($"{name}__credential must be 'managedidentity' (or unset for a local run).");
         }
 
         var clientId = section["clientId"];
         var resourceId = section["managedIdentityResourceId"];
         if (!string.IsNullOrWhiteSpace(clientId) && !string.IsNullOrWhiteSpace(resourceId))
         {
-            throw new InvalidOperationException($"Set {ConnectionName}__clientId or {ConnectionName}__managedIdentityResourceId, not both.");
+            throw new InvalidOperationException($"Set {name}__clientId or {name}__managedIdentityResourceId, not both.");
         }
 
         var identity = !string.IsNullOrWhiteSpace(clientId) ? ManagedIdentityId.FromUserAssignedClientId(clientId)
@@ -114,14 +140,16 @@ public sealed class StorageConnection
     }
 
     public TableServiceClient CreateTableServiceClient(TableClientOptions options) =>
-        ConnectionString is not null ? new TableServiceClient(ConnectionString, options) : new TableServiceClient(TableServiceUri!, Credential!, options);
+        ConnectionString is not null ? new TableServiceClient(ConnectionString, options)
+        : new TableServiceClient(TableServiceUri ?? throw BlobsOnly(), Credential!, options);
 
     /// <summary>Messages are Base64-encoded, as the Functions queue trigger expects by default.</summary>
     public QueueServiceClient CreateQueueServiceClient(QueueClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.MessageEncoding = QueueMessageEncoding.Base64;
-        return ConnectionString is not null ? new QueueServiceClient(ConnectionString, options) : new QueueServiceClient(QueueServiceUri!, Credential!, options);
+        return ConnectionString is not null ? new QueueServiceClient(ConnectionString, options)
+            : new QueueServiceClient(QueueServiceUri ?? throw BlobsOnly(), Credential!, options);
     }
 
     public BlobServiceClient CreateBlobServiceClient(BlobClientOptions options) =>
@@ -130,8 +158,10 @@ public sealed class StorageConnection
     /// <summary>Names the kind of connection only; never the key.</summary>
     public override string ToString() => ConnectionString is not null ? "StorageConnection(connection string)" : $"StorageConnection({TableServiceUri?.Host})";
 
-    private static Uri? ServiceUri(IConfigurationSection section, string name) =>
+    private static Uri? ServiceUri(IConfigurationSection section, string name, string connection) =>
         string.IsNullOrWhiteSpace(section[name]) ? null
         : Uri.TryCreate(section[name], UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" ? uri
-        : throw new InvalidOperationException($"{ConnectionName}__{name} is not an absolute http(s) URL.");
+        : throw new InvalidOperationException($"{connection}__{name} is not an absolute http(s) URL.");
+
+    private static InvalidOperationException BlobsOnly() => new("This connection is configured for its blob service only.");
 }

@@ -14,7 +14,8 @@ public static class StorageServiceCollectionExtensions
     /// Registers the Table, Queue and Blob service clients with <c>AddAzureClients</c>, built from the
     /// <c>AzureWebJobsStorage</c> settings (<see cref="StorageConnection.FromConfiguration"/>, read when first resolved,
     /// so settings added late — tests — count) and the <c>Storage</c> retry options; the health probe's one-attempt
-    /// clients under the name <see cref="StorageHealthProbe.ClientName"/>; and <see cref="StorageClients"/>.
+    /// clients under the name <see cref="StorageHealthProbe.ClientName"/>; <see cref="StorageClients"/>; and
+    /// <see cref="ExchangeStorage"/> (the <c>X12Exchange</c> account when configured, else the app's own).
     /// </summary>
     public static IServiceCollection AddClaimsStorage(this IServiceCollection services)
     {
@@ -36,6 +37,13 @@ public static class StorageServiceCollectionExtensions
             }
         });
         services.AddSingleton<StorageClients>();
+        services.AddSingleton(sp =>
+        {
+            var exchange = StorageConnection.BlobsFromConfiguration(sp.GetRequiredService<IConfiguration>(), ExchangeStorage.ConnectionName);
+            return exchange is null
+                ? ExchangeStorage.OnAppAccount(sp.GetRequiredService<StorageClients>())
+                : new ExchangeStorage(exchange.CreateBlobServiceClient(Apply(new BlobClientOptions(), sp, probe: false)), separateAccount: true);
+        });
         services.AddSingleton<StorageHealthProbe>();
         return services;
     }

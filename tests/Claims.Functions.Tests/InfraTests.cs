@@ -102,9 +102,28 @@ public sealed partial class InfraTests
         Assert.Equal(StorageNames.Tables.Order(), BicepList(text, "tableNames").Order());
         Assert.Equal(StorageNames.Queues.Order(), BicepList(text, "queueNames").Order());
         Assert.Equal(StorageNames.Containers.Order(), BicepList(text, "containerNames").Order());
+        Assert.Equal(StorageNames.ExchangeContainers.Order(), BicepList(text, "exchangeContainerNames").Order());
         Assert.Contains("allowSharedKeyAccess: false", text, StringComparison.Ordinal);
         Assert.Contains("minimumTlsVersion: 'TLS1_2'", text, StringComparison.Ordinal);
         Assert.Matches(@"deleteRetentionPolicy:\s*\{\s*enabled: true", text);
+    }
+
+    [Fact]
+    public void ExchangeModule_SftpAccount_HoldsTheExchangeContainers_KeysOnlyForTheClearinghouse()
+    {
+        var text = File.ReadAllText(Path.Combine(Root, "infra", "modules", "exchange.bicep"));
+
+        Assert.Equal(StorageNames.ExchangeContainers.Order(), BicepList(text, "exchangeContainerNames").Order());
+        Assert.Contains("isHnsEnabled: true", text, StringComparison.Ordinal);
+        Assert.Contains("isSftpEnabled: true", text, StringComparison.Ordinal);
+        Assert.Contains("allowSharedKeyAccess: false", text, StringComparison.Ordinal);
+        Assert.Contains("hasSshPassword: false", text, StringComparison.Ordinal);
+        Assert.Contains("hasSharedKey: false", text, StringComparison.Ordinal);
+
+        // The app reads the account through the X12Exchange connection the function app module sets with the option.
+        var app = File.ReadAllText(Path.Combine(Root, "infra", "modules", "functionapp.bicep"));
+        Assert.Contains($"'{Claims.Storage.ExchangeStorage.ConnectionName}__blobServiceUri'", app, StringComparison.Ordinal);
+        Assert.Contains($"'{Claims.Storage.ExchangeStorage.ConnectionName}__credential', value: 'managedidentity'", app, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -133,7 +152,7 @@ public sealed partial class InfraTests
     private static IEnumerable<string> BicepList(string text, string variable)
     {
         var block = Regex.Match(text, $@"var {variable} = \[(.*?)\]", RegexOptions.Singleline);
-        Assert.True(block.Success, $"storage.bicep has no 'var {variable} = [...]'.");
+        Assert.True(block.Success, $"the Bicep has no 'var {variable} = [...]'.");
         return Regex.Matches(block.Groups[1].Value, "'([^']+)'").Select(m => m.Groups[1].Value);
     }
 

@@ -236,6 +236,53 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExchangeAccount_Configured_DropAndInboxOnIt_NothingOnTheAppAccount()
+    {
+        // The Bicep's SFTP option: the exchange containers on an account of their own (here a second Azurite).
+        var exchange = new AzuriteFixture();
+        await exchange.InitializeAsync();
+        try
+        {
+            await using var onExchange = new AppFactory(azurite, new Dictionary<string, string?> { [Claims.Storage.ExchangeStorage.ConnectionName] = exchange.ConnectionString });
+            var (tenant, admin, ingest) = await X12TenantAsync("x12-837p", onExchange);
+            using var adminClient = admin;
+            using var ingestClient = ingest;
+            var claimId = await PipelineSupport.PostClaimAsync(ingest, CompleteClaim());
+            var claim = await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Submitted");
+
+            var exchangeBlobs = new Azure.Storage.Blobs.BlobServiceClient(exchange.ConnectionString);
+            var file = claim["submission"]!["file"]!.GetValue<string>();
+            Assert.StartsWith(StorageNames.X12OutboundContainer + "/", file, StringComparison.Ordinal);
+            var blob = file[(StorageNames.X12OutboundContainer.Length + 1)..];
+            Assert.True(await exchangeBlobs.GetBlobContainerClient(StorageNames.X12OutboundContainer).GetBlobClient(blob).ExistsAsync());
+            Assert.False(await onExchange.Storage.Container(StorageNames.X12OutboundContainer).GetBlobClient(blob).ExistsAsync());
+            using (var x12 = await admin.GetAsync($"/api/claims/{claimId}/x12"))
+            {
+                Assert.Equal(HttpStatusCode.OK, x12.StatusCode);
+                Assert.StartsWith("ISA*", await x12.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            // The clearinghouse's 277CA arrives on the exchange account and moves the claim.
+            var ack = $"{tenant.Tenant.Value}/277ca-{Guid.NewGuid():N}.x12";
+            await exchangeBlobs.GetBlobContainerClient(StorageNames.X12InboundContainer).GetBlobClient(ack)
+                .UploadAsync(BinaryData.FromString(AcknowledgmentInboxTests.Ack277CA(301, (claimId, "A2:20:PR", null))));
+            var inbox = onExchange.Services.GetRequiredService<AcknowledgmentInbox>();
+            var result = await inbox.ProcessAsync(onExchange.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>(), ack, CancellationToken.None);
+
+            Assert.Equal(1, result!.Delivered);
+            await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Accepted");
+            Assert.StartsWith(StorageNames.X12InboundProcessedContainer + "/", result.KeptAs, StringComparison.Ordinal);
+            Assert.True(await exchangeBlobs.GetBlobContainerClient(StorageNames.X12InboundProcessedContainer)
+                .GetBlobClient(result.KeptAs[(StorageNames.X12InboundProcessedContainer.Length + 1)..]).ExistsAsync());
+            Assert.False(await exchangeBlobs.GetBlobContainerClient(StorageNames.X12InboundContainer).GetBlobClient(ack).ExistsAsync());
+        }
+        finally
+        {
+            await exchange.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task PostClaim_X12TenantClaimMissing837PData_HeldNamingEachElement()
     {
         var (tenant, admin, ingest) = await X12TenantAsync("x12-837p");
@@ -291,8 +338,9 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
 
     /// <summary>The sample ABA claim with what the 837P needs: the patient's street address, the patient as subscriber.</summary>
     /// <summary>A tenant on the test rules with a saved submitter profile in <paramref name="format"/>, and its admin and ingest clients.</summary>
-    private async Task<(TestTenant Tenant, HttpClient Admin, HttpClient Ingest)> X12TenantAsync(string format)
+    private async Task<(TestTenant Tenant, HttpClient Admin, HttpClient Ingest)> X12TenantAsync(string format, AppFactory? on = null)
     {
+        var app = on ?? this.app;
         var tenant = await app.NewTenantAsync();
         await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
         var admin = app.ClientWithKey(tenant.AdminKey);

@@ -125,6 +125,48 @@ public sealed class StorageConnectionTests
         Assert.Same(clients.TableService, services.GetRequiredService<TableServiceClient>());
     }
 
+    [Fact]
+    public async Task AddClaimsStorage_ExchangeSettings_ExchangeOnItsOwnAccountWithTheIdentity_WithoutThemOnTheAppAccount()
+    {
+        var app = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage:accountName"] = "stclaims07",
+            ["AzureWebJobsStorage:credential"] = "managedidentity",
+        };
+        await using (var plain = new ServiceCollection().AddSingleton<IConfiguration>(Settings(app)).AddLogging().AddClaimsStorage().BuildServiceProvider())
+        {
+            var exchange = plain.GetRequiredService<ExchangeStorage>();
+            Assert.False(exchange.SeparateAccount);
+            Assert.Same(plain.GetRequiredService<StorageClients>().BlobService, exchange.BlobService);
+        }
+
+        app["X12Exchange:blobServiceUri"] = "https://stxclaims07.blob.core.windows.net/";
+        app["X12Exchange:credential"] = "managedidentity";
+        app["X12Exchange:clientId"] = "00000000-0000-0000-0000-000000000007";
+        await using var separate = new ServiceCollection().AddSingleton<IConfiguration>(Settings(app)).AddLogging().AddClaimsStorage().BuildServiceProvider();
+        var onItsOwn = separate.GetRequiredService<ExchangeStorage>();
+
+        Assert.True(onItsOwn.SeparateAccount);
+        Assert.Equal("stxclaims07", onItsOwn.BlobService.AccountName);
+        Assert.Equal("stclaims07", separate.GetRequiredService<StorageClients>().BlobService.AccountName);
+    }
+
+    [Fact]
+    public void BlobsFromConfiguration_NoSettings_Null_ConnectionStringOrAccountName_BlobsOnly()
+    {
+        Assert.Null(StorageConnection.BlobsFromConfiguration(Settings(new()), "X12Exchange"));
+
+        var byName = StorageConnection.BlobsFromConfiguration(Settings(new() { ["X12Exchange:accountName"] = "stxclaims08", ["X12Exchange:credential"] = "managedidentity" }), "X12Exchange")!;
+        Assert.Equal(new Uri("https://stxclaims08.blob.core.windows.net/"), byName.CreateBlobServiceClient(new BlobClientOptions()).Uri);
+        Assert.IsType<ManagedIdentityCredential>(byName.Credential);
+        Assert.Throws<InvalidOperationException>(() => byName.CreateTableServiceClient(new TableClientOptions()));
+
+        var error = Assert.Throws<InvalidOperationException>(() => StorageConnection.BlobsFromConfiguration(
+            Settings(new() { ["X12Exchange:blobServiceUri"] = "ftp://nope", ["X12Exchange:credential"] = "managedidentity" }), "X12Exchange"));
+        Assert.Contains("X12Exchange__blobServiceUri", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(StorageConnection.BlobsFromConfiguration(Settings(new() { ["X12Exchange"] = "UseDevelopmentStorage=true" }), "X12Exchange"));
+    }
+
     private static IConfiguration Settings(Dictionary<string, string?> values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 }

@@ -60,7 +60,12 @@ public static class StorageNames
     public const string X12OutboundContainer = "x12-outbound";
 
     public static IReadOnlyList<string> Containers { get; } =
-        [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer, PoisonMessagesContainer, X12OutboundContainer, X12InboundContainer, X12InboundProcessedContainer, X12InboundRejectedContainer];
+        [RawContainer, DocumentsContainer, OutboundContainer, RuleSetsContainer, PoisonMessagesContainer];
+
+    /// <summary>The clearinghouse exchange's containers (<c>ExchangeStorage</c>): on the app's account,
+    /// or with the Bicep's SFTP option on the exchange account.</summary>
+    public static IReadOnlyList<string> ExchangeContainers { get; } =
+        [X12OutboundContainer, X12InboundContainer, X12InboundProcessedContainer, X12InboundRejectedContainer];
 
     /// <summary>Where the queue trigger moves a message of <paramref name="queue"/> that failed maxDequeueCount times.</summary>
     public static string PoisonQueue(string queue) => queue + "-poison";

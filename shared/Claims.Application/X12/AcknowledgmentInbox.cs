@@ -60,7 +60,7 @@ public sealed record AcknowledgmentFileResult(string Name, int Delivered, IReadO
 /// content is logged beyond control numbers and codes.
 /// </summary>
 public sealed partial class AcknowledgmentInbox(
-    StorageClients storage,
+    ExchangeStorage exchange,
     ClaimRepository claims,
     X12InterchangeStore interchanges,
     TenantStore tenants,
@@ -76,9 +76,9 @@ public sealed partial class AcknowledgmentInbox(
 
     public const string ProcessedAction = "x12.inbound.processed";
 
-    private readonly BlobContainerClient inbound = storage.Container(StorageNames.X12InboundContainer);
-    private readonly BlobContainerClient processed = storage.Container(StorageNames.X12InboundProcessedContainer);
-    private readonly BlobContainerClient rejected = storage.Container(StorageNames.X12InboundRejectedContainer);
+    private readonly BlobContainerClient inbound = exchange.Container(StorageNames.X12InboundContainer);
+    private readonly BlobContainerClient processed = exchange.Container(StorageNames.X12InboundProcessedContainer);
+    private readonly BlobContainerClient rejected = exchange.Container(StorageNames.X12InboundRejectedContainer);
 
     /// <summary>
     /// One run: every file in the inbox (up to <see cref="AcknowledgmentInboxOptions.MaxFilesPerRun"/>). A file whose

@@ -61,7 +61,7 @@ public sealed partial class X12Outbound(
     ClaimRepository claims,
     ClaimDocuments documents,
     OutboundBlobSubmitter fhirSubmitter,
-    StorageClients storage,
+    ExchangeStorage exchange,
     TimeProvider time,
     ILogger<X12Outbound> logger,
     AuthorizationGate? authorizationGate = null) : IClaimSubmitter
@@ -70,7 +70,7 @@ public sealed partial class X12Outbound(
     public const string HoldRuleId = "x12-837p";
 
     private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
-    private readonly BlobContainerClient outbound = storage.Container(StorageNames.X12OutboundContainer);
+    private readonly BlobContainerClient outbound = exchange.Container(StorageNames.X12OutboundContainer);
 
     /// <summary>
     /// The hold reason when the tenant sends 837Ps and this claim cannot be one: every problem, each naming the FHIR
@@ -288,9 +288,9 @@ public sealed partial class X12Outbound(
 }
 
 /// <summary>A claim's 837P as submitted: the interchange file its row names (GET /claims/{id}/x12).</summary>
-public sealed class X12ClaimFiles(ClaimRepository claims, StorageClients storage)
+public sealed class X12ClaimFiles(ClaimRepository claims, ExchangeStorage exchange)
 {
-    private readonly BlobContainerClient outbound = storage.Container(StorageNames.X12OutboundContainer);
+    private readonly BlobContainerClient outbound = exchange.Container(StorageNames.X12OutboundContainer);
 
     /// <summary>The interchange text, or null when the tenant has no such claim or it was not submitted as an 837P.</summary>
     public async Task<string?> GetAsync(TenantId tenant, ClaimId claim, CancellationToken cancellationToken)
