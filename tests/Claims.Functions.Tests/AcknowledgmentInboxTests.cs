@@ -107,6 +107,9 @@ public sealed class AcknowledgmentInboxTests(AzuriteFixture azurite) : IAsyncLif
         await Inbox.ProcessAsync(Durable, second, CancellationToken.None);
         var accepted = await ClaimFlowTests.WaitForStatusAsync(client, claim, "Accepted");
         Assert.Equal(2, (int?)accepted["acknowledgment"]!["submission"]);
+
+        // Each submission's FHIR document went out (the corrected one under its own name, the first one kept).
+        Assert.Equal([$"{tenant.Tenant.Value}/{claim}.2.json", $"{tenant.Tenant.Value}/{claim}.json"], (await PipelineSupport.OutboundAsync(app.Storage, tenant.Tenant)).Order(StringComparer.Ordinal));
         Assert.Equal("PAYERCLAIM0002", (string?)accepted["acknowledgment"]!["payerClaimControlNumber"]);
     }
 
@@ -286,7 +289,10 @@ public sealed class AcknowledgmentInboxTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     /// <summary>A 277CA (005010X214, shaped as tests/Claims.Core.Tests/X12/AckFixtures.Ack277CA) with one 2200D per claim.</summary>
-    internal static string Ack277CA(int control, params (string Claim, string Status, string? Ref)[] claims)
+    internal static string Ack277CA(int control, params (string Claim, string Status, string? Ref)[] claims) => Ack277CATraced(control, "0041", claims);
+
+    /// <summary>As <see cref="Ack277CA"/>, with 2200B TRN02 (the BHT03 of the 837 it answers) set to <paramref name="trace"/>.</summary>
+    internal static string Ack277CATraced(int control, string trace, params (string Claim, string Status, string? Ref)[] claims)
     {
         var body = new List<string>
         {
@@ -299,7 +305,7 @@ public sealed class AcknowledgmentInboxTests(AzuriteFixture azurite) : IAsyncLif
             "DTP*009*D8*20261207~",
             "HL*2*1*21*1~",
             "NM1*41*2*DEMO CLINIC BILLING*****46*SUB12345~",
-            "TRN*2*0041~",
+            $"TRN*2*{trace}~",
             "STC*A1:19:PR*20261207*WQ*125~",
             "QTY*90*1~",
             "QTY*AA*1~",

@@ -269,6 +269,7 @@ public sealed class ChargeBaselineTests(AzuriteFixture azurite) : IAsyncLifetime
         .AddLogging()
         .AddSingleton(TimeProvider.System)
         .AddSingleton(storage)
+        .AddSingleton(ExchangeStorage.OnAppAccount(storage))
         .AddClaimsApplication()
         .BuildServiceProvider();
 

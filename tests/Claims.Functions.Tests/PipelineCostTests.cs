@@ -41,6 +41,7 @@ public sealed class PipelineCostTests(AzuriteFixture azurite, ITestOutputHelper 
             .AddLogging()
             .AddSingleton(TimeProvider.System)
             .AddSingleton(storage)
+            .AddSingleton(ExchangeStorage.OnAppAccount(storage))
             .AddClaimsApplication();
         await using var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<StorageInitializer>().EnsureCreatedAsync(CancellationToken.None);

@@ -202,6 +202,25 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
         }
 
         Assert.Equal(2, files.Count);
+
+        // A late 277CA for the first submission (its 2200B TRN02 is the first 837's BHT03 = ST02) changes nothing: it is
+        // recorded in the audit trail; the one for the second submission moves the claim.
+        var late = $"{tenant.Tenant.Value}/277ca-{Guid.NewGuid():N}.x12";
+        await app.Storage.Container(StorageNames.X12InboundContainer).GetBlobClient(late).UploadAsync(BinaryData.FromString(
+            AcknowledgmentInboxTests.Ack277CATraced(302, first["transactionControlNumber"]!.GetValue<string>(), (claimId, "A2:20:PR", null))));
+        var lateResult = await inbox.ProcessAsync(durable, late, CancellationToken.None);
+        Assert.False(lateResult!.Rejected, string.Join("; ", lateResult.Problems));
+        await Task.Delay(1500);
+        Assert.Equal("Submitted", (await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Submitted"))["status"]!.GetValue<string>());
+        var audit = JsonNode.Parse(await admin.GetStringAsync($"/api/audit?claimId={claimId}&pageSize=100"))!["entries"]!.AsArray();
+        var superseded = Assert.Single(audit, e => e!["action"]!.GetValue<string>() == AcknowledgmentInbox.SupersededAction)!;
+        Assert.Contains(first["interchangeControlNumber"]!.GetValue<string>(), superseded["details"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var current = $"{tenant.Tenant.Value}/277ca-{Guid.NewGuid():N}.x12";
+        await app.Storage.Container(StorageNames.X12InboundContainer).GetBlobClient(current).UploadAsync(BinaryData.FromString(
+            AcknowledgmentInboxTests.Ack277CATraced(303, second["transactionControlNumber"]!.GetValue<string>(), (claimId, "A2:20:PR", null))));
+        await inbox.ProcessAsync(durable, current, CancellationToken.None);
+        await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Accepted");
     }
 
     [Fact]
@@ -220,7 +239,7 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
         // A redelivered submit (the activity ran again after its result was lost): same interchange, nothing new.
         var outbound = app.Services.GetRequiredService<X12Outbound>();
         var document = await app.Storage.Container(StorageNames.OutboundContainer).GetBlobClient($"{tenant.Tenant.Value}/{claimId}.json").DownloadContentAsync();
-        var again = await outbound.SubmitAsync(tenant.Tenant, ClaimId.Parse(claimId), document.Value.Content.ToMemory(), CancellationToken.None);
+        var again = await outbound.SubmitAsync(new Claims.Application.Processing.SubmitRequest(tenant.Tenant, ClaimId.Parse(claimId), document.Value.Content.ToMemory(), 1), CancellationToken.None);
 
         var ok = Assert.IsType<Claims.Application.Processing.SubmitOutcome.Succeeded>(again);
         Assert.Equal(submission["file"]!.GetValue<string>(), ok.Reference);

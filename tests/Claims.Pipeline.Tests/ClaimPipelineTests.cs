@@ -204,7 +204,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
     {
         var calls = new List<DateTimeOffset>();
         var submitter = new Mock<IClaimSubmitter>();
-        submitter.Setup(s => s.SubmitAsync(It.IsAny<TenantId>(), It.IsAny<ClaimId>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
+        submitter.Setup(s => s.SubmitAsync(It.IsAny<SubmitRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(() =>
             {
                 lock (calls)
@@ -241,7 +241,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
     public async Task TransientSubmitFailuresOnEveryAttempt_FailedWithOneAlertThenCancellable()
     {
         var submitter = new Mock<IClaimSubmitter>();
-        submitter.Setup(s => s.SubmitAsync(It.IsAny<TenantId>(), It.IsAny<ClaimId>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
+        submitter.Setup(s => s.SubmitAsync(It.IsAny<SubmitRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new SubmitOutcome.Failed(SubmitFailureKind.Transient, "payer-timeout"));
         await using var harness = await PipelineHarness.StartAsync(azurite, submitter.Object);
         await harness.UseRulesAsync(holdEverything: false);
@@ -249,7 +249,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         var claim = await harness.PostAndStartAsync();
         await harness.WaitForStatusAsync(claim, PipelineStatus.Failed);
 
-        submitter.Verify(s => s.SubmitAsync(harness.Tenant, claim, It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()), Times.Exactly(PipelineHarness.MaxAttempts));
+        submitter.Verify(s => s.SubmitAsync(It.Is<SubmitRequest>(r => r.Tenant == harness.Tenant && r.Claim == claim && r.Generation == 1), It.IsAny<CancellationToken>()), Times.Exactly(PipelineHarness.MaxAttempts));
         var state = await harness.StateAsync(claim);
         Assert.Equal(PipelineHarness.MaxAttempts, state.Attempts);
         Assert.Equal("Transient:payer-timeout", state.FailureReason);
@@ -266,7 +266,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
     public async Task PermanentSubmitFailure_FailedAtOnceWithOneAlert()
     {
         var submitter = new Mock<IClaimSubmitter>();
-        submitter.Setup(s => s.SubmitAsync(It.IsAny<TenantId>(), It.IsAny<ClaimId>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
+        submitter.Setup(s => s.SubmitAsync(It.IsAny<SubmitRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new SubmitOutcome.Failed(SubmitFailureKind.Permanent, "payer-rejected"));
         await using var harness = await PipelineHarness.StartAsync(azurite, submitter.Object);
         await harness.UseRulesAsync(holdEverything: false);
@@ -275,7 +275,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
         await harness.WaitForStatusAsync(claim, PipelineStatus.Failed);
         await Task.Delay(500);
 
-        submitter.Verify(s => s.SubmitAsync(harness.Tenant, claim, It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()), Times.Once);
+        submitter.Verify(s => s.SubmitAsync(It.Is<SubmitRequest>(r => r.Tenant == harness.Tenant && r.Claim == claim && r.Generation == 1), It.IsAny<CancellationToken>()), Times.Once);
         var state = await harness.StateAsync(claim);
         Assert.Equal(1, state.Attempts);
         Assert.Equal("Permanent:payer-rejected", state.FailureReason);
@@ -287,7 +287,7 @@ public sealed class ClaimPipelineTests(AzuriteFixture azurite)
     public async Task SubmitActivityKeepsThrowing_RetriesRunOut_FailedWithOneAlert()
     {
         var submitter = new Mock<IClaimSubmitter>();
-        submitter.Setup(s => s.SubmitAsync(It.IsAny<TenantId>(), It.IsAny<ClaimId>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
+        submitter.Setup(s => s.SubmitAsync(It.IsAny<SubmitRequest>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new InvalidOperationException("connector down"));
         await using var harness = await PipelineHarness.StartAsync(azurite, submitter.Object);
         await harness.UseRulesAsync(holdEverything: false);

@@ -63,7 +63,7 @@ public sealed class ClaimPipelineUnitsTests(AzuriteFixture azurite)
     public async Task PassThenPermanentFailure_CancelGivesTheUnitsBack()
     {
         var submitter = new Mock<IClaimSubmitter>();
-        submitter.Setup(s => s.SubmitAsync(It.IsAny<TenantId>(), It.IsAny<ClaimId>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
+        submitter.Setup(s => s.SubmitAsync(It.IsAny<SubmitRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new SubmitOutcome.Failed(SubmitFailureKind.Permanent, "payer-rejected"));
         await using var harness = await PipelineHarness.StartAsync(azurite, submitter.Object);
         await harness.UseRulesAsync(holdEverything: false);

@@ -64,7 +64,7 @@ public sealed partial class ClaimPipelineActivities(
         loaded ??= await documents.LoadAsync(record, cancellationToken).ConfigureAwait(false);
         var outcome = loaded is null
             ? new SubmitOutcome.Failed(SubmitFailureKind.Permanent, "document-missing")
-            : await submitter.SubmitAsync(tenant, claim, loaded.BundleJson, cancellationToken).ConfigureAwait(false);
+            : await submitter.SubmitAsync(SubmitRequest.For(record, loaded.BundleJson), cancellationToken).ConfigureAwait(false);
         events.Add(outcome switch
         {
             SubmitOutcome.Succeeded ok => new SubmitSucceeded(at, Actors.Submitter, attempt, ok.Reference),

@@ -76,6 +76,9 @@ public sealed partial class AcknowledgmentInbox(
 
     public const string ProcessedAction = "x12.inbound.processed";
 
+    /// <summary>Audit action of an acknowledgment for an earlier submission of a claim sent again since (no change).</summary>
+    public const string SupersededAction = "x12.inbound.superseded";
+
     private readonly BlobContainerClient inbound = exchange.Container(StorageNames.X12InboundContainer);
     private readonly BlobContainerClient processed = exchange.Container(StorageNames.X12InboundProcessedContainer);
     private readonly BlobContainerClient rejected = exchange.Container(StorageNames.X12InboundRejectedContainer);
@@ -226,7 +229,7 @@ public sealed partial class AcknowledgmentInbox(
                 continue;
             }
 
-            var found = new Found("TA1", Outcome(ta1.Outcome), Codes(ta1.Code, ta1.NoteCode), ta1.Reason, null, $"ISA13 {isa13}");
+            var found = new Found("TA1", Outcome(ta1.Outcome), Codes(ta1.Code, ta1.NoteCode), ta1.Reason, null, $"ISA13 {isa13}", record.InterchangeControlNumber);
             deliveries.AddRange(record.Claims.Select(c => (c.Claim, found)));
         }
 
@@ -248,7 +251,7 @@ public sealed partial class AcknowledgmentInbox(
                     continue;
                 }
 
-                var found = new Found("999", Outcome(group.Outcome), Codes([group.Code, .. group.ErrorCodes]), group.Reason, null, $"GS06 {gs06}");
+                var found = new Found("999", Outcome(group.Outcome), Codes([group.Code, .. group.ErrorCodes]), group.Reason, null, $"GS06 {gs06}", record.InterchangeControlNumber);
                 deliveries.AddRange(record.Claims.Select(c => (c.Claim, found)));
                 continue;
             }
@@ -256,6 +259,7 @@ public sealed partial class AcknowledgmentInbox(
             foreach (var transaction in group.Transactions)
             {
                 var targets = record?.Claims.Where(c => c.TransactionControlNumber == transaction.TransactionControlNumber).Select(c => c.Claim).ToList() ?? [];
+                var answered = targets.Count > 0 ? record!.InterchangeControlNumber : (long?)null;
                 if (targets.Count == 0)
                 {
                     foreach (var segment in transaction.Segments)
@@ -276,13 +280,18 @@ public sealed partial class AcknowledgmentInbox(
                 }
 
                 var codes = Codes([transaction.Code, .. transaction.ErrorCodes, .. transaction.Segments.Select(s => s.SegmentId + ":" + s.Code), .. transaction.Segments.SelectMany(s => s.Elements).Select(e => e.Code)]);
-                var found = new Found("999", Outcome(transaction.Outcome), codes, transaction.Reason, null, $"GS06 {Safe(group.GroupControlNumber)}; ST02 {Safe(transaction.TransactionControlNumber)}");
+                var found = new Found("999", Outcome(transaction.Outcome), codes, transaction.Reason, null, $"GS06 {Safe(group.GroupControlNumber)}; ST02 {Safe(transaction.TransactionControlNumber)}", answered);
                 deliveries.AddRange(targets.Select(c => (c, found)));
             }
         }
 
         foreach (var report in interchange.ClaimReports)
         {
+            // 2200B TRN02 is the BHT03 of the 837 the report answers: ours is the ST02, which our allocator moves with the
+            // ISA13, so the interchange store names the interchange (and its claims) when it is one of ours.
+            var traced = long.TryParse(report.ReceiverTraceNumber, NumberStyles.None, CultureInfo.InvariantCulture, out var trace)
+                ? await interchanges.FindAsync(tenant, trace, cancellationToken).ConfigureAwait(false)
+                : null;
             foreach (var claimAck in report.Claims)
             {
                 if (claimAck.ControlNumber is not { } pcn)
@@ -298,7 +307,10 @@ public sealed partial class AcknowledgmentInbox(
                 }
 
                 var codes = Codes([.. claimAck.Statuses.Select(s => string.Join(':', new[] { s.Category, s.Status, s.Entity }.Where(p => p.Length > 0)))]);
-                deliveries.Add((claim, new Found("277CA", Outcome(claimAck.Outcome), codes, claimAck.Reason, claimAck.PayerClaimControlNumber, $"CLM01 {pcn.Value}")));
+                var answered = traced?.Claims.Any(c => c.Claim == claim && long.TryParse(c.TransactionControlNumber, NumberStyles.None, CultureInfo.InvariantCulture, out var st02) && st02 == trace) == true
+                    ? traced.InterchangeControlNumber
+                    : (long?)null;
+                deliveries.Add((claim, new Found("277CA", Outcome(claimAck.Outcome), codes, claimAck.Reason, claimAck.PayerClaimControlNumber, $"CLM01 {pcn.Value}", answered)));
             }
         }
     }
@@ -312,7 +324,9 @@ public sealed partial class AcknowledgmentInbox(
 
     /// <summary>
     /// Raises the acknowledgment on the claim's orchestration, for the submission its row is at (the next one while a
-    /// submit is in flight). False when the claim row is gone.
+    /// submit is in flight). An acknowledgment whose control numbers name an interchange of an earlier submission (it
+    /// arrived after the claim was corrected and sent again) changes nothing: it is recorded in the audit trail only.
+    /// False when the claim row is gone.
     /// </summary>
     private async Task<bool> DeliverAsync(DurableTaskClient durable, TenantId tenant, ClaimId claim, Found ack, string file, CancellationToken cancellationToken)
     {
@@ -324,6 +338,20 @@ public sealed partial class AcknowledgmentInbox(
 
         var state = PipelineJson.DeserializeState(record.PipelineJson);
         var submission = state.Status == PipelineStatus.Submitting ? state.Submissions + 1 : state.Submissions;
+        if (ack.Interchange is { } answered
+            && ClaimSubmission.FromJson(record.SubmissionJson) is { InterchangeControlNumber: { } current } recorded
+            && (answered != current || recorded.Generation != submission))
+        {
+            await audit.AppendAsync(
+                new AuditEntry(tenant, time.GetUtcNow(), Actors.Acknowledgments, claim, SupersededAction, AuditResults.Success, Clip(
+                    string.Create(CultureInfo.InvariantCulture, $"{ack.Kind} {ack.Outcome} for interchange {X12InterchangeStore.Key(answered)}, an earlier submission than {submission} (interchange {X12InterchangeStore.Key(current)}); file {file}; {ack.ControlNumbers}; codes {ack.Codes}"),
+                    4000)),
+                "x12-in-old-" + Hash(file, BinaryData.FromString(string.Create(CultureInfo.InvariantCulture, $"{claim.Value}|{ack.Kind}|{answered}|{ack.Codes}"))),
+                cancellationToken).ConfigureAwait(false);
+            LogSuperseded(logger, tenant.Value, claim.Value, ack.Kind, X12InterchangeStore.Key(answered), submission);
+            return true;
+        }
+
         if (state.Status == PipelineStatus.Submitted)
         {
             // A claim waiting for its acknowledgment whose orchestration has ended (submitted before the orchestration
@@ -414,14 +442,20 @@ public sealed partial class AcknowledgmentInbox(
     [GeneratedRegex("[^A-Za-z0-9:.-]")]
     private static partial Regex SafeCharacters();
 
-    /// <summary>What one acknowledgment record says, before the claim's submission is known.</summary>
-    private sealed record Found(string Kind, AcknowledgmentOutcome Outcome, string Codes, string Reason, string? PayerClaimControlNumber, string ControlNumbers);
+    /// <summary>What one acknowledgment record says, before the claim's submission is known. <c>Interchange</c>: the ISA13
+    /// of our interchange the record answers, when its control numbers name one of ours (TA1, a 999 matched through the
+    /// interchange store, a 277CA whose 2200B TRN02 is the BHT03 we sent); null when only the patient control number
+    /// matched it.</summary>
+    private sealed record Found(string Kind, AcknowledgmentOutcome Outcome, string Codes, string Reason, string? PayerClaimControlNumber, string ControlNumbers, long? Interchange = null);
 
     [LoggerMessage(EventId = 4601, Level = LogLevel.Information, Message = "Tenant {Tenant}: acknowledgment file {File} processed, {Delivered} acknowledgment(s) delivered")]
     private static partial void LogProcessed(ILogger logger, string tenant, string file, int delivered);
 
     [LoggerMessage(EventId = 4602, Level = LogLevel.Warning, Message = "Tenant partition {Tenant}: acknowledgment file {File} kept aside ({Problems} problem(s), {Delivered} delivered)")]
     private static partial void LogKeptAside(ILogger logger, string tenant, string file, int problems, int delivered);
+
+    [LoggerMessage(EventId = 4605, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} acknowledgment {Kind} for interchange {Isa13} answers an earlier submission than {Submission}; recorded, not raised")]
+    private static partial void LogSuperseded(ILogger logger, string tenant, string claimId, string kind, string isa13, int submission);
 
     [LoggerMessage(EventId = 4603, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} acknowledgment {Kind} {Outcome} raised for submission {Submission}")]
     private static partial void LogDelivered(ILogger logger, string tenant, string claimId, string kind, string outcome, int submission);

@@ -127,8 +127,10 @@ public sealed partial class X12Outbound(
     }
 
     /// <inheritdoc/>
-    public async Task<SubmitOutcome> SubmitAsync(TenantId tenant, ClaimId claim, ReadOnlyMemory<byte> document, CancellationToken cancellationToken)
+    public async Task<SubmitOutcome> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var (tenant, claim, document, generation) = (request.Tenant, request.Claim, request.Document, request.Generation);
         TenantOutboundSettings current;
         try
         {
@@ -142,10 +144,10 @@ public sealed partial class X12Outbound(
         if (!current.Format.IncludesX12())
         {
             // FHIR only: what it always was, at no extra cost (the settings come from the cache the evaluation filled).
-            return await fhirSubmitter.SubmitAsync(tenant, claim, document, cancellationToken).ConfigureAwait(false);
+            return await fhirSubmitter.SubmitAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var record = await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
+        var record = request.Row ?? await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false);
         var recorded = ClaimSubmission.FromJson(record?.SubmissionJson);
 
         // A claim keeps the format its first 837P attempt chose (a retry after a switch between x12-837p and both sends
@@ -154,7 +156,7 @@ public sealed partial class X12Outbound(
         string? fhirFile = recorded?.FhirFile;
         if (format.IncludesFhir())
         {
-            var fhir = await fhirSubmitter.SubmitAsync(tenant, claim, document, cancellationToken).ConfigureAwait(false);
+            var fhir = await fhirSubmitter.SubmitAsync(request, cancellationToken).ConfigureAwait(false);
             if (fhir is not SubmitOutcome.Succeeded ok)
             {
                 return fhir;
@@ -169,7 +171,7 @@ public sealed partial class X12Outbound(
 
         try
         {
-            return await SubmitX12Async(tenant, claim, record, recorded, format, fhirFile, current.Profile, document, cancellationToken).ConfigureAwait(false);
+            return await SubmitX12Async(tenant, claim, record, recorded, format, fhirFile, current.Profile, document, generation, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is StorageUnavailableException or RequestFailedException)
         {
@@ -179,7 +181,7 @@ public sealed partial class X12Outbound(
 
     private async Task<SubmitOutcome> SubmitX12Async(
         TenantId tenant, ClaimId claim, ClaimRecord? record, ClaimSubmission? recorded, OutboundFormat format, string? fhirFile,
-        SubmitterProfile? profile, ReadOnlyMemory<byte> document, CancellationToken cancellationToken)
+        SubmitterProfile? profile, ReadOnlyMemory<byte> document, int generation, CancellationToken cancellationToken)
     {
         if (record is null)
         {
@@ -196,10 +198,8 @@ public sealed partial class X12Outbound(
             return new SubmitOutcome.Failed(Core.Pipeline.SubmitFailureKind.Permanent, "x12-invalid");
         }
 
-        // The submission in flight: a retry of it reuses its control numbers, a resubmission after a rejection does not.
-        // (Submitting: the one after the last submission; already submitted, a late duplicate run: the last one.)
-        var state = record.PipelineJson is { } pipeline ? PipelineJson.DeserializeState(pipeline) : null;
-        var generation = state is null ? 1 : state.Status == PipelineStatus.Submitting ? state.Submissions + 1 : Math.Max(1, state.Submissions);
+        // The submission in flight (SubmitRequest.Generation): a retry of it reuses its control numbers, a resubmission
+        // after a rejection does not.
         var submission = recorded is { InterchangeControlNumber: not null } && recorded.Generation == generation ? recorded : null;
         if (submission is null)
         {

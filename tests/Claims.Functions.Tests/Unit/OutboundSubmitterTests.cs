@@ -21,7 +21,7 @@ public sealed class OutboundSubmitterTests
     {
         var storage = new StorageMocks();
 
-        var outcome = await new OutboundBlobSubmitter(storage.Clients).SubmitAsync(Tenant, Claim, "{}"u8.ToArray(), CancellationToken.None);
+        var outcome = await new OutboundBlobSubmitter(storage.Clients).SubmitAsync(new SubmitRequest(Tenant, Claim, "{}"u8.ToArray(), 1), CancellationToken.None);
 
         var ok = Assert.IsType<SubmitOutcome.Succeeded>(outcome);
         Assert.Equal($"outbound/{Tenant.Value}/{Claim.Value}.json", ok.Reference);
@@ -29,6 +29,19 @@ public sealed class OutboundSubmitterTests
             It.IsAny<BinaryData>(),
             It.Is<BlobUploadOptions>(o => o.Conditions.IfNoneMatch == ETag.All && o.HttpHeaders.ContentType == "application/fhir+json"),
             It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Submit_Resubmission_TheCorrectedDocumentUnderItsOwnName()
+    {
+        var storage = new StorageMocks();
+
+        var outcome = await new OutboundBlobSubmitter(storage.Clients).SubmitAsync(new SubmitRequest(Tenant, Claim, "{}"u8.ToArray(), 2), CancellationToken.None);
+
+        var ok = Assert.IsType<SubmitOutcome.Succeeded>(outcome);
+        Assert.Equal($"outbound/{Tenant.Value}/{Claim.Value}.2.json", ok.Reference);
+        storage.Blob(StorageNames.OutboundContainer, OutboundBlobSubmitter.BlobName(Tenant, Claim, 2)).Verify(b => b.UploadAsync(
+            It.IsAny<BinaryData>(), It.Is<BlobUploadOptions>(o => o.Conditions.IfNoneMatch == ETag.All), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Theory]
@@ -39,7 +52,7 @@ public sealed class OutboundSubmitterTests
         var storage = new StorageMocks();
         Setup(storage).ThrowsAsync(new RequestFailedException(status, "exists", code, null));
 
-        var outcome = await new OutboundBlobSubmitter(storage.Clients).SubmitAsync(Tenant, Claim, "{}"u8.ToArray(), CancellationToken.None);
+        var outcome = await new OutboundBlobSubmitter(storage.Clients).SubmitAsync(new SubmitRequest(Tenant, Claim, "{}"u8.ToArray(), 1), CancellationToken.None);
 
         Assert.IsType<SubmitOutcome.Succeeded>(outcome);
     }
@@ -50,7 +63,7 @@ public sealed class OutboundSubmitterTests
         var storage = new StorageMocks();
         Setup(storage).ThrowsAsync(new StorageUnavailableException("Storage answered 503.") { Status = 503 });
 
-        var outcome = await new OutboundBlobSubmitter(storage.Clients).SubmitAsync(Tenant, Claim, "{}"u8.ToArray(), CancellationToken.None);
+        var outcome = await new OutboundBlobSubmitter(storage.Clients).SubmitAsync(new SubmitRequest(Tenant, Claim, "{}"u8.ToArray(), 1), CancellationToken.None);
 
         var failed = Assert.IsType<SubmitOutcome.Failed>(outcome);
         Assert.Equal(SubmitFailureKind.Transient, failed.Kind);
