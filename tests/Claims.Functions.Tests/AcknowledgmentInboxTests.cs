@@ -207,17 +207,8 @@ public sealed class AcknowledgmentInboxTests(AzuriteFixture azurite) : IAsyncLif
             "IK5*R*5~",
             "AK9*P*2*2*1~",
         };
-        var lines = new List<string>
-        {
-            "ISA*00*          *00*          *ZZ*CLEARHOUSE     *ZZ*CLAIMSFN01     *261207*0815*^*00501*000000777*0*T*:~",
-            "GS*FA*CLEARHOUSE*CLAIMSFN01*20261207*0815*777*X*005010X231A1~",
-        };
-        lines.AddRange(body);
-        lines.Add($"SE*{body.Length + 1}*0001~");
-        lines.Add("GE*1*777~");
-        lines.Add("IEA*1*000000777~");
         var name = $"{tenant.Tenant.Value}/999-{Guid.NewGuid():N}.x12";
-        await UploadAsync(name, string.Join("\n", lines) + "\n");
+        await UploadAsync(name, X12AckFiles.Envelope("FA", "005010X231A1", 777, body));
 
         var result = await Inbox.ProcessAsync(Durable, name, CancellationToken.None);
 
@@ -288,34 +279,13 @@ public sealed class AcknowledgmentInboxTests(AzuriteFixture azurite) : IAsyncLif
         return string.Join(",", etags);
     }
 
-    /// <summary>A 277CA (005010X214, shaped as tests/Claims.Core.Tests/X12/AckFixtures.Ack277CA) with one 2200D per claim.</summary>
+    /// <summary>A 277CA (005010X214, the header of <see cref="X12AckFiles.Header277CA"/>) with one 2200D per claim.</summary>
     internal static string Ack277CA(int control, params (string Claim, string Status, string? Ref)[] claims) => Ack277CATraced(control, "0041", claims);
 
     /// <summary>As <see cref="Ack277CA"/>, with 2200B TRN02 (the BHT03 of the 837 it answers) set to <paramref name="trace"/>.</summary>
     internal static string Ack277CATraced(int control, string trace, params (string Claim, string Status, string? Ref)[] claims)
     {
-        var body = new List<string>
-        {
-            "ST*277*0001*005010X214~",
-            "BHT*0085*08*277CA0001*20261207*0815*TH~",
-            "HL*1**20*1~",
-            "NM1*AY*2*EXAMPLE CLEARINGHOUSE*****46*CLEARHOUSE~",
-            "TRN*1*CH20261207001~",
-            "DTP*050*D8*20261207~",
-            "DTP*009*D8*20261207~",
-            "HL*2*1*21*1~",
-            "NM1*41*2*DEMO CLINIC BILLING*****46*SUB12345~",
-            $"TRN*2*{trace}~",
-            "STC*A1:19:PR*20261207*WQ*125~",
-            "QTY*90*1~",
-            "QTY*AA*1~",
-            "AMT*YU*62.5~",
-            "AMT*YY*62.5~",
-            "HL*3*2*19*1~",
-            "NM1*85*2*BRIGHT FUTURES ABA THERAPY, LLC*****XX*1234567893~",
-            "TRN*1*1~",
-            "STC*A1:19:85**WQ*125~",
-        };
+        var body = new List<string>(X12AckFiles.Header277CA(trace));
         var hl = 4;
         foreach (var (claim, status, reference) in claims)
         {
@@ -331,16 +301,6 @@ public sealed class AcknowledgmentInboxTests(AzuriteFixture azurite) : IAsyncLif
             body.Add("DTP*472*D8*20261101~");
         }
 
-        var isa13 = control.ToString("D9", System.Globalization.CultureInfo.InvariantCulture);
-        var lines = new List<string>
-        {
-            $"ISA*00*          *00*          *ZZ*CLEARHOUSE     *ZZ*CLAIMSFN01     *261207*0815*^*00501*{isa13}*0*T*:~",
-            $"GS*HN*CLEARHOUSE*CLAIMSFN01*20261207*0815*{control}*X*005010X214~",
-        };
-        lines.AddRange(body);
-        lines.Add($"SE*{body.Count + 1}*0001~");
-        lines.Add($"GE*1*{control}~");
-        lines.Add($"IEA*1*{isa13}~");
-        return string.Join("\n", lines) + "\n";
+        return X12AckFiles.Envelope("HN", "005010X214", control, [.. body]);
     }
 }

@@ -1,4 +1,5 @@
 using Claims.Core.X12;
+using Claims.Testing;
 
 namespace Claims.Core.Tests.X12;
 
@@ -35,56 +36,26 @@ internal static class AckFixtures
         "AK9*R*1*0*0*5~");
 
     public static string Ack277CA => Envelope("HN", "005010X214", 321,
-        "ST*277*0001*005010X214~",
-        "BHT*0085*08*277CA0001*20261207*0815*TH~",
-        "HL*1**20*1~",
-        "NM1*AY*2*EXAMPLE CLEARINGHOUSE*****46*CLEARHOUSE~",
-        "TRN*1*CH20261207001~",
-        "DTP*050*D8*20261207~",
-        "DTP*009*D8*20261207~",
-        "HL*2*1*21*1~",
-        "NM1*41*2*DEMO CLINIC BILLING*****46*SUB12345~",
-        "TRN*2*0041~",
-        "STC*A1:19:PR*20261207*WQ*125~",
-        "QTY*90*1~",
-        "QTY*AA*1~",
-        "AMT*YU*62.5~",
-        "AMT*YY*62.5~",
-        "HL*3*2*19*1~",
-        "NM1*85*2*BRIGHT FUTURES ABA THERAPY, LLC*****XX*1234567893~",
-        "TRN*1*1~",
-        "STC*A1:19:85**WQ*125~",
-        "HL*4*3*PT~",
-        "NM1*QC*1*DOE*JAMIE****MI*W123456789~",
-        $"TRN*2*{Pcn(1)}~",
-        "STC*A2:20:PR*20261207*WQ*62.5~",
-        "REF*1K*PAYERCLAIM0001~",
-        "REF*D9*CHTRACE0001~",
-        "DTP*472*D8*20261101~",
-        "HL*5*3*PT~",
-        "NM1*QC*1*DOE*JAMIE****MI*W123456789~",
-        $"TRN*2*{Pcn(2).ToLowerInvariant()}~",
-        "STC*A7:562:85*20261207*U*62.5*******A6:164:IL~",
-        "REF*D9*CHTRACE0002~",
-        "DTP*472*RD8*20261101-20261102~",
-        "SVC*HC:97153*25*****1~",
-        "STC*A7:454*20261207*U~",
-        "DTP*472*D8*20261101~");
+        [
+            .. X12AckFiles.Header277CA("0041"),
+            "HL*4*3*PT~",
+            "NM1*QC*1*DOE*JAMIE****MI*W123456789~",
+            $"TRN*2*{Pcn(1)}~",
+            "STC*A2:20:PR*20261207*WQ*62.5~",
+            "REF*1K*PAYERCLAIM0001~",
+            "REF*D9*CHTRACE0001~",
+            "DTP*472*D8*20261101~",
+            "HL*5*3*PT~",
+            "NM1*QC*1*DOE*JAMIE****MI*W123456789~",
+            $"TRN*2*{Pcn(2).ToLowerInvariant()}~",
+            "STC*A7:562:85*20261207*U*62.5*******A6:164:IL~",
+            "REF*D9*CHTRACE0002~",
+            "DTP*472*RD8*20261101-20261102~",
+            "SVC*HC:97153*25*****1~",
+            "STC*A7:454*20261207*U~",
+            "DTP*472*D8*20261101~",
+        ]);
 
     /// <summary>Wraps transaction-set segments into ISA/GS…GE/IEA with correct SE, GE and IEA counts.</summary>
-    public static string Envelope(string functional, string version, int control, params string[] body)
-    {
-        var isa13 = control.ToString("D9", System.Globalization.CultureInfo.InvariantCulture);
-        var lines = new List<string>
-        {
-            $"ISA*00*          *00*          *ZZ*CLEARHOUSE     *ZZ*CLAIMSFN01     *261207*0815*^*00501*{isa13}*0*T*:~",
-            $"GS*{functional}*CLEARHOUSE*CLAIMSFN01*20261207*0815*{control}*X*{version}~",
-        };
-        lines.AddRange(body);
-        var st02 = body[0].Split('*')[2].TrimEnd('~');
-        lines.Add($"SE*{body.Length + 1}*{st02}~");
-        lines.Add($"GE*1*{control}~");
-        lines.Add($"IEA*1*{isa13}~");
-        return string.Join("\n", lines) + "\n";
-    }
+    public static string Envelope(string functional, string version, int control, params string[] body) => X12AckFiles.Envelope(functional, version, control, body);
 }
