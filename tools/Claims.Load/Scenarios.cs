@@ -152,7 +152,7 @@ internal static class Scenarios
             }
 
             var notSubmitted = states.Values.Count(s => s.Status != "Submitted");
-            Line(F($"- baseline mix: a clean claim, Durable's own operations included ({StorageBaseline.Mix.Count} steps, 39 operations + shared receives; docs/PERFORMANCE.md); {notSubmitted} of {states.Count} claims of this run did not end Submitted (a held claim costs fewer operations, so with holds in the mix the ratio flatters the app: use --aba-share 0 for the same mix)"));
+            Line(F($"- baseline mix: a clean claim, Durable's own operations included ({StorageBaseline.Mix.Count} steps, 28 operations + shared receives; docs/PERFORMANCE.md); {notSubmitted} of {states.Count} claims of this run did not end Submitted (a held claim costs fewer operations, so with holds in the mix the ratio flatters the app: use --aba-share 0 for the same mix)"));
             if (baseline!.ClaimsPerSecond > 0)
             {
                 Line(F($"- **pipeline / storage limit: processed {processedPerSecond / baseline.ClaimsPerSecond:P0}, accepted {firstIds.Count / loadElapsed.TotalSeconds / baseline.ClaimsPerSecond:P0}**"));

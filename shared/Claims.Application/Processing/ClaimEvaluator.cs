@@ -14,6 +14,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Claims.Application.Processing;
 
+/// <summary>What an evaluation left: where the claim stands; after a PASS this run recorded, the row as saved and the
+/// document to submit (else null).</summary>
+public sealed record Evaluation(ClaimStep Step, ClaimRecord? Passed = null, ReadOnlyMemory<byte>? Document = null);
+
 /// <summary>
 /// The evaluation step of the claim pipeline (activity <see cref="PipelineNames.EvaluateClaim"/>): load the claim and
 /// its document as received, score the denial risk, run the tenant's active rule set, write any corrected document,
@@ -39,15 +43,17 @@ public sealed partial class ClaimEvaluator(
 
     /// <summary>
     /// Evaluates the claim at the orchestration's time <paramref name="at"/> (the time of the transitions it records,
-    /// so a re-run records the same ones) and returns where the claim stands after it.
+    /// so a re-run records the same ones) and returns where the claim stands after it; when this run recorded a PASS,
+    /// also the row as saved and the document to submit (the corrected one when the rules changed the claim), so the
+    /// first submit attempt can follow without reading them again.
     /// </summary>
-    public async Task<ClaimStep> EvaluateAsync(TenantId tenant, ClaimId claimId, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<Evaluation> EvaluateAsync(TenantId tenant, ClaimId claimId, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var record = await claims.GetAsync(tenant, claimId, cancellationToken).ConfigureAwait(false);
         if (record?.PipelineJson is null || record.Status is not (nameof(PipelineStatus.Received) or nameof(PipelineStatus.Evaluating)))
         {
             LogSkipped(logger, tenant.Value, claimId.Value, record?.Status ?? "missing");
-            return ClaimStep.From(record);
+            return new Evaluation(ClaimStep.From(record));
         }
 
         var round = PipelineJson.DeserializeState(record.PipelineJson).EvaluationRound;
@@ -64,12 +70,14 @@ public sealed partial class ClaimEvaluator(
         var result = rules.Compiled.Evaluate(facts, EvaluationContext.Create(facts, preloaded ?? authorizations, usualCharges, today));
 
         var documentBlob = loaded.Blob;
+        var submitted = loaded.BundleJson;
         if (result.Claim != facts)
         {
             // The rules changed the claim: keep the original document and write the corrected one beside it.
             documentBlob = ClaimDocuments.CorrectedName(loaded.Blob, rules.Version);
             var corrected = document.WithFacts(result.Claim).ToBundleJson();
             await documents.PutBlobAsync(documentBlob, new BinaryData(corrected), "application/fhir+json", cancellationToken).ConfigureAwait(false);
+            submitted = corrected;
         }
 
         var resultBytes = result.ToJson();
@@ -95,7 +103,6 @@ public sealed partial class ClaimEvaluator(
         {
             // Never an invalid 837 (docs/X12.md): a tenant sending 837Ps holds a claim the 837P cannot carry, before
             // its units are consumed, with every missing element as the hold's reason (release and cancel as usual).
-            var submitted = documentBlob == loaded.Blob ? loaded.BundleJson : await LoadBytesAsync(documentBlob, cancellationToken).ConfigureAwait(false);
             var prior = X12.X12Outbound.PriorAuthorization(result.Claim, (IAuthorizationLookup?)preloaded ?? authorizations, today);
             if (await x12.HoldReasonAsync(tenant, claimId, submitted, prior, cancellationToken).ConfigureAwait(false) is { } reason)
             {
@@ -127,7 +134,7 @@ public sealed partial class ClaimEvaluator(
             }
 
             LogSkipped(logger, tenant.Value, claimId.Value, applied.Claim?.Status ?? "missing");
-            return ClaimStep.From(applied.Claim);
+            return new Evaluation(ClaimStep.From(applied.Claim));
         }
 
         if (evaluated.Outcome == RulesOutcome.Pass && chargeBaselines is not null && applied.Decision!.State.History.Count(h => h.To == PipelineStatus.Submitting) == 1)
@@ -138,12 +145,9 @@ public sealed partial class ClaimEvaluator(
         }
 
         LogEvaluated(logger, tenant.Value, claimId.Value, evaluated.Outcome, rules.Version);
-        return ClaimStep.From(applied.Claim);
+        var step = ClaimStep.From(applied.Claim);
+        return step.Is(PipelineStatus.Submitting) ? new Evaluation(step, applied.Claim, submitted) : new Evaluation(step);
     }
-
-    private async Task<ReadOnlyMemory<byte>> LoadBytesAsync(string blob, CancellationToken cancellationToken) =>
-        (await documents.DownloadOrDefaultAsync(blob, cancellationToken).ConfigureAwait(false))?.ToMemory()
-            ?? throw new InvalidOperationException($"Document {blob} is missing.");
 
     /// <summary>
     /// One audit row per change the rules made and one for the outcome. They are written with the verdict's own rows,

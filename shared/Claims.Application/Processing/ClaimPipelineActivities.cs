@@ -25,12 +25,36 @@ public sealed partial class ClaimPipelineActivities(
     AuthorizationGate? authorizationGate = null,
     AuthorizationUnits? authorizationUnits = null)
 {
-    /// <summary><see cref="PipelineNames.EvaluateClaim"/>: rules, risk, tags, trace and audit rows; the verdict on the row.</summary>
+    /// <summary>
+    /// <see cref="PipelineNames.EvaluateClaim"/>: rules, risk, tags, trace and audit rows; the verdict on the row. A PASS
+    /// this run recorded is followed, in the same activity, by the first submit attempt, with the row and the document
+    /// the evaluation already holds (a clean claim costs one activity and one orchestration episode less than with a
+    /// separate submit). That attempt is recorded like any other; a transient failure leaves its retry pending on the
+    /// row (the orchestration waits for it and goes on with <see cref="SubmitClaimAsync"/>) instead of failing this
+    /// activity, whose retries would not submit again (a re-run finds the claim past Evaluating and returns its step).
+    /// </summary>
     public async Task<ClaimStep> EvaluateClaimAsync(EvaluateClaimInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
         using var audit = Door(PipelineNames.EvaluateClaim, input.Tenant, input.Claim);
-        return await evaluator.EvaluateAsync(TenantId.Parse(input.Tenant), ClaimId.Parse(input.Claim), input.At, cancellationToken).ConfigureAwait(false);
+        var evaluation = await evaluator.EvaluateAsync(TenantId.Parse(input.Tenant), ClaimId.Parse(input.Claim), input.At, cancellationToken).ConfigureAwait(false);
+        if (evaluation is not { Passed: { } row, Document: { } document })
+        {
+            return evaluation.Step;
+        }
+
+        var state = PipelineJson.DeserializeState(row.PipelineJson!);
+        try
+        {
+            return await AttemptAsync(new CurrentAttempt(row, [], state.Attempts, EnteredSubmitting(state)), input.At, document, throwWhenRetrying: false, cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The verdict is recorded; an attempt that failed without a result is the submit activity's to make again.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            LogFirstAttemptDeferred(logger, row.Tenant.Value, row.Id.Value, ex.GetType().Name);
+            return evaluation.Step;
+        }
     }
 
     /// <summary>
@@ -52,9 +76,8 @@ public sealed partial class ClaimPipelineActivities(
             return ClaimStep.From(await claims.GetAsync(tenant, claim, cancellationToken).ConfigureAwait(false));
         }
 
-        var (record, events, attempt, retryAt) = current;
-        var at = retryAt ?? input.At;
-
+        var record = current.Record;
+        var at = current.RetryAt ?? input.At;
         LoadedDocument? loaded = null;
         if (input.Override)
         {
@@ -62,9 +85,22 @@ public sealed partial class ClaimPipelineActivities(
         }
 
         loaded ??= await documents.LoadAsync(record, cancellationToken).ConfigureAwait(false);
-        var outcome = loaded is null
+        return await AttemptAsync(current, input.At, loaded?.BundleJson, throwWhenRetrying: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One submit attempt of <paramref name="current"/> with <paramref name="document"/> (null: missing, a permanent
+    /// failure), recorded on the row. A transient failure with attempts left is recorded (retry pending) and, when
+    /// <paramref name="throwWhenRetrying"/>, thrown as a <see cref="TransientSubmitException"/> for Durable's retry policy.
+    /// </summary>
+    private async Task<ClaimStep> AttemptAsync(CurrentAttempt current, DateTimeOffset now, ReadOnlyMemory<byte>? document, bool throwWhenRetrying, CancellationToken cancellationToken)
+    {
+        var (record, events, attempt, retryAt) = current;
+        var (tenant, claim) = (record.Tenant, record.Id);
+        var at = retryAt ?? now;
+        var outcome = document is not { } bytes
             ? new SubmitOutcome.Failed(SubmitFailureKind.Permanent, "document-missing")
-            : await submitter.SubmitAsync(SubmitRequest.For(record, loaded.BundleJson), cancellationToken).ConfigureAwait(false);
+            : await submitter.SubmitAsync(SubmitRequest.For(record, bytes), cancellationToken).ConfigureAwait(false);
         events.Add(outcome switch
         {
             SubmitOutcome.Succeeded ok => new SubmitSucceeded(at, Actors.Submitter, attempt, ok.Reference),
@@ -78,6 +114,11 @@ public sealed partial class ClaimPipelineActivities(
             && PipelineJson.DeserializeState(json) is { Status: PipelineStatus.Submitting, Retry: { } next })
         {
             LogRetrying(logger, tenant.Value, claim.Value, attempt, next.Attempt);
+            if (!throwWhenRetrying)
+            {
+                return step;
+            }
+
             throw new TransientSubmitException($"Submit attempt {attempt} of claim {claim.Value} failed transiently; attempt {next.Attempt} is due at {next.DueAt:O}.");
         }
 
@@ -218,9 +259,19 @@ public sealed partial class ClaimPipelineActivities(
         var state = PipelineJson.DeserializeState(record.PipelineJson);
         return state.Retry is { } retry
             ? new CurrentAttempt(record, [new RetryDue(retry.DueAt, Actors.Pipeline, retry.Attempt)], retry.Attempt, retry.DueAt)
-            : new CurrentAttempt(record, [], state.Attempts, null);
+            : new CurrentAttempt(record, [], state.Attempts, EnteredSubmitting(state));
     }
 
+    /// <summary>
+    /// The time of an attempt that is not a retry: when the claim entered Submitting (its PASS, or the override release).
+    /// Whichever activity makes it — the evaluation right after the PASS, or this one after that run died — records it
+    /// at the same time, so the audit rows of a run that died before its row was saved are the same rows (their keys
+    /// hold the time), never a second set.
+    /// </summary>
+    private static DateTimeOffset? EnteredSubmitting(PipelineState state) =>
+        state.History.LastOrDefault(h => h.To == PipelineStatus.Submitting)?.At;
+
+    /// <summary>The attempt the row is at; <c>RetryAt</c> is its time: a pending retry's due time, or when the claim entered Submitting.</summary>
     private sealed record CurrentAttempt(ClaimRecord Record, List<PipelineEvent> Events, int Attempt, DateTimeOffset? RetryAt);
 
     /// <summary>
@@ -260,6 +311,9 @@ public sealed partial class ClaimPipelineActivities(
         return loaded;
     }
 
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} submit attempt {Attempt} failed transiently; attempt {Next} follows")]
+    [LoggerMessage(EventId = 4310, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} submit attempt {Attempt} failed transiently; attempt {Next} follows")]
     private static partial void LogRetrying(ILogger logger, string tenant, string claimId, int attempt, int next);
+
+    [LoggerMessage(EventId = 4311, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} passed; its first submit attempt with the evaluation ended without a result ({Error}): the submit activity makes it")]
+    private static partial void LogFirstAttemptDeferred(ILogger logger, string tenant, string claimId, string error);
 }

@@ -36,7 +36,8 @@ public sealed record EvaluateClaimInput(string Tenant, string Claim, DateTimeOff
 /// Where a claim stands after an activity, read from its row: the status, and while Held the hold's generation and
 /// escalation time (and whether it was escalated); <see cref="Submission"/> is the submission generation (the
 /// acknowledgment an event must be for) and, while Submitted, when the no-acknowledgment alert is due and whether it
-/// was raised. <see cref="Status"/> is "Missing" for a claim that does not exist.
+/// was raised; while Submitting with a retry pending (the first attempt, made with the evaluation, failed
+/// transiently), which attempt is next and when. <see cref="Status"/> is "Missing" for a claim that does not exist.
 /// </summary>
 public sealed record ClaimStep(
     string Status,
@@ -45,7 +46,9 @@ public sealed record ClaimStep(
     bool Escalated = false,
     int Submission = 0,
     DateTimeOffset? AcknowledgmentDueAt = null,
-    bool AcknowledgmentOverdue = false)
+    bool AcknowledgmentOverdue = false,
+    int RetryAttempt = 0,
+    DateTimeOffset? RetryDueAt = null)
 {
     public const string Missing = "Missing";
 
@@ -65,7 +68,9 @@ public sealed record ClaimStep(
                 state.Status.ToString(),
                 Submission: state.Submissions,
                 AcknowledgmentDueAt: state.Status == PipelineStatus.Submitted ? state.AcknowledgmentDueAt : null,
-                AcknowledgmentOverdue: state.AcknowledgmentOverdue);
+                AcknowledgmentOverdue: state.AcknowledgmentOverdue,
+                RetryAttempt: state.Status == PipelineStatus.Submitting ? state.Retry?.Attempt ?? 0 : 0,
+                RetryDueAt: state.Status == PipelineStatus.Submitting ? state.Retry?.DueAt : null);
     }
 }
 

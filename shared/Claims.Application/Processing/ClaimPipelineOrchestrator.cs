@@ -47,8 +47,16 @@ public static partial class ClaimPipelineOrchestrator
                     break;
 
                 case nameof(PipelineStatus.Submitting):
-                    // Only an override release moves a held claim to Submitting: its units are consumed first.
-                    step = await SubmitAsync(context, input, overrideRelease: fromHold, logger);
+                    // The evaluation made the first attempt of a claim that passed; one that failed transiently left its
+                    // retry on the row: wait for it, then go on with the submit activity. Only an override release moves
+                    // a held claim to Submitting: its units are consumed first.
+                    if (step.RetryAttempt > 1)
+                    {
+                        // The back-off after that attempt, from when its failure came back (as Durable's retry policy waits).
+                        await context.CreateTimer(context.CurrentUtcDateTime + Backoff(input.Retry, step.RetryAttempt - 1), CancellationToken.None);
+                    }
+
+                    step = await SubmitAsync(context, input, step.RetryAttempt, overrideRelease: fromHold, logger);
                     fromHold = false;
                     break;
 
@@ -87,11 +95,16 @@ public static partial class ClaimPipelineOrchestrator
         }
     }
 
-    /// <summary>The submit activity with the retry policy of the input; when that runs out on errors, the claim fails.</summary>
-    private static async Task<ClaimStep> SubmitAsync(TaskOrchestrationContext context, ClaimPipelineInput input, bool overrideRelease, ILogger logger)
+    /// <summary>
+    /// The submit activity with the retry policy of the input; when that runs out on errors, the claim fails. From a
+    /// pending retry (<paramref name="retryAttempt"/> &gt; 1: the earlier attempts were made), the policy covers the
+    /// attempts left and starts at the back-off that follows them, so the claim sees the same attempts and delays.
+    /// </summary>
+    private static async Task<ClaimStep> SubmitAsync(TaskOrchestrationContext context, ClaimPipelineInput input, int retryAttempt, bool overrideRelease, ILogger logger)
     {
         var retry = input.Retry;
-        var policy = new RetryPolicy(retry.MaxAttempts, retry.FirstRetryInterval, retry.BackoffCoefficient, retry.MaxRetryInterval);
+        var made = Math.Max(0, retryAttempt - 1);
+        var policy = new RetryPolicy(Math.Max(1, retry.MaxAttempts - made), Backoff(retry, made + 1), retry.BackoffCoefficient, retry.MaxRetryInterval);
         try
         {
             return await context.CallActivityAsync<ClaimStep>(
@@ -108,6 +121,10 @@ public static partial class ClaimPipelineOrchestrator
                 TaskOptions.FromRetryPolicy(StepRetry));
         }
     }
+
+    /// <summary>The wait after failed attempt <paramref name="attempt"/> (1-based), as the submit retry policy spaces them.</summary>
+    private static TimeSpan Backoff(SubmitRetry retry, int attempt) =>
+        TimeSpan.FromTicks((long)Math.Min(retry.MaxRetryInterval.Ticks, retry.FirstRetryInterval.Ticks * Math.Pow(retry.BackoffCoefficient, Math.Max(0, attempt - 1))));
 
     /// <summary>
     /// Waits for the release or cancel of this hold, raced with its escalation timer. The timer escalates once (the
