@@ -221,8 +221,10 @@ public sealed partial class NotificationDelivery(
         return (BuildVerdict.Built, ClaimNotificationPayload.Serialize(notice));
     }
 
-    /// <summary>Whether the saved claim row has the item's transition: its version reached, and the history entry of
-    /// that time and status present (or dropped from the capped history).</summary>
+    /// <summary>Whether the saved claim row has the item's transition. Every transition adds one to the version and
+    /// appends one history entry, so the entry of version v is <c>History[v - HistoryDropped]</c>; it must lead to the
+    /// item's status (a transition decided at that version but never saved — it lost a 412 race — does not). A version
+    /// older than the capped history is taken as saved (it cannot be checked any more).</summary>
     internal static bool Committed(PipelineState state, NotificationItem item)
     {
         if (state.Version < item.Version)
@@ -230,12 +232,13 @@ public sealed partial class NotificationDelivery(
             return false;
         }
 
-        if (state.History.Any(h => h.At == item.At && h.To == item.To))
+        var index = item.Version - state.HistoryDropped;
+        if (index < 0)
         {
             return true;
         }
 
-        return state.HistoryDropped > 0 && state.History.Length > 0 && item.At < state.History[0].At;
+        return index < state.History.Length && state.History[(int)index].To == item.To;
     }
 
     private static string? InsurerOf(Claim? claim) =>

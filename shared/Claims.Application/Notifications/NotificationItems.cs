@@ -32,8 +32,9 @@ public static class NotificationStates
 
 /// <summary>
 /// One notification for one subscription: a claim transition the subscription asked for. Row key
-/// <c>{claimId}-{version:D10}-{event}</c> (the claim's pipeline version after the transition), so a replayed activity
-/// writes the same row and a claim's notifications sort in the order they happened.
+/// <c>{claimId}-{version:D10}-{event}-{status}</c> (the claim's pipeline version after the transition and the status it
+/// led to), so a replayed activity writes the same row, two writers racing for the same version write two rows (the
+/// delivery sends the one the saved row has), and a claim's notifications sort in the order they happened.
 /// </summary>
 public sealed record NotificationItem
 {
@@ -84,13 +85,13 @@ public sealed record NotificationItem
 
     public ETag ETag { get; init; }
 
-    public string Id => RowKeyOf(Claim, Version, Event);
+    public string Id => RowKeyOf(Claim, Version, Event, To);
 
     /// <summary>The <c>webhook-id</c>: the same for every attempt of this notification (receivers deduplicate on it).</summary>
     public string MessageId => "msg_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(NotificationItems.PartitionOf(Tenant, SubscriptionId) + "/" + Id)))[..32];
 
-    public static string RowKeyOf(ClaimId claim, long version, ClaimEvent @event) =>
-        string.Create(CultureInfo.InvariantCulture, $"{claim.Value}-{version:D10}-{@event}");
+    public static string RowKeyOf(ClaimId claim, long version, ClaimEvent @event, PipelineStatus to) =>
+        string.Create(CultureInfo.InvariantCulture, $"{claim.Value}-{version:D10}-{@event}-{to}");
 }
 
 /// <summary>

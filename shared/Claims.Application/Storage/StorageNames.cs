@@ -26,7 +26,7 @@ public static class StorageNames
     /// <summary>Claim status notification subscriptions (partition = tenant, row = subscription id; docs/NOTIFICATIONS.md).</summary>
     public const string SubscriptionsTable = "subscriptions";
 
-    /// <summary>Notifications to deliver and the delivery log (partition = tenant_subscription, row = claim-version-event).</summary>
+    /// <summary>Notifications to deliver and the delivery log (partition = tenant_subscription, row = claim-version-event-status).</summary>
     public const string NotificationsTable = "notifications";
 
     public const string IntakeQueue = "claims-intake";
