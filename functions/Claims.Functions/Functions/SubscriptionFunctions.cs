@@ -38,51 +38,51 @@ public sealed class SubscriptionFunctions(HttpDoor door, SubscriptionAdminHandle
 
     [Function("SubscriptionGet")]
     public Task<IResult> Get(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "subscriptions/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "subscriptions/{subscriptionId}")] HttpRequest request, string subscriptionId, CancellationToken cancellationToken) =>
         door.ServeAsync(request, "SubscriptionGet", ApiRole.Admin, async () =>
         {
             var caller = HttpDoor.GetCaller(request.HttpContext);
-            return await handler.GetAsync(caller.Tenant, id, cancellationToken).ConfigureAwait(false) is { } s
+            return await handler.GetAsync(caller.Tenant, subscriptionId, cancellationToken).ConfigureAwait(false) is { } s
                 ? Document(request.HttpContext, StatusCodes.Status200OK, s)
                 : NotFound();
         });
 
     [Function("SubscriptionPut")]
     public Task<IResult> Put(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "subscriptions/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
-        door.ServeAsync(request, "SubscriptionPut", ApiRole.Admin, () => PutCore(request, id, cancellationToken));
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "subscriptions/{subscriptionId}")] HttpRequest request, string subscriptionId, CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "SubscriptionPut", ApiRole.Admin, () => PutCore(request, subscriptionId, cancellationToken));
 
     [Function("SubscriptionDelete")]
     public Task<IResult> Delete(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "subscriptions/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "subscriptions/{subscriptionId}")] HttpRequest request, string subscriptionId, CancellationToken cancellationToken) =>
         door.ServeAsync(request, "SubscriptionDelete", ApiRole.Admin, async () =>
         {
             var caller = HttpDoor.GetCaller(request.HttpContext);
-            return await handler.DeleteAsync(caller.Tenant, id, caller.KeyId, cancellationToken).ConfigureAwait(false)
+            return await handler.DeleteAsync(caller.Tenant, subscriptionId, caller.KeyId, cancellationToken).ConfigureAwait(false)
                 ? Results.NoContent()
                 : NotFound();
         });
 
     [Function("SubscriptionRotateSecret")]
     public Task<IResult> RotateSecret(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "subscriptions/{id}/$rotate-secret")] HttpRequest request, string id, CancellationToken cancellationToken) =>
-        door.ServeAsync(request, "SubscriptionRotateSecret", ApiRole.Admin, () => RotateCore(request, id, cancellationToken));
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "subscriptions/{subscriptionId}/$rotate-secret")] HttpRequest request, string subscriptionId, CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "SubscriptionRotateSecret", ApiRole.Admin, () => RotateCore(request, subscriptionId, cancellationToken));
 
     [Function("SubscriptionDeliveries")]
     public Task<IResult> Deliveries(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "subscriptions/{id}/deliveries")] HttpRequest request, string id, CancellationToken cancellationToken) =>
-        door.ServeAsync(request, "SubscriptionDeliveries", ApiRole.Admin, () => DeliveriesCore(request, id, cancellationToken));
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "subscriptions/{subscriptionId}/deliveries")] HttpRequest request, string subscriptionId, CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "SubscriptionDeliveries", ApiRole.Admin, () => DeliveriesCore(request, subscriptionId, cancellationToken));
 
     [Function("SubscriptionResend")]
     public Task<IResult> Resend(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "subscriptions/{id}/deliveries/{deliveryId}/$resend")] HttpRequest request,
-        string id,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "subscriptions/{subscriptionId}/deliveries/{deliveryId}/$resend")] HttpRequest request,
+        string subscriptionId,
         string deliveryId,
         CancellationToken cancellationToken) =>
         door.ServeAsync(request, "SubscriptionResend", ApiRole.Admin, async () =>
         {
             var caller = HttpDoor.GetCaller(request.HttpContext);
-            return await handler.ResendAsync(caller.Tenant, id, deliveryId, caller.KeyId, cancellationToken).ConfigureAwait(false) is { } item
+            return await handler.ResendAsync(caller.Tenant, subscriptionId, deliveryId, caller.KeyId, cancellationToken).ConfigureAwait(false) is { } item
                 ? Results.Text(NotificationItems.ToJson(item).ToJsonString(), "application/json", statusCode: StatusCodes.Status202Accepted)
                 : FhirResults.Problem(StatusCodes.Status404NotFound, "not-found", "No such subscription or delivery.");
         });
@@ -128,6 +128,12 @@ public sealed class SubscriptionFunctions(HttpDoor door, SubscriptionAdminHandle
 
     private async Task<IResult> RotateCore(HttpRequest request, string id, CancellationToken cancellationToken)
     {
+        // Another tenant's (or no) subscription is 404 whatever the body says.
+        if (await handler.GetAsync(HttpDoor.GetCaller(request.HttpContext).Tenant, id, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return NotFound();
+        }
+
         TimeSpan? overlap = null;
         if (request.ContentLength is > 0)
         {
