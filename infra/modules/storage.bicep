@@ -30,6 +30,8 @@ var tableNames = [
   'chargestats'
   'x12interchanges'
   'x12controlnumbers'
+  'subscriptions'
+  'notifications'
 ]
 
 var queueNames = [
@@ -37,6 +39,8 @@ var queueNames = [
   'claims-intake-poison'
   'authorizations-sweep'
   'authorizations-sweep-poison'
+  'claims-notifications'
+  'claims-notifications-poison'
 ]
 
 var containerNames = [

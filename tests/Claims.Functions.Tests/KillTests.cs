@@ -223,7 +223,8 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
     }
 
     /// <summary>The app as its own process (dotnet Claims.LocalHost.dll) on a free port.</summary>
-    private sealed class ChildApp : IAsyncDisposable
+    /// <summary>The app as a child process (also used by NotificationTests' kill test).</summary>
+    internal sealed class ChildApp : IAsyncDisposable
     {
         // Keys per tenant: the dev seeder refuses a key already registered to another tenant.
         public static string IngestKey(TenantId tenant) => "kill-test-ingest-" + tenant.Value;
@@ -247,7 +248,7 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
 
         public Uri BaseAddress { get; }
 
-        public static ChildApp Start(AzuriteFixture azurite, TenantId tenant, ITestOutputHelper output)
+        public static ChildApp Start(AzuriteFixture azurite, TenantId tenant, ITestOutputHelper output, IReadOnlyDictionary<string, string>? extraSettings = null)
         {
             var dll = Path.Combine(AppContext.BaseDirectory, "Claims.LocalHost.dll");
             Assert.True(File.Exists(dll), $"{dll} is missing: build tests/Claims.Functions.Tests first.");
@@ -283,6 +284,11 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
 
             // The task hub follows the tenant, so the restarted app resumes the orchestrations the killed one started.
             env["AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval"] = "00:00:00.500";
+            foreach (var (name, value) in extraSettings ?? new Dictionary<string, string>())
+            {
+                env[name] = value;
+            }
+
             var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the app.");
             return new ChildApp(process, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")), output);
         }

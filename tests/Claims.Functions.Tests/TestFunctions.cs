@@ -50,6 +50,14 @@ internal static class TestFunctions
         ["AuthorizationPut"] = ApiRole.Admin,
         ["AuthorizationDelete"] = ApiRole.Admin,
         ["AuthorizationSweepNow"] = ApiRole.Admin,
+        ["SubscriptionCreate"] = ApiRole.Admin,
+        ["SubscriptionList"] = ApiRole.Admin,
+        ["SubscriptionGet"] = ApiRole.Admin,
+        ["SubscriptionPut"] = ApiRole.Admin,
+        ["SubscriptionDelete"] = ApiRole.Admin,
+        ["SubscriptionRotateSecret"] = ApiRole.Admin,
+        ["SubscriptionDeliveries"] = ApiRole.Admin,
+        ["SubscriptionResend"] = ApiRole.Admin,
     };
 
     public static IReadOnlyList<HttpRoute> Http { get; } = All

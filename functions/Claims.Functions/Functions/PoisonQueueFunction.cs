@@ -25,6 +25,10 @@ public sealed class PoisonQueueFunction(PoisonMessageArchive archive, IOptions<Q
     public Task AuthorizationSweepTenant([QueueTrigger(StorageNames.AuthorizationSweepQueue + PoisonSuffix)] QueueMessage message, CancellationToken cancellationToken) =>
         KeepAsync("AuthorizationSweepTenant", StorageNames.AuthorizationSweepQueue, message, cancellationToken);
 
+    [Function("NotificationDeliveryPoison")]
+    public Task NotificationDelivery([QueueTrigger(StorageNames.NotificationsQueue + PoisonSuffix)] QueueMessage message, CancellationToken cancellationToken) =>
+        KeepAsync("NotificationDelivery", StorageNames.NotificationsQueue, message, cancellationToken);
+
     /// <summary>What the Functions host appends to a queue's name for its poison queue.</summary>
     public const string PoisonSuffix = "-poison";
 

@@ -46,7 +46,8 @@ public sealed partial class ClaimTransitions(
     AuditLog audit,
     AlertStore alerts,
     TenantPipelinePolicies policies,
-    ILogger<ClaimTransitions> logger)
+    ILogger<ClaimTransitions> logger,
+    Notifications.NotificationRecorder? notifications = null)
 {
     private const int MaxConcurrencyRetries = 10;
 
@@ -77,6 +78,7 @@ public sealed partial class ClaimTransitions(
             var start = state;
             var from = state;
             var effects = new List<PipelineCommand>();
+            var moves = new List<Notifications.ClaimTransition>();
             Decision? last = null;
             var transitioned = false;
             for (var i = 0; i < events.Count; i++)
@@ -91,6 +93,7 @@ public sealed partial class ClaimTransitions(
                 if (last.Kind == DecisionKind.Transition)
                 {
                     effects.AddRange(last.Commands.Where(c => c is WriteAudit or RaiseAlert));
+                    moves.Add(new Notifications.ClaimTransition(events[i], state, last.State));
                     state = last.State;
                     transitioned = true;
                 }
@@ -132,6 +135,13 @@ public sealed partial class ClaimTransitions(
             if (options.EffectsFirst)
             {
                 await PerformAsync(tenant, claimId, state, keyed, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Before the save in both modes (docs/NOTIFICATIONS.md "Pipeline"): the rows are keyed by the transition, and
+            // the delivery sends only those whose transition the saved row has, so a save that fails (412, crash) sends nothing.
+            if (notifications is not null)
+            {
+                await notifications.RecordAsync(tenant, claimId, moves, cancellationToken).ConfigureAwait(false);
             }
 
             ClaimRecord saved;

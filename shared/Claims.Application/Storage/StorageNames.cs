@@ -23,7 +23,16 @@ public static class StorageNames
     /// <summary>Per tenant (partition) one counter row: the last ISA13, GS06 and ST02 allocated.</summary>
     public const string X12ControlNumbersTable = "x12controlnumbers";
 
+    /// <summary>Claim status notification subscriptions (partition = tenant, row = subscription id; docs/NOTIFICATIONS.md).</summary>
+    public const string SubscriptionsTable = "subscriptions";
+
+    /// <summary>Notifications to deliver and the delivery log (partition = tenant_subscription, row = claim-version-event-status).</summary>
+    public const string NotificationsTable = "notifications";
+
     public const string IntakeQueue = "claims-intake";
+
+    /// <summary>Delivery work: one message per (tenant, subscription, claim) with something pending.</summary>
+    public const string NotificationsQueue = "claims-notifications";
     public const string AuthorizationSweepQueue = "authorizations-sweep";
 
     /// <summary>Raw payloads exactly as received (immutable).</summary>
@@ -51,10 +60,10 @@ public static class StorageNames
     /// <summary>Acknowledgment files that did not parse, or had a record that matched no claim (kept, never deleted).</summary>
     public const string X12InboundRejectedContainer = "x12-inbound-rejected";
 
-    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable, ChargeStatsTable, X12InterchangesTable, X12ControlNumbersTable];
+    public static IReadOnlyList<string> Tables { get; } = [TenantsTable, ApiKeysTable, ClaimsTable, RuleSetsTable, AuditTable, AlertsTable, AuthorizationsTable, WebhookSignaturesTable, ChargeStatsTable, X12InterchangesTable, X12ControlNumbersTable, SubscriptionsTable, NotificationsTable];
 
     public static IReadOnlyList<string> Queues { get; } =
-        [IntakeQueue, IntakeQueue + "-poison", AuthorizationSweepQueue, AuthorizationSweepQueue + "-poison"];
+        [IntakeQueue, IntakeQueue + "-poison", AuthorizationSweepQueue, AuthorizationSweepQueue + "-poison", NotificationsQueue, NotificationsQueue + "-poison"];
 
     /// <summary>837P interchanges, one file each: <c>{tenant}/{ISA13 9 digits}.x12</c> (written once, If-None-Match: *).</summary>
     public const string X12OutboundContainer = "x12-outbound";

@@ -128,6 +128,13 @@ public sealed partial class TenantIsolationTests(AzuriteFixture azurite) : IAsyn
             resources["number"] = AuthNumber;
         }
 
+        // A notification subscription (a public address literal, no DNS; an event the probe claim never reaches) and a
+        // delivery id of the shape the log uses.
+        using var subscription = await admin.PostAsync("/api/subscriptions", SecurityTestKit.Json("""{ "url": "https://198.51.100.7/ehr", "events": ["Accepted"] }"""));
+        Assert.True(subscription.StatusCode == HttpStatusCode.Created, $"creating the owner's subscription answered {(int)subscription.StatusCode}");
+        resources["subscriptionId"] = JsonNode.Parse(await subscription.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        resources["deliveryId"] = claimId + "-0000000004-Accepted-Accepted";
+
         return resources;
     }
 

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Claims.Application.Rules;
+using Claims.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Task = System.Threading.Tasks.Task;
+
+namespace Claims.Functions.Tests.Notifications;
+
+/// <summary>Issue 18: a subscription that keeps failing is switched off with one alert (DisableAfter shortened to 3 s),
+/// and switching it on again delivers what was pending.</summary>
+[Collection(AppCollection.Name)]
+public sealed class SubscriptionSwitchOffTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private readonly AppFactory app = new(azurite, new Dictionary<string, string?>(NotificationTests.Settings)
+    {
+        ["Notifications:DisableAfter"] = "00:00:03",
+    });
+
+    private readonly WebhookReceiver receiver = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await app.DisposeAsync();
+        await receiver.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task FailingLongerThanDisableAfter_SwitchedOffWithOneAlert_EnabledAgainDelivers()
+    {
+        var tenant = await app.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
+        using var admin = app.ClientWithKey(tenant.AdminKey);
+        using var ingest = app.ClientWithKey(tenant.IngestKey);
+        var failing = true;
+        receiver.Behaviour = _ => (TimeSpan.Zero, Volatile.Read(ref failing) ? 500 : 200);
+
+        string id;
+        using (var created = await admin.PostAsync("/api/subscriptions", NotificationTests.Json($$"""{ "url": "{{receiver.Url}}", "events": ["Submitted"] }""")))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            id = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        }
+
+        _ = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-S-" + Guid.NewGuid().ToString("N")[..8]));
+        var off = await PipelineSupport.EventuallyAsync(
+            async () =>
+            {
+                using var get = await admin.GetAsync("/api/subscriptions/" + id);
+                var s = JsonNode.Parse(await get.Content.ReadAsStringAsync())!;
+                return s["enabled"]!.GetValue<bool>() ? null : s;
+            },
+            TimeSpan.FromSeconds(60),
+            "the subscription to be switched off");
+        Assert.Equal("failing", off["disabledReason"]!.GetValue<string>());
+        Assert.True(receiver.Requests.Count >= 3, $"{receiver.Requests.Count} attempts before the switch-off");
+
+        // Switched off: no more attempts.
+        var attempts = receiver.Requests.Count;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(attempts, receiver.Requests.Count);
+
+        using (var alerts = await admin.GetAsync("/api/alerts"))
+        {
+            var items = JsonNode.Parse(await alerts.Content.ReadAsStringAsync())!["items"]!.AsArray();
+            var alert = Assert.Single(items, a => a!["kind"]!.GetValue<string>() == "SubscriptionDisabled")!;
+            Assert.Contains(id, alert["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        // Switched on again: the pending notification goes out.
+        Volatile.Write(ref failing, false);
+        using (var request = new HttpRequestMessage(HttpMethod.Put, "/api/subscriptions/" + id)
+        {
+            Content = NotificationTests.Json($$"""{ "url": "{{receiver.Url}}", "events": ["Submitted"], "enabled": true }"""),
+        })
+        {
+            request.Headers.IfMatch.Add(new EntityTagHeaderValue("\"" + off["version"]!.GetValue<string>() + "\""));
+            using var put = await admin.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        await PipelineSupport.EventuallyAsync(() => Task.FromResult(receiver.Accepted.Count > 0 ? "ok" : null), TimeSpan.FromSeconds(60), "the delivery after switching on");
+        Assert.Single(receiver.Requests.Select(r => r.Id).Distinct());
+    }
+}
