@@ -242,21 +242,31 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
         // host that starts on the hub takes the partitions over when it ends or their leases expire.
         if (backend is not null)
         {
-            var stop = backend.StopAsync();
+            var stopped = backend;
+            var stop = stopped.StopAsync();
             try
             {
                 await stop.WaitAsync(StopGrace, cancellationToken).ConfigureAwait(false);
+                if (stopped.StopFailure is { } failure)
+                {
+                    LogStopFailed(logger, Settings.HubName, failure.GetType().Name);
+                }
             }
             catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
             {
+                // The stop itself never faults (StopSafeOrchestrationService keeps its failure): log that when it ends.
                 LogStopGoesOn(logger, Settings.HubName, StopGrace);
-                _ = stop.ContinueWith(t => LogStopFailed(logger, Settings.HubName, t.Exception!.GetBaseException().GetType().Name), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            }
-#pragma warning disable CA1031 // A failed stop of the backend must not fail the app's stop; it is logged.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogStopFailed(logger, Settings.HubName, ex.GetType().Name);
+                _ = stop.ContinueWith(
+                    _ =>
+                    {
+                        if (stopped.StopFailure is { } failure)
+                        {
+                            LogStopFailed(logger, Settings.HubName, failure.GetType().Name);
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.None,
+                    TaskScheduler.Default);
             }
         }
     }

@@ -8,13 +8,18 @@ namespace Claims.LocalHost;
 /// dispatchers from an async-void shutdown callback, where <see cref="DurableTask.AzureStorage.AzureStorageOrchestrationService"/>'s
 /// stop-before-start NullReferenceException would take the whole process down. Every stop shares the one stop of the
 /// backend, so the sidecar can await it: a backend left running after its app stopped keeps its partition leases (another
-/// host on the hub waits for them) and keeps polling its queues.
+/// host on the hub waits for them) and keeps polling its queues. That stop never faults for its callers (the sidecar's
+/// async-void callback among them: DTFx's "Timed-out waiting for the partition manager to shut down" thrown there ended
+/// a test process); its failure is kept in <see cref="StopFailure"/> for the app's stop to log.
 /// </summary>
 internal sealed class StopSafeOrchestrationService(IOrchestrationService inner) : IOrchestrationService
 {
     private readonly Lock gate = new();
     private bool started;
     private Task? stopping;
+
+    /// <summary>Why the backend's last stop failed (null: it did not, or has not ended).</summary>
+    public Exception? StopFailure { get; private set; }
 
     public int TaskOrchestrationDispatcherCount => inner.TaskOrchestrationDispatcherCount;
 
@@ -48,12 +53,26 @@ internal sealed class StopSafeOrchestrationService(IOrchestrationService inner) 
             }
 
             started = false;
-            stopping = inner.StopAsync(isForced);
+            stopping = ObserveAsync(inner.StopAsync(isForced));
             return stopping;
         }
     }
 
     public Task CreateAsync() => inner.CreateAsync();
+
+    private async Task ObserveAsync(Task stop)
+    {
+        try
+        {
+            await stop.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Recorded for the app's stop to log; a failed stop lets the partition leases expire on their own.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            StopFailure = ex;
+        }
+    }
 
     public Task CreateAsync(bool recreateInstanceStore) => inner.CreateAsync(recreateInstanceStore);
 
