@@ -221,7 +221,7 @@ function traceView(trace) {
   if (!trace || trace.length === 0) return el('p', { class: 'muted' }, 'No trace (not evaluated yet).');
   return el('ol', { class: 'trace' }, trace.map((t) => el('li', {},
     el('strong', {}, t.ruleId), ` — ${t.status}${t.branch ? `, took the ${t.branch} branch` : ''}`,
-    t.conditions ? conditionView(t.conditions) : null,
+    t.conditions ? el('div', {}, conditionView(t.conditions)) : null,
     t.actions && t.actions.length ? el('div', {}, `Actions: ${t.actions.join('; ')}`) : null)));
 }
 

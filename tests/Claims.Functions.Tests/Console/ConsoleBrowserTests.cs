@@ -77,9 +77,9 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
         await page.GetByLabel("Override — submit without the rules (needs a note)").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Release", Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("#release-note-error")).ToContainTextAsync("An override needs a note");
-        await Assertions.Expect(page.GetByLabel("Note")).ToBeFocusedAsync();
+        await Assertions.Expect(page.GetByLabel("Note", new() { Exact = true })).ToBeFocusedAsync();
 
-        await page.GetByLabel("Note").FillAsync("Authorization confirmed by phone");
+        await page.GetByLabel("Note", new() { Exact = true }).FillAsync("Authorization confirmed by phone");
         await page.GetByRole(AriaRole.Button, new() { Name = "Release", Exact = true }).ClickAsync();
 
         await Assertions.Expect(page.Locator("#claim-status")).ToHaveTextAsync("Submitted", new() { Timeout = 30_000 });
@@ -110,7 +110,7 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
         }
 
         await page.GetByLabel("Override — submit without the rules (needs a note)").CheckAsync();
-        await page.GetByLabel("Note").FillAsync("me too");
+        await page.GetByLabel("Note", new() { Exact = true }).FillAsync("me too");
         await page.GetByRole(AriaRole.Button, new() { Name = "Release", Exact = true }).ClickAsync();
 
         var alert = page.Locator("#action-problem [role=alert]");
