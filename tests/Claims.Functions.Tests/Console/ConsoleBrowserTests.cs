@@ -87,7 +87,7 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
         await ConsoleBrowser.ScreenshotAsync(page, "claim-submitted");
 
         // Back in the worklist the released claim is gone.
-        await page.GetByRole(AriaRole.Link, new() { Name = "Worklist" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Worklist", Exact = true }).ClickAsync();
         await Assertions.Expect(links).ToHaveCountAsync(1);
         Assert.Empty(errors);
     }
