@@ -158,6 +158,60 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task Authorizations_CreateSeeForecastDelete_Alerts_AuditWithChainVerify()
+    {
+        var (adminKey, held) = await TenantWithHeldClaimsAsync(1);
+        using (var admin = app.ClientWithKey(adminKey))
+        using (var release = await admin.PostAsync($"/api/claims/{held[0]}/release", JsonBody("""{ "mode": "override", "note": "Checked by phone" }""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, release.StatusCode);
+        }
+
+        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(browser!);
+        await using var _ = context;
+        await SignInAsync(page, adminKey);
+
+        // Authorizations: the empty state, then one created through the form, listed with its units and forecast.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Authorizations", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator(".empty")).ToContainTextAsync("No authorizations match.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "New authorization" }).ClickAsync();
+        await page.GetByLabel("Authorization number").FillAsync("AUTH-UI-1");
+        await page.GetByLabel("Patient identifier").FillAsync("MRN-UI-1");
+        await page.GetByLabel("Payer id").FillAsync("BCBSMA");
+        await page.GetByLabel("CPT codes (comma-separated)").FillAsync("97153, 97155");
+        var today = DateTime.UtcNow.Date;
+        await page.GetByLabel("Start date").FillAsync(today.AddDays(-10).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByLabel("Expiration date").FillAsync(today.AddDays(20).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByLabel("Units authorized").FillAsync("100");
+        await page.GetByLabel("Units used").FillAsync("50");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
+        var row = page.Locator("table[aria-label='Authorizations'] tbody tr");
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(row).ToContainTextAsync("50 / 100");
+        await Assertions.Expect(row).ToContainTextAsync("5.0 units/day");
+        await Assertions.Expect(row).ToContainTextAsync("before it expires");
+        await ConsoleBrowser.ScreenshotAsync(page, "authorizations");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete AUTH-UI-1" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, delete AUTH-UI-1" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".empty")).ToContainTextAsync("No authorizations match.");
+
+        // Alerts: none open for this tenant.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Alerts", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator(".empty")).ToContainTextAsync("No open alerts.");
+
+        // Audit for the claim: the override with its note; the chain verifies.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Audit", Exact = true }).ClickAsync();
+        await page.GetByLabel("Claim id").FillAsync(held[0]);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await Assertions.Expect(page.Locator("table[aria-label='Audit entries, newest first']")).ToContainTextAsync("pipeline.release.override");
+        await Assertions.Expect(page.Locator("table[aria-label='Audit entries, newest first']")).ToContainTextAsync("note: Checked by phone");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify the hash chain" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".message.ok")).ToContainTextAsync("Chain verified: OK");
+        await ConsoleBrowser.ScreenshotAsync(page, "audit");
+        Assert.Empty(errors);
+    }
+
     private static async Task TabUntilAsync(IPage page, string selector)
     {
         for (var i = 0; i < 60; i++)
