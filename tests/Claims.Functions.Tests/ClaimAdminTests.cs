@@ -236,6 +236,41 @@ public sealed class ClaimAdminTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(2, after["countsByRule"]!["test-hold"]!.GetValue<int>());
     }
 
+    [Fact]
+    public async Task WorklistReindex_AClaimHeldBeforeTheIndexExisted_IsIndexedOnce()
+    {
+        var (tenant, ingest, admin) = await TenantAsync();
+        var claimId = await HeldClaimAsync(ingest, "CLM-REINDEX-1");
+
+        // As a row saved before the index: no index rows, no WorklistKey column.
+        var table = app.Storage.Table(Application.Storage.StorageNames.ClaimsTable);
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{tenant.Value}'"))
+        {
+            if (Application.Claims.WorklistIndex.IsIndexRow(row.RowKey))
+            {
+                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+            }
+            else if (row.RowKey == claimId)
+            {
+                row.Remove("WorklistKey");
+                await table.UpdateEntityAsync(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
+            }
+        }
+
+        async Task<int> CountAsync() => JsonNode.Parse(await admin.GetStringAsync("/api/claims?status=Held"))!["count"]!.GetValue<int>();
+        async Task<int> ReindexAsync()
+        {
+            using var response = await admin.PostAsync("/api/admin/worklist/reindex", null);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["indexed"]!.GetValue<int>();
+        }
+
+        Assert.Equal(0, await CountAsync());
+        Assert.Equal(1, await ReindexAsync());
+        Assert.Equal(1, await CountAsync());
+        Assert.Equal(0, await ReindexAsync());
+    }
+
     [Theory]
     [InlineData("status=Pending")]
     [InlineData("status=3")]

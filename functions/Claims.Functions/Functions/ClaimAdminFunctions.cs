@@ -11,7 +11,7 @@ namespace Claims.Functions.Functions;
 /// Admin functions on claims: POST /claims/{id}/release, POST /claims/{id}/cancel, the worklist GET /claims and
 /// GET /alerts. Each binds the request, calls one handler and maps the result (docs/PIPELINE.md, "HTTP").
 /// </summary>
-public sealed class ClaimAdminFunctions(HttpDoor door, ClaimWorklist worklist, ClaimActions actions, TimeProvider time)
+public sealed class ClaimAdminFunctions(HttpDoor door, ClaimWorklist worklist, ClaimActions actions, TimeProvider time, WorklistReindexer reindexer)
 {
     [Function("ClaimList")]
     public Task<IResult> List(
@@ -40,6 +40,17 @@ public sealed class ClaimAdminFunctions(HttpDoor door, ClaimWorklist worklist, C
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "alerts")] HttpRequest request,
         CancellationToken cancellationToken) =>
         door.ServeAsync(request, "AlertList", ApiRole.Admin, () => AlertsCore(request.HttpContext, worklist, cancellationToken));
+
+    /// <summary>POST /admin/worklist/reindex: indexes the caller's held, failed and rejected claims saved before the worklist index existed.</summary>
+    [Function("WorklistReindex")]
+    public Task<IResult> Reindex(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/worklist/reindex")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "WorklistReindex", ApiRole.Admin, async () =>
+        {
+            var indexed = await reindexer.ReindexAsync(HttpDoor.GetCaller(request.HttpContext).Tenant, cancellationToken).ConfigureAwait(false);
+            return Json(new System.Text.Json.Nodes.JsonObject { ["indexed"] = indexed }.ToJsonString());
+        });
 
     /// <summary>Release and cancel bodies are small JSON objects; anything larger is refused unread.</summary>
     private const int MaxBodyBytes = 16 * 1024;
