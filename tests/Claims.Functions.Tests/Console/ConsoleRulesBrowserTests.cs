@@ -51,7 +51,7 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     [Fact]
-    public async Task EditRule_InvalidShownAtItsPath_FailingTestBlocksSave_FixSaves_MoveDown()
+    public async Task EditRule_InvalidShownAtItsPath_FailingTestBlocksSave_FixSaves_MoveDown_DryRun()
     {
         var (adminKey, admin) = await TenantWithRulesAsync();
         var (context, page, errors) = await ConsoleBrowser.NewPageAsync(browser!);
@@ -80,6 +80,12 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : IAsyncLif
         await page.GetByRole(AriaRole.Button, new() { Name = "Move test-hold down" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Save as version 3" }).ClickAsync();
         await Assertions.Expect(page.Locator(".message.ok").Filter(new() { HasText = "Saved as version 3" })).ToBeVisibleAsync();
+
+        // Dry-run a pasted claim against the draft: the held payer's claim is held by the edited rule.
+        await page.GetByLabel("FHIR Claim or Bundle (JSON)").FillAsync(PipelineSupport.Claim("CLM-DRY-1", held: true));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Dry-run against the draft" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#dry-outcome")).ToHaveTextAsync("HOLD");
+        await Assertions.Expect(page.Locator("#dry-outcome + dt + dd")).ToContainTextAsync("test-hold: Held for review");
 
         var saved = await RulesAsync(admin);
         Assert.Equal(["tag-all", "test-hold"], saved["rules"]!.AsArray().Select(r => r!["id"]!.GetValue<string>()));
