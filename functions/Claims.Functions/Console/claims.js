@@ -13,7 +13,15 @@ function focusHeading(container) {
   if (h1 && !container.contains(document.activeElement)) h1.focus();
 }
 
+const LAST_WORKLIST = 'claims.console.lastWorklist';
+
+function backToWorklist() {
+  return el('p', { class: 'row' }, el('a', { href: sessionStorage.getItem(LAST_WORKLIST) || '#/worklist' }, '← Back to the worklist'));
+}
+
 export async function worklistScreen(main, params) {
+  // The claim page's back link returns to this list with its filters.
+  sessionStorage.setItem(LAST_WORKLIST, location.hash || '#/worklist');
   const status = statuses.includes(params.get('status')) ? params.get('status') : 'Held';
   const sort = params.get('sort') === 'escalationDue' ? 'escalationDue' : 'since';
   const filters = {
@@ -132,7 +140,7 @@ export async function worklistScreen(main, params) {
 // ---- Claim detail -------------------------------------------------------------------------------------------------
 
 export async function claimScreen(main, id) {
-  clear(main, el('p', { class: 'row' }, el('a', { href: '#/worklist' }, '← Back to the worklist')));
+  clear(main, backToWorklist());
   const claim = (await withLoading(main, api(`/claims/${id}`))).body;
   renderClaim(main, claim);
 }
@@ -141,7 +149,7 @@ function renderClaim(main, claim, notice) {
   const hold = claim.hold;
   const result = claim.ruleResult || {};
   const page = [
-    el('p', { class: 'row' }, el('a', { href: '#/worklist' }, '← Back to the worklist')),
+    backToWorklist(),
     heading(`Claim ${claim.sourceResourceId || claim.claimId}`),
     notice || null,
     el('div', { class: 'card' },
