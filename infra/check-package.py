@@ -16,6 +16,8 @@ Reads the zip itself (not the folder it was made from), the way the host reads t
   .azurefunctions/     at the root (not nested: the host warns about an improperly zipped app), with function.deps.json.
   %Setting% names      every %Name% that functions.metadata or host.json binds is an app setting in
                        infra/modules/functionapp.bicep (the host fails a function whose setting is missing).
+  console assets       when functions.metadata has the Console function, the app's dll embeds console/index.html,
+                       app.js and app.css (docs/CONSOLE.md).
   no local.settings.json (it holds local secrets).
 Exits 1 with one line per problem; prints a summary otherwise.
 """
@@ -161,6 +163,13 @@ def main() -> int:
             else:
                 triggers[trigger[0]] += 1
             binding_types.update(b.get("type") for b in bindings if b.get("type"))
+        # The billing console (docs/CONSOLE.md) serves files embedded in the app's dll: a package whose dll lacks them
+        # would answer 404 at /api/console.
+        if any(f.get("name") == "Console" for f in functions) and has(f"{args.app}.dll"):
+            dll = archive.read(next(n for n in archive.namelist() if n.removeprefix("./") == f"{args.app}.dll"))
+            for asset in (b"console/index.html", b"console/app.js", b"console/app.css"):
+                if asset not in dll:
+                    problems.append(f"{args.app}.dll does not embed {asset.decode()}: the Console function would answer 404")
         duplicates = [n for n, c in Counter(f.get("name") for f in functions).items() if c > 1]
         if duplicates:
             problems.append(f"functions.metadata: duplicate function names {duplicates}")

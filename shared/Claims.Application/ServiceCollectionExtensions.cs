@@ -36,6 +36,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ClaimQueries>();
         services.AddSingleton<ClaimActions>();
         services.AddSingleton<ClaimWorklist>();
+        services.AddSingleton<WorklistReindexer>();
         services.AddOptions<RuleSetOptions>().BindConfiguration(RuleSetOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RuleSetStore>();
         services.AddSingleton<RuleSetAdminHandler>();

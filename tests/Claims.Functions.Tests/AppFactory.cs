@@ -46,7 +46,7 @@ public sealed class AppFactory(AzuriteFixture azurite, IReadOnlyDictionary<strin
     /// <summary>Waits for start-up, then creates a tenant of its own for the calling test, with an ingest and an admin key.</summary>
     public async Task<TestTenant> NewTenantAsync()
     {
-        _ = Server;
+        _ = Services; // starts the app (TestServer, or Kestrel after UseKestrel)
         await Services.GetRequiredService<StorageStartup>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
         var tenant = TenantId.Parse("t" + Guid.NewGuid().ToString("N")[..12]);
         var ingest = $"ingest-{Guid.NewGuid():N}";

@@ -194,12 +194,92 @@ public sealed class ClaimAdminTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.All(firstPage["items"]!.AsArray(), i => Assert.Equal("test-hold", i!["hold"]!["ruleId"]!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task Worklist_OldestHoldFirst_FiltersByRulePayerAgeAndCountsPerRule_FromTheIndex()
+    {
+        var (_, ingest, admin) = await TenantAsync();
+        var held = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            // One after the other: each hold starts after the one before.
+            held.Add(await HeldClaimAsync(ingest, $"CLM-OLD-{i}"));
+        }
+
+        async Task<JsonNode> PageAsync(string query)
+        {
+            using var response = await admin.GetAsync("/api/claims?" + query);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        }
+
+        static List<string> Ids(JsonNode page) => page["items"]!.AsArray().Select(i => i!["claimId"]!.GetValue<string>()).ToList();
+
+        var first = await PageAsync("status=Held&pageSize=2");
+        var second = await PageAsync($"status=Held&pageSize=2&continuationToken={Uri.EscapeDataString(first["continuationToken"]!.GetValue<string>())}");
+        Assert.Equal(held, Ids(first).Concat(Ids(second)));
+        Assert.Equal(3, first["countsByRule"]!["test-hold"]!.GetValue<int>());
+        Assert.Null(second["countsByRule"]);
+        Assert.Equal(HeldPayer, first["items"]![0]!["payer"]!.GetValue<string>());
+        Assert.Equal(held, Ids(await PageAsync("sort=escalationDue")));
+        Assert.Equal(held, Ids(await PageAsync($"rule=test-hold&payer={HeldPayer}")));
+        Assert.Empty(Ids(await PageAsync("rule=another-rule")));
+        Assert.Empty(Ids(await PageAsync("payer=NOPE")));
+        Assert.Empty(Ids(await PageAsync("minAgeHours=1")));
+        Assert.Equal(held, Ids(await PageAsync("minAgeHours=0")));
+        Assert.Empty(Ids(await PageAsync("tag=no-such-tag")));
+
+        // A released claim leaves the index in the same save that moves it.
+        using var release = await admin.PostAsync($"/api/claims/{held[0]}/release", JsonBody("""{ "mode": "override", "note": "ok" }"""));
+        Assert.Equal(HttpStatusCode.OK, release.StatusCode);
+        var after = await PageAsync("status=Held");
+        Assert.Equal(held.Skip(1), Ids(after));
+        Assert.Equal(2, after["countsByRule"]!["test-hold"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task WorklistReindex_AClaimHeldBeforeTheIndexExisted_IsIndexedOnce()
+    {
+        var (tenant, ingest, admin) = await TenantAsync();
+        var claimId = await HeldClaimAsync(ingest, "CLM-REINDEX-1");
+
+        // As a row saved before the index: no index rows, no WorklistKey column.
+        var table = app.Storage.Table(Application.Storage.StorageNames.ClaimsTable);
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{tenant.Value}'"))
+        {
+            if (Application.Claims.WorklistIndex.IsIndexRow(row.RowKey))
+            {
+                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+            }
+            else if (row.RowKey == claimId)
+            {
+                row.Remove("WorklistKey");
+                await table.UpdateEntityAsync(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
+            }
+        }
+
+        async Task<int> CountAsync() => JsonNode.Parse(await admin.GetStringAsync("/api/claims?status=Held"))!["count"]!.GetValue<int>();
+        async Task<int> ReindexAsync()
+        {
+            using var response = await admin.PostAsync("/api/admin/worklist/reindex", null);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["indexed"]!.GetValue<int>();
+        }
+
+        Assert.Equal(0, await CountAsync());
+        Assert.Equal(1, await ReindexAsync());
+        Assert.Equal(1, await CountAsync());
+        Assert.Equal(0, await ReindexAsync());
+    }
+
     [Theory]
     [InlineData("status=Pending")]
     [InlineData("status=3")]
     [InlineData("pageSize=0")]
     [InlineData("pageSize=abc")]
     [InlineData("continuationToken=garbage")]
+    [InlineData("sort=newest")]
+    [InlineData("minAgeHours=-1")]
+    [InlineData("status=Submitted&rule=x")]
     public async Task Worklist_BadQuery_Answers400(string query)
     {
         var (_, _, admin) = await TenantAsync();

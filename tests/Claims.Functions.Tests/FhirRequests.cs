@@ -44,14 +44,14 @@ internal static class FhirRequests
         return claim;
     }
 
-    /// <summary>Every claim row the tenant has (idempotency key rows excluded), RowKey → Status.</summary>
+    /// <summary>Every claim row the tenant has (idempotency key and worklist index rows excluded), RowKey → Status.</summary>
     public static async Task<Dictionary<string, string>> ClaimRowsAsync(StorageClients storage, TenantId tenant)
     {
         var rows = new Dictionary<string, string>();
         var filter = TableFilter.PartitionEq(tenant.Value);
         await foreach (var row in storage.Table(StorageNames.ClaimsTable).QueryAsync<TableEntity>(filter, select: ["RowKey", "Status"]))
         {
-            if (!row.RowKey.StartsWith("k-", StringComparison.Ordinal))
+            if (!row.RowKey.StartsWith("k-", StringComparison.Ordinal) && !Claims.Application.Claims.WorklistIndex.IsIndexRow(row.RowKey))
             {
                 rows[row.RowKey] = row.GetString("Status") ?? string.Empty;
             }

@@ -28,6 +28,8 @@ internal static class TestFunctions
         ["ClaimCancel"] = ApiRole.Admin,
         ["AlertList"] = ApiRole.Admin,
         ["Health"] = null,
+        ["Console"] = null,
+        ["WorklistReindex"] = ApiRole.Admin,
         ["RulesGet"] = ApiRole.Admin,
         ["RulesPut"] = ApiRole.Admin,
         ["RuleVersionsList"] = ApiRole.Admin,

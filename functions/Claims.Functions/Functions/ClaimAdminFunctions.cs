@@ -11,13 +11,13 @@ namespace Claims.Functions.Functions;
 /// Admin functions on claims: POST /claims/{id}/release, POST /claims/{id}/cancel, the worklist GET /claims and
 /// GET /alerts. Each binds the request, calls one handler and maps the result (docs/PIPELINE.md, "HTTP").
 /// </summary>
-public sealed class ClaimAdminFunctions(HttpDoor door, ClaimWorklist worklist, ClaimActions actions)
+public sealed class ClaimAdminFunctions(HttpDoor door, ClaimWorklist worklist, ClaimActions actions, TimeProvider time, WorklistReindexer reindexer)
 {
     [Function("ClaimList")]
     public Task<IResult> List(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "claims")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        door.ServeAsync(request, "ClaimList", ApiRole.Admin, () => ListCore(request.HttpContext, worklist, cancellationToken));
+        door.ServeAsync(request, "ClaimList", ApiRole.Admin, () => ListCore(request.HttpContext, worklist, time, cancellationToken));
 
     [Function("ClaimRelease")]
     public Task<IResult> Release(
@@ -40,6 +40,17 @@ public sealed class ClaimAdminFunctions(HttpDoor door, ClaimWorklist worklist, C
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "alerts")] HttpRequest request,
         CancellationToken cancellationToken) =>
         door.ServeAsync(request, "AlertList", ApiRole.Admin, () => AlertsCore(request.HttpContext, worklist, cancellationToken));
+
+    /// <summary>POST /admin/worklist/reindex: indexes the caller's held, failed and rejected claims saved before the worklist index existed.</summary>
+    [Function("WorklistReindex")]
+    public Task<IResult> Reindex(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/worklist/reindex")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "WorklistReindex", ApiRole.Admin, async () =>
+        {
+            var indexed = await reindexer.ReindexAsync(HttpDoor.GetCaller(request.HttpContext).Tenant, cancellationToken).ConfigureAwait(false);
+            return Json(new System.Text.Json.Nodes.JsonObject { ["indexed"] = indexed }.ToJsonString());
+        });
 
     /// <summary>Release and cancel bodies are small JSON objects; anything larger is refused unread.</summary>
     private const int MaxBodyBytes = 16 * 1024;
@@ -103,14 +114,16 @@ public sealed class ClaimAdminFunctions(HttpDoor door, ClaimWorklist worklist, C
         return ToHttp(await actions.CancelAsync(durable, caller.Tenant, claimId, caller.KeyId, request, cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> ListCore(HttpContext context, ClaimWorklist worklist, CancellationToken cancellationToken)
+    private static async Task<IResult> ListCore(HttpContext context, ClaimWorklist worklist, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(worklist);
         var query = context.Request.Query;
         var caller = HttpDoor.GetCaller(context);
-        var result = await worklist.ListAsync(
-            caller.Tenant, query["status"].ToString(), query["pageSize"].ToString(), query["continuationToken"].ToString(), cancellationToken).ConfigureAwait(false);
+        var request = new WorklistQuery(
+            query["status"].ToString(), query["pageSize"].ToString(), query["continuationToken"].ToString(), query["sort"].ToString(),
+            query["rule"].ToString(), query["payer"].ToString(), query["tag"].ToString(), query["minAgeHours"].ToString());
+        var result = await worklist.ListAsync(caller.Tenant, request, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         return result.PageJson is { } page
             ? Json(page)
             : FhirResults.Outcome(StatusCodes.Status400BadRequest, result.Problems!);

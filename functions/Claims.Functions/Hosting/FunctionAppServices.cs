@@ -27,6 +27,7 @@ public static class FunctionAppServices
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ChargeBaselineFlusher>(sp, sp.GetRequiredService<StorageStartup>().Ready));
         services.AddSecurityHost();
         services.AddScoped<HttpDoor>();
+        services.AddSingleton<ConsoleAssets>();
         return services;
     }
 }

@@ -67,6 +67,15 @@ public sealed record ClaimRecord
     /// </summary>
     public string? SubmissionJson { get; init; }
 
+    /// <summary>The payer id the rules saw (not PHI), set by evaluation; the worklist filters on it.</summary>
+    public string? Payer { get; init; }
+
+    /// <summary>
+    /// The keys of the claim's worklist index rows as stored with the row (<see cref="WorklistIndex"/>, <c>since|due</c>);
+    /// null when the claim has none. <see cref="ClaimRepository.UpdateAsync"/> keeps it and the rows in step.
+    /// </summary>
+    public string? WorklistKey { get; init; }
+
     /// <summary>The row's ETag when it was read; null for a row not yet stored.</summary>
     public string? ETag { get; init; }
 

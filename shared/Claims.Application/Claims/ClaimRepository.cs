@@ -116,13 +116,64 @@ public sealed class ClaimRepository(StorageClients storage)
         return entity is null ? null : FromEntity(entity);
     }
 
-    /// <summary>Replaces the row if it is unchanged since it was read; a stale ETag throws a 412 <see cref="RequestFailedException"/>.</summary>
+    /// <summary>
+    /// Replaces the row if it is unchanged since it was read; a stale ETag throws a 412 <see cref="RequestFailedException"/>.
+    /// When the claim's worklist index rows change (<see cref="WorklistIndex"/>: it enters, leaves or moves within a
+    /// worklist status), the row, the removal of its old index rows and the new ones are one entity group transaction.
+    /// </summary>
     public async Task<ClaimRecord> UpdateAsync(ClaimRecord claim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
         var etag = claim.ETag ?? throw new ArgumentException("Only a claim that was read can be updated.", nameof(claim));
-        var response = await table.UpdateEntityAsync(ToEntity(claim), new ETag(etag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        return claim with { ETag = response.Headers.ETag?.ToString() };
+        var index = WorklistIndex.For(claim);
+        var column = index is null ? null : WorklistIndex.Column(index);
+        var updated = claim with { WorklistKey = column };
+        if (column == claim.WorklistKey)
+        {
+            var response = await table.UpdateEntityAsync(ToEntity(updated), new ETag(etag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return updated with { ETag = response.Headers.ETag?.ToString() };
+        }
+
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, ToEntity(updated), new ETag(etag)) };
+        var keep = index is null ? new HashSet<string>() : [index.SinceKey, index.DueKey];
+        foreach (var old in WorklistIndex.KeysOf(claim.WorklistKey).Where(k => !keep.Contains(k)))
+        {
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(claim.Tenant.Value, old), ETag.All));
+        }
+
+        if (index is not null)
+        {
+            actions.AddRange(WorklistIndex.Entities(claim, index).Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)));
+        }
+
+        var responses = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        return updated with { ETag = responses.Value[0].Headers.ETag?.ToString() };
+    }
+
+    /// <summary>
+    /// One page of a worklist index family (<see cref="WorklistIndex"/>) in the tenant's partition: the rows between <paramref name="from"/> and <paramref name="to"/> (row keys), with the table
+    /// service applying <paramref name="extraFilter"/> (rule, payer). Returns each row's claim id and tags.
+    /// </summary>
+    public async Task<(IReadOnlyList<(ClaimId Claim, string Tags, string Rule)> Items, string? ContinuationToken)> ListIndexAsync(
+        TenantId tenant, string from, string to, string? extraFilter, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var filter = TableFilter.And(TableFilter.PartitionEq(tenant.Value), TableFilter.RowKeyRange(from, to));
+        if (!string.IsNullOrEmpty(extraFilter))
+        {
+            filter = TableFilter.And(filter, extraFilter);
+        }
+
+        var page = await table.QueryPageAsync(filter, ["ClaimId", "Tags", "Rule"], pageSize, continuationToken, cancellationToken).ConfigureAwait(false);
+        var items = new List<(ClaimId, string, string)>();
+        foreach (var row in page.Values)
+        {
+            if (ClaimId.TryParse(row.GetString("ClaimId"), out var id))
+            {
+                items.Add((id, row.GetString("Tags") ?? ",", row.GetString("Rule") ?? string.Empty));
+            }
+        }
+
+        return (items, page.ContinuationToken);
     }
 
     /// <summary>
@@ -274,6 +325,8 @@ public sealed class ClaimRepository(StorageClients storage)
         Set(entity, "Pipeline", c.PipelineJson);
         Set(entity, "PendingAction", c.PendingActionJson);
         Set(entity, "Submission", c.SubmissionJson);
+        Set(entity, "Payer", c.Payer);
+        Set(entity, "WorklistKey", c.WorklistKey);
         if (c.EscalationDueAt is { } escalationDueAt)
         {
             entity["EscalationDueAt"] = escalationDueAt;
@@ -316,6 +369,8 @@ public sealed class ClaimRepository(StorageClients storage)
         PendingActionJson = e.GetString("PendingAction"),
         SubmissionJson = e.GetString("Submission"),
         EscalationDueAt = e.GetDateTimeOffset("EscalationDueAt"),
+        Payer = e.GetString("Payer"),
+        WorklistKey = e.GetString("WorklistKey"),
         ETag = e.ETag.ToString(),
     };
 }

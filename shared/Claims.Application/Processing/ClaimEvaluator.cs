@@ -89,7 +89,7 @@ public sealed partial class ClaimEvaluator(
             resultJson = $$"""{"blob":"{{StorageNames.DocumentsContainer}}/{{resultBlob}}"}""";
         }
 
-        ClaimRecord WithResult(ClaimRecord r) => r with { RuleResultJson = resultJson, RuleSetVersion = rules.Version, DocumentBlob = documentBlob };
+        ClaimRecord WithResult(ClaimRecord r) => r with { RuleResultJson = resultJson, RuleSetVersion = rules.Version, DocumentBlob = documentBlob, Payer = result.Claim.PayerId };
 
         var evaluated = new RulesEvaluated(
             at,
