@@ -1,3 +1,4 @@
+using Claims.Testing;
 using Microsoft.Playwright;
 
 namespace Claims.Functions.Tests.ConsoleUi;
@@ -76,5 +77,39 @@ public static class ConsoleBrowser
             Directory.CreateDirectory(dir);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = true });
         }
+    }
+}
+
+/// <summary>The app on Kestrel (a free loopback port) over the collection's Azurite, and headless Chromium, for one
+/// browser test class.</summary>
+public abstract class ConsoleBrowserTest(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private IPlaywright? playwright;
+
+    protected AppFactory App { get; } = new(azurite);
+
+    protected IBrowser? Browser { get; private set; }
+
+    protected string BaseUrl { get; private set; } = string.Empty;
+
+    public async Task InitializeAsync()
+    {
+        var port = FreePorts.GetOne();
+        App.UseKestrel(port);
+        App.StartServer();
+        BaseUrl = $"http://127.0.0.1:{port}";
+        (playwright, Browser) = await ConsoleBrowser.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        playwright?.Dispose();
+        await App.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }

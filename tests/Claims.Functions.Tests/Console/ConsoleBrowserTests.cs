@@ -15,41 +15,16 @@ namespace Claims.Functions.Tests.ConsoleUi;
 /// </summary>
 [Collection(AppCollection.Name)]
 [Trait("Category", "Browser")]
-public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : ConsoleBrowserTest(azurite)
 {
-    private readonly AppFactory app = new(azurite);
-    private IPlaywright? playwright;
-    private IBrowser? browser;
-    private string baseUrl = string.Empty;
-
-    public async Task InitializeAsync()
-    {
-        var port = FreePorts.GetOne();
-        app.UseKestrel(port);
-        app.StartServer();
-        baseUrl = $"http://127.0.0.1:{port}";
-        (playwright, browser) = await ConsoleBrowser.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (browser is not null)
-        {
-            await browser.CloseAsync();
-        }
-
-        playwright?.Dispose();
-        await app.DisposeAsync();
-    }
-
     [Fact]
     public async Task SignIn_FindHeldClaim_ReadWhy_OverrideWithNote_SeesSubmitted()
     {
         var (admin, held) = await TenantWithHeldClaimsAsync(2);
-        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(browser!);
+        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(Browser!);
         await using var _ = context;
 
-        await page.GotoAsync(baseUrl + "/api/console");
+        await page.GotoAsync(BaseUrl + "/api/console");
         await ConsoleBrowser.ScreenshotAsync(page, "sign-in");
         await page.GetByLabel("Admin key").FillAsync(admin);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
@@ -96,14 +71,14 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Release_AfterSomeoneElseReleased_ShowsThe409AsASentence()
     {
         var (adminKey, held) = await TenantWithHeldClaimsAsync(1);
-        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(browser!);
+        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(Browser!);
         await using var _ = context;
         await SignInAsync(page, adminKey);
-        await page.GotoAsync($"{baseUrl}/api/console#/claims/{held[0]}");
+        await page.GotoAsync($"{BaseUrl}/api/console#/claims/{held[0]}");
         await Assertions.Expect(page.Locator("#claim-status")).ToHaveTextAsync("Held");
 
         // A colleague releases it in another tab (here: through the API) while this page still shows it held.
-        using (var admin = app.ClientWithKey(adminKey))
+        using (var admin = App.ClientWithKey(adminKey))
         using (var other = await admin.PostAsync($"/api/claims/{held[0]}/release", JsonBody("""{ "mode": "override", "note": "done elsewhere" }""")))
         {
             Assert.Equal(HttpStatusCode.OK, other.StatusCode);
@@ -125,10 +100,10 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task KeyboardOnly_OnA390PixelPhone_SignInOpenAndRelease()
     {
         var (adminKey, held) = await TenantWithHeldClaimsAsync(1);
-        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(browser!, 390, 844);
+        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(Browser!, 390, 844);
         await using var _ = context;
 
-        await page.GotoAsync(baseUrl + "/api/console");
+        await page.GotoAsync(BaseUrl + "/api/console");
 
         // The key field has the focus on arrival; Enter submits.
         await Assertions.Expect(page.GetByLabel("Admin key")).ToBeFocusedAsync();
@@ -162,13 +137,13 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Authorizations_CreateSeeForecastDelete_Alerts_AuditWithChainVerify()
     {
         var (adminKey, held) = await TenantWithHeldClaimsAsync(1);
-        using (var admin = app.ClientWithKey(adminKey))
+        using (var admin = App.ClientWithKey(adminKey))
         using (var release = await admin.PostAsync($"/api/claims/{held[0]}/release", JsonBody("""{ "mode": "override", "note": "Checked by phone" }""")))
         {
             Assert.Equal(HttpStatusCode.OK, release.StatusCode);
         }
 
-        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(browser!);
+        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(Browser!);
         await using var _ = context;
         await SignInAsync(page, adminKey);
 
@@ -235,7 +210,7 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private async Task SignInAsync(IPage page, string adminKey)
     {
-        await page.GotoAsync(baseUrl + "/api/console");
+        await page.GotoAsync(BaseUrl + "/api/console");
         await page.GetByLabel("Admin key").FillAsync(adminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Worklist — Held" })).ToBeVisibleAsync();
@@ -244,9 +219,9 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
     /// <summary>A tenant under the test rules with <paramref name="count"/> held claims, held one after the other.</summary>
     private async Task<(string AdminKey, List<string> Held)> TenantWithHeldClaimsAsync(int count)
     {
-        var tenant = await app.NewTenantAsync();
-        await UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
+        var tenant = await App.NewTenantAsync();
+        await UseTestRulesAsync(App.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
+        using var ingest = App.ClientWithKey(tenant.IngestKey);
         var held = new List<string>();
         for (var i = 0; i < count; i++)
         {

@@ -13,7 +13,7 @@ namespace Claims.Functions.Tests.ConsoleUi;
 /// </summary>
 [Collection(AppCollection.Name)]
 [Trait("Category", "Browser")]
-public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : ConsoleBrowserTest(azurite)
 {
     private const string Rules = """
         { "rules": [
@@ -25,36 +25,11 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : IAsyncLif
               "expect": { "outcome": "HOLD", "heldBy": "test-hold" } } ] }
         """;
 
-    private readonly AppFactory app = new(azurite);
-    private IPlaywright? playwright;
-    private IBrowser? browser;
-    private string baseUrl = string.Empty;
-
-    public async Task InitializeAsync()
-    {
-        var port = FreePorts.GetOne();
-        app.UseKestrel(port);
-        app.StartServer();
-        baseUrl = $"http://127.0.0.1:{port}";
-        (playwright, browser) = await ConsoleBrowser.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (browser is not null)
-        {
-            await browser.CloseAsync();
-        }
-
-        playwright?.Dispose();
-        await app.DisposeAsync();
-    }
-
     [Fact]
     public async Task EditRule_InvalidShownAtItsPath_FailingTestBlocksSave_FixSaves_MoveDown_DryRun()
     {
         var (adminKey, admin) = await TenantWithRulesAsync();
-        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(browser!);
+        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(Browser!);
         await using var _ = context;
         await SignInAsync(page, adminKey, "#/rules");
         await Assertions.Expect(page.Locator("li[data-rule]")).ToHaveCountAsync(2);
@@ -97,7 +72,7 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : IAsyncLif
     public async Task SecondTabSavedFirst_SaveAnswers412_ExplainedWithAReload_ThenRestoreAnOldVersion()
     {
         var (adminKey, admin) = await TenantWithRulesAsync();
-        var (context, first, errors) = await ConsoleBrowser.NewPageAsync(browser!);
+        var (context, first, errors) = await ConsoleBrowser.NewPageAsync(Browser!);
         await using var _ = context;
         var second = await context.NewPageAsync();
         await SignInAsync(first, adminKey, "#/rules");
@@ -144,11 +119,11 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : IAsyncLif
 
     private async Task SignInAsync(IPage page, string adminKey, string hash)
     {
-        await page.GotoAsync(baseUrl + "/api/console");
+        await page.GotoAsync(BaseUrl + "/api/console");
         await page.GetByLabel("Admin key").FillAsync(adminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Worklist — Held" })).ToBeVisibleAsync();
-        await page.GotoAsync(baseUrl + "/api/console" + hash);
+        await page.GotoAsync(BaseUrl + "/api/console" + hash);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Rules", Exact = true })).ToBeVisibleAsync();
     }
 
@@ -159,8 +134,8 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : IAsyncLif
     /// <summary>A tenant whose rules are <see cref="Rules"/> as version 2 (after the starter set).</summary>
     private async Task<(string AdminKey, HttpClient Admin)> TenantWithRulesAsync()
     {
-        var tenant = await app.NewTenantAsync();
-        var admin = app.ClientWithKey(tenant.AdminKey);
+        var tenant = await App.NewTenantAsync();
+        var admin = App.ClientWithKey(tenant.AdminKey);
         using var current = await admin.GetAsync("/api/rules");
         using var put = new HttpRequestMessage(HttpMethod.Put, "/api/rules") { Content = new StringContent(Rules, new MediaTypeHeaderValue("application/json")) };
         put.Headers.IfMatch.Add(current.Headers.ETag!);
