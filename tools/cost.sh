@@ -7,8 +7,9 @@
 # Starts its own Azurite (in memory), the counting proxy in front of it (tools/count-proxy.js: one port per
 # service) and the app through the local host pointed at the proxy's ports (AzureWebJobsStorage with explicit
 # endpoints). After the app is up and has settled it measures the idle rate, posts warm-up claims, then the measured
-# clean claims at the given rate, waits until every claim is Submitted and its orchestration Completed (reading
-# storage directly, not through the proxy), and prints operations per claim by step with the idle rate subtracted.
+# clean claims at the given rate, waits until every claim is Submitted and its orchestration settled (every activity
+# it scheduled has its result in the history; a submitted claim's orchestration then waits for the acknowledgment),
+# reading storage directly, not through the proxy, and prints operations per claim by step, idle rate subtracted.
 source "$(dirname "$0")/lib.sh"
 CLAIMS=${1:-40}; RATE=${2:-1}; IDLE=${3:-30}; SETTLE=${SETTLE:-15}
 TASK_HUB=${TASK_HUB:-CostHub}

@@ -23,10 +23,10 @@ internal sealed record CleanClaim(string ClaimId, DateTimeOffset SentAt, DateTim
 /// <summary>
 /// The <c>clean</c> command (docs/PERFORMANCE.md, tools/cost.sh): posts clean claims (no ABA services, so the starter
 /// rules submit them without a hold) one by one at a low fixed rate, and measures each claim's latency from its 202 to
-/// its Submitted row. It reads the claim rows and the task hub's Instances table <b>directly from storage</b> (give it
+/// its Submitted row. It reads the claim rows and the task hub's History table <b>directly from storage</b> (give it
 /// Azurite's own ports, not the counting proxy's), so its polling is not counted as the app's. With
 /// <c>--counts-url</c> it takes the counting proxy's tallies right before the first measured post and right after the
-/// last measured orchestration completed, into <c>--counts-out</c>-before.json / -after.json.
+/// last measured orchestration settled, into <c>--counts-out</c>-before.json / -after.json.
 /// </summary>
 internal static class CleanRun
 {
@@ -49,17 +49,17 @@ internal static class CleanRun
         var runId = Guid.NewGuid().ToString("N")[..8];
         var generator = new ClaimGenerator(Scenarios.Int(o, "seed", 1), DateOnly.FromDateTime(DateTime.UtcNow), runId) { AbaShare = 0 };
         var rows = storage.Table(StorageNames.ClaimsTable);
-        var instances = hub is null ? null : storage.Table(hub + "Instances");
+        var history = hub is null ? null : storage.Table(hub + "History");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 
         Line(F($"## {o.GetValueOrDefault("label", "clean claims")} — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, run {runId}"));
         Line(Scenarios.Machine());
-        var completedBefore = 0;
+        var settledBefore = 0;
         if (warmup > 0)
         {
             // Warm-up claims (first-call costs: JIT, the tenant's rule set and keys cached) are not measured.
             var warm = await PostAndWaitAsync(app, rows, tenant, generator, warmup, rate, wait, ct).ConfigureAwait(false);
-            completedBefore = await WaitCompletedAsync(instances, warm.Count, wait, ct).ConfigureAwait(false);
+            settledBefore = await WaitSettledAsync(history, warm.Count, wait, ct).ConfigureAwait(false);
         }
 
         var countsOut = o.GetValueOrDefault("counts-out");
@@ -70,7 +70,7 @@ internal static class CleanRun
 
         var clock = Stopwatch.StartNew();
         var sent = await PostAndWaitAsync(app, rows, tenant, generator, claims, rate, wait, ct).ConfigureAwait(false);
-        var completed = await WaitCompletedAsync(instances, completedBefore + sent.Count, wait, ct).ConfigureAwait(false);
+        var settled = await WaitSettledAsync(history, settledBefore + sent.Count, wait, ct).ConfigureAwait(false);
         var windowSeconds = clock.Elapsed.TotalSeconds;
         if (countsUrl is not null && countsOut is not null)
         {
@@ -79,7 +79,7 @@ internal static class CleanRun
 
         var submitted = sent.Where(c => c.Status == "Submitted" && c.SubmittedAt is not null).ToList();
         Line(F($"- posted {claims} clean claims (single Claims, no ABA services) at {rate:0.##}/s after {warmup} warm-up claims; 202 answers: {sent.Count}; final: {Counts(sent.Select(c => c.Status))}"));
-        Line(F($"- orchestrations completed: {(instances is null ? "not checked (no --hub)" : (completed - completedBefore).ToString(System.Globalization.CultureInfo.InvariantCulture))}; window (first measured post → last orchestration completed): {windowSeconds:0.0} s"));
+        Line(F($"- orchestrations settled (every activity's result in the history; a submitted claim's then waits for its acknowledgment): {(history is null ? "not checked (no --hub)" : (settled - settledBefore).ToString(System.Globalization.CultureInfo.InvariantCulture))}; window (first measured post → last orchestration settled): {windowSeconds:0.0} s"));
         Line(F($"- **202 → Submitted (the row's updatedAt) p50 / p95 / p99: {Percentiles.Summary(submitted.Select(c => (c.SubmittedAt!.Value - c.AnsweredAt).TotalMilliseconds).ToList())}**"));
         Line(F($"- post sent → Submitted (updatedAt): {Percentiles.Summary(submitted.Select(c => (c.SubmittedAt!.Value - c.SentAt).TotalMilliseconds).ToList())}; 202 → Submitted seen by a 100 ms poll: {Percentiles.Summary(submitted.Where(c => c.SeenAt is not null).Select(c => (c.SeenAt!.Value - c.AnsweredAt).TotalMilliseconds).ToList())}"));
         Line(F($"- webhook (post → 202): {Percentiles.Summary(sent.Select(c => (c.AnsweredAt - c.SentAt).TotalMilliseconds).ToList())}"));
@@ -172,25 +172,35 @@ internal static class CleanRun
         }
     }
 
-    /// <summary>Waits until the task hub holds at least <paramref name="expected"/> completed orchestrations; returns how many it holds.</summary>
-    private static async Task<int> WaitCompletedAsync(TableClient? instances, int expected, TimeSpan limit, CancellationToken ct)
+    /// <summary>
+    /// Waits until the task hub holds at least <paramref name="expected"/> settled orchestrations and returns how many
+    /// it holds. Settled: every activity the orchestration scheduled has its result in the history (TaskCompleted or
+    /// TaskFailed), so the orchestrator has replayed it and now waits — for the claim's acknowledgment (with its timer)
+    /// or nothing at all. Since issue 16 a submitted claim's orchestration waits for its acknowledgment and does not
+    /// complete, so completion is no longer the end of a clean claim's work. The history is read with one query per
+    /// poll, directly from storage (not counted).
+    /// </summary>
+    private static async Task<int> WaitSettledAsync(TableClient? history, int expected, TimeSpan limit, CancellationToken ct)
     {
-        if (instances is null)
+        if (history is null)
         {
             return 0;
         }
 
         var deadline = DateTime.UtcNow + limit;
-        var completed = 0;
+        var settled = 0;
         while (DateTime.UtcNow < deadline)
         {
-            completed = 0;
-            await foreach (var _ in instances.QueryAsync<TableEntity>("RuntimeStatus eq 'Completed'", select: ["PartitionKey"], cancellationToken: ct).ConfigureAwait(false))
+            var open = new Dictionary<string, int>(StringComparer.Ordinal);
+            await foreach (var e in history.QueryAsync<TableEntity>(
+                "EventType eq 'TaskScheduled' or EventType eq 'TaskCompleted' or EventType eq 'TaskFailed'",
+                select: ["PartitionKey", "EventType"], cancellationToken: ct).ConfigureAwait(false))
             {
-                completed++;
+                open[e.PartitionKey] = open.GetValueOrDefault(e.PartitionKey) + (e.GetString("EventType") == "TaskScheduled" ? 1 : -1);
             }
 
-            if (completed >= expected)
+            settled = open.Values.Count(n => n == 0);
+            if (settled >= expected)
             {
                 break;
             }
@@ -198,6 +208,6 @@ internal static class CleanRun
             await Task.Delay(100, ct).ConfigureAwait(false);
         }
 
-        return completed;
+        return settled;
     }
 }
