@@ -211,7 +211,7 @@ function saveBar(main) {
 
 function dryRunSection() {
   const area = el('textarea', { id: 'dry-claim', class: 'code', spellcheck: 'false' });
-  const idInput = el('input', { id: 'dry-claim-id', type: 'text', autocomplete: 'off', spellcheck: 'false', inputmode: 'latin' });
+  const idInput = el('input', { id: 'dry-claim-id', type: 'text', size: '34', maxlength: '64', autocomplete: 'off', spellcheck: 'false' });
   const out = el('div', { 'aria-live': 'polite' });
   const run = el('button', { type: 'button' }, 'Dry-run against the draft');
   run.addEventListener('click', async () => {

@@ -216,6 +216,7 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : ConsoleBrowser
         await Assertions.Expect(page.GetByText("27 shown — end of list.")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator($"a[data-claim='{targetId}']")).ToBeFocusedAsync();
         Assert.Equal(scrolled, await page.EvaluateAsync<double>("window.scrollY"), 1.0);
+        await ConsoleBrowser.ScreenshotAsync(page, "worklist-kept");
 
         // And through the page's own link, from a claim of the first page.
         await links.Nth(3).ClickAsync();

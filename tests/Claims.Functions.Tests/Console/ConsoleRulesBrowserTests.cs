@@ -52,6 +52,7 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : ConsoleBr
         await Assertions.Expect(page.Locator(".message.error").Filter(new() { HasText = "Tests run on the draft (nothing saved): 0 passed, 1 failed." })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[aria-label='Test results']")).ToContainTextAsync("Failed: HOLDME claims are held");
         Assert.Equal("2", await CurrentVersionAsync(admin));
+        await ConsoleBrowser.ScreenshotAsync(page, "rules-run-tests");
 
         // The save runs them too: the 422 blocks the save and names the test.
         await page.GetByRole(AriaRole.Button, new() { Name = "Save as version" }).ClickAsync();
@@ -83,6 +84,7 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : ConsoleBr
         await Assertions.Expect(page.Locator("#dry-outcome")).ToHaveTextAsync("HOLD");
         await Assertions.Expect(page.Locator("#dry-outcome + dt + dd")).ToContainTextAsync("test-hold: Held for review");
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = storedClaimId })).ToBeVisibleAsync();
+        await ConsoleBrowser.ScreenshotAsync(page, "rules-dry-run-claim-id");
 
         // An id of no claim of this tenant is said so.
         await page.GetByLabel("Or the id of a stored claim").FillAsync("0123456789abcdef0123456789abcdef");
