@@ -5,7 +5,7 @@
 #      functionAppConfig field is only a BCP037 warning to Bicep, and would be ignored or refused by Azure later);
 #   2. checks main.parameters.json against the compiled template (every parameter exists, allowed values hold);
 #   3. checks the compiled template holds no secret-bearing construct (listKeys, AccountKey, Azure Files content share)
-#      and no custom-handler leftover;
+#      and no custom-handler leftover, and that it has the optional Entra ID sign-in (authsettingsV2, AllowAnonymous);
 #   4. evaluates the compiled function app module for each hosting plan (check-plans.py) and checks what Azure would
 #      receive: Flex gets functionAppConfig (identity-read deployment container, dotnet-isolated 10.0) and none of the
 #      settings Flex deprecates; Elastic Premium gets linuxFxVersion, FUNCTIONS_WORKER_RUNTIME and the package blob.
@@ -61,7 +61,9 @@ for needle, why in [
 ]:
     if needle in text:
         errors.append(f"the compiled template contains {needle!r}: {why}")
-for needle in ["functionAppConfig", "dotnet-isolated", "FlexConsumption", "ElasticPremium", "AzureWebJobsStorage__clientId", "TaskHubName"]:
+for needle in ["functionAppConfig", "dotnet-isolated", "FlexConsumption", "ElasticPremium", "AzureWebJobsStorage__clientId", "TaskHubName",
+               # the Entra ID door (docs/DEPLOY.md "Entra ID sign-in"): platform auth that lets anonymous callers through
+               "authsettingsV2", "azureActiveDirectory", "AllowAnonymous"]:
     if needle not in text:
         errors.append(f"the compiled template lacks {needle!r}")
 if errors:

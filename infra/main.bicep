@@ -98,6 +98,15 @@ param deployerPrincipalType string = 'User'
 @secure()
 param operatorApiKeyHash string = ''
 
+@description('Entra ID sign-in (App Service authentication) in front of the app: the application (client) id of the app registration. Empty (default): no platform authentication is deployed. Anonymous requests stay allowed either way, so API keys keep working. docs/DEPLOY.md, "Entra ID sign-in".')
+param entraClientId string = ''
+
+@description('With entraClientId: the directory (tenant) id whose users sign in. Default: the tenant of the subscription deployed to.')
+param entraTenantId string = tenant().tenantId
+
+@description('With entraClientId: audiences accepted in bearer tokens besides the client id (e.g. ["api://<client id>"]).')
+param entraAllowedAudiences array = []
+
 // The isolated worker's .NET version: must match functions/Claims.Functions' TargetFramework (net10.0);
 // infra/check-package.py compares it with the published runtimeconfig.
 var dotnetVersion = '10.0'
@@ -200,6 +209,16 @@ module functionApp 'modules/functionapp.bicep' = {
   }
 }
 
+module siteAuth 'modules/siteauth.bicep' = if (!empty(entraClientId)) {
+  name: 'siteauth'
+  params: {
+    siteName: functionApp.outputs.name
+    clientId: entraClientId
+    tenantId: entraTenantId
+    allowedAudiences: entraAllowedAudiences
+  }
+}
+
 @description('The function app name (for az functionapp commands and infra/deploy.sh).')
 output functionAppName string = functionApp.outputs.name
 
@@ -229,3 +248,6 @@ output clearinghouseSftpHost string = clearinghouseSftp ? exchange!.outputs.sftp
 
 @description('The Key Vault holding tenant signing secrets and the operator key hash.')
 output keyVaultName string = vault.outputs.name
+
+@description('Whether App Service authentication (Entra ID sign-in at /.auth/login/aad) was deployed in front of the app.')
+output entraSignIn bool = !empty(entraClientId)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Claims.Application.Rules;
+using Claims.Functions.Functions;
 using Claims.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using static Claims.Functions.Tests.PipelineSupport;
@@ -242,20 +243,7 @@ public sealed class ClaimAdminTests(AzuriteFixture azurite) : IAsyncLifetime
         var (tenant, ingest, admin) = await TenantAsync();
         var claimId = await HeldClaimAsync(ingest, "CLM-REINDEX-1");
 
-        // As a row saved before the index: no index rows, no WorklistKey column.
-        var table = app.Storage.Table(Application.Storage.StorageNames.ClaimsTable);
-        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{tenant.Value}'"))
-        {
-            if (Application.Claims.WorklistIndex.IsIndexRow(row.RowKey))
-            {
-                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
-            }
-            else if (row.RowKey == claimId)
-            {
-                row.Remove("WorklistKey");
-                await table.UpdateEntityAsync(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
-            }
-        }
+        await AsSavedBeforeTheIndexAsync(tenant, claimId);
 
         async Task<int> CountAsync() => JsonNode.Parse(await admin.GetStringAsync("/api/claims?status=Held"))!["count"]!.GetValue<int>();
         async Task<int> ReindexAsync()
@@ -269,6 +257,65 @@ public sealed class ClaimAdminTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(1, await ReindexAsync());
         Assert.Equal(1, await CountAsync());
         Assert.Equal(0, await ReindexAsync());
+    }
+
+    [Fact]
+    public async Task WorklistBackfill_AClaimHeldBeforeTheUpgrade_ReachesTheWorklistThroughTheSweepWithoutAManualCall()
+    {
+        var (tenant, ingest, admin) = await TenantAsync();
+        var claimId = await HeldClaimAsync(ingest, "CLM-BACKFILL-1");
+        await AsSavedBeforeTheIndexAsync(tenant, claimId);
+        async Task<List<string>> HeldIdsAsync() =>
+            JsonNode.Parse(await admin.GetStringAsync("/api/claims?status=Held"))!["items"]!.AsArray().Select(i => i!["claimId"]!.GetValue<string>()).ToList();
+        Assert.Empty(await HeldIdsAsync());
+
+        // The timer StuckClaimSweep, as the host runs it (every 5 minutes in Azure): nobody calls the reindex.
+        var durable = app.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>();
+        var sweep = ActivatorUtilities.CreateInstance<StuckClaimSweepFunction>(app.Services);
+        await sweep.Run(new Microsoft.Azure.Functions.Worker.TimerInfo(), durable, CancellationToken.None);
+
+        Assert.Equal([claimId], await HeldIdsAsync());
+        var tenantRow = await app.Storage.Table(Application.Storage.StorageNames.TenantsTable).GetEntityAsync<Azure.Data.Tables.TableEntity>("tenant", tenant.Value);
+        Assert.Equal(Application.Claims.WorklistIndex.Version, tenantRow.Value.GetInt32(Application.Claims.WorklistReindexer.VersionColumn));
+        var audited = Assert.Single(await RulesApiTests.AuditRowsAsync(app, tenant, claim: null), r => r.GetString("Action") == "worklist.backfilled");
+        Assert.StartsWith("1 claims", audited.GetString("Details"), StringComparison.Ordinal);
+
+        // Recorded: a second claim stripped the same way is not picked up again by the next sweep (it would be by an
+        // index version bump or POST /admin/worklist/reindex), so a current tenant costs the sweep nothing more.
+        var second = await HeldClaimAsync(ingest, "CLM-BACKFILL-2");
+        await AsSavedBeforeTheIndexAsync(tenant, second, keepTenantVersion: true);
+        await sweep.Run(new Microsoft.Azure.Functions.Worker.TimerInfo(), durable, CancellationToken.None);
+        Assert.DoesNotContain(second, await HeldIdsAsync());
+        Assert.Single(await RulesApiTests.AuditRowsAsync(app, tenant, claim: null), r => r.GetString("Action") == "worklist.backfilled");
+    }
+
+    /// <summary>
+    /// Makes the tenant's rows look as they did before the worklist index: no index rows, no WorklistKey on
+    /// <paramref name="claimId"/>, and (unless kept) no index version on the tenant's row.
+    /// </summary>
+    private async Task AsSavedBeforeTheIndexAsync(Core.Claims.TenantId tenant, string claimId, bool keepTenantVersion = false)
+    {
+        var table = app.Storage.Table(Application.Storage.StorageNames.ClaimsTable);
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{tenant.Value}'"))
+        {
+            if (Application.Claims.WorklistIndex.IsIndexRow(row.RowKey) && row.RowKey.EndsWith(claimId, StringComparison.Ordinal))
+            {
+                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+            }
+            else if (row.RowKey == claimId)
+            {
+                row.Remove("WorklistKey");
+                await table.UpdateEntityAsync(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
+            }
+        }
+
+        if (!keepTenantVersion)
+        {
+            var tenants = app.Storage.Table(Application.Storage.StorageNames.TenantsTable);
+            var tenantRow = (await tenants.GetEntityAsync<Azure.Data.Tables.TableEntity>("tenant", tenant.Value)).Value;
+            tenantRow.Remove(Application.Claims.WorklistReindexer.VersionColumn);
+            await tenants.UpdateEntityAsync(tenantRow, tenantRow.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
+        }
     }
 
     [Theory]

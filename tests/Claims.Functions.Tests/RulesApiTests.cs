@@ -309,6 +309,116 @@ public sealed class RulesApiTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunTests_DraftWithAFailingTest_AnswersEveryTestsResultAndSavesNothing()
+    {
+        var tenant = await app.NewTenantAsync();
+        using var client = Client(tenant.AdminKey);
+        var draft = JsonNode.Parse(HoldBcbs)!;
+        draft["tests"]!.AsArray().Add(JsonNode.Parse("""
+            { "name": "BCBS passes", "claim": { "payer.id": "BCBSMA", "items": [ { "cpt": ["90837"] } ] }, "expect": { "outcome": "PASS" } }
+            """));
+
+        using var response = await client.PostAsync("/api/rules/run-tests", Json(draft.ToJsonString()));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(1, body["passed"]!.GetValue<int>());
+        Assert.Equal(1, body["failed"]!.GetValue<int>());
+        var tests = body["tests"]!.AsArray();
+        Assert.Equal(["BCBS is held", "BCBS passes"], tests.Select(t => t!["name"]!.GetValue<string>()));
+        Assert.Equal(["tests[0]", "tests[1]"], tests.Select(t => t!["path"]!.GetValue<string>()));
+        Assert.True(tests[0]!["passed"]!.GetValue<bool>());
+        Assert.Null(tests[0]!["difference"]);
+        Assert.False(tests[1]!["passed"]!.GetValue<bool>());
+        Assert.Contains("HOLD", tests[1]!["difference"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("\"1\"", await ETagAsync(client));
+        Assert.Empty(await AuditRowsAsync(app, tenant.Tenant, claim: null));
+    }
+
+    [Fact]
+    public async Task RunTests_InvalidDraft_Answers400WithEveryPathAndRunsNothing()
+    {
+        var tenant = await app.NewTenantAsync();
+        using var client = Client(tenant.AdminKey);
+        var draft = """
+        { "rules": [ { "id": "x", "if": { "field": "payer.id", "op": "gt", "value": "A" }, "then": { "actions": [ { "shout": "y" } ] } } ],
+          "tests": [] }
+        """;
+
+        using var response = await client.PostAsync("/api/rules/run-tests", Json(draft));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
+        var expressions = Expressions(JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
+        Assert.Contains("rules[0].if.op", expressions);
+        Assert.Contains(expressions, e => e.StartsWith("rules[0].then.actions[0]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DryRun_StoredClaimId_EvaluatesThatClaimsDocumentUnderTheDraft()
+    {
+        var tenant = await app.NewTenantAsync();
+        using var admin = Client(tenant.AdminKey);
+        using var ingest = Client(tenant.IngestKey);
+        var claimId = await PostClaimAsync(ingest);
+        var held = await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Held");
+        Assert.Equal("aba-auth-required", held["hold"]!["ruleId"]!.GetValue<string>());
+        var draft = JsonNode.Parse(HoldBcbs)!["rules"]!.ToJsonString();
+
+        using var response = await admin.PostAsync("/api/rules/dry-run", Json($$"""{ "claimId": "{{claimId}}", "rules": {{draft}} }"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("HOLD", result["outcome"]!.GetValue<string>());
+        Assert.Equal("hold-bcbs", result["heldBy"]!["ruleId"]!.GetValue<string>());
+        Assert.Equal(RuleSetAdminHandler.DraftVersion, result["ruleSetVersion"]!.GetValue<string>());
+        Assert.Equal(["tag-bcbs", "hold-bcbs"], result["trace"]!.AsArray().Select(t => t!["ruleId"]!.GetValue<string>()));
+        using var claim = await ingest.GetAsync($"/api/claims/{claimId}");
+        Assert.Equal("aba-auth-required", JsonNode.Parse(await claim.Content.ReadAsStringAsync())!["hold"]!["ruleId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task DryRun_ClaimIdOfAnotherTenantOrOfNoClaim_Answers404()
+    {
+        var owner = await app.NewTenantAsync();
+        var other = await app.NewTenantAsync();
+        using var ownerIngest = Client(owner.IngestKey);
+        using var otherAdmin = Client(other.AdminKey);
+        var claimId = await PostClaimAsync(ownerIngest);
+        await ClaimFlowTests.WaitForStatusAsync(ownerIngest, claimId, "Held");
+
+        using var foreign = await otherAdmin.PostAsync("/api/rules/dry-run", Json($$"""{ "claimId": "{{claimId}}" }"""));
+        using var unknown = await otherAdmin.PostAsync("/api/rules/dry-run", Json("""{ "claimId": "0123456789abcdef0123456789abcdef" }"""));
+
+        foreach (var response in new[] { foreign, unknown })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            var outcome = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            Assert.Equal("OperationOutcome", outcome["resourceType"]!.GetValue<string>());
+            Assert.Equal("not-found", outcome["issue"]![0]!["code"]!.GetValue<string>());
+            Assert.Equal(["claimId"], Expressions(outcome));
+        }
+    }
+
+    [Fact]
+    public async Task DryRun_BadClaimIdAndBothClaimAndIdAndABadDraft_Answers400NamingEveryProblem()
+    {
+        var tenant = await app.NewTenantAsync();
+        using var client = Client(tenant.AdminKey);
+        var badDraft = """[ { "id": "x", "if": { "field": "payer.id", "op": "gt", "value": "A" }, "then": { "actions": [ { "hold": "y" } ] } } ]""";
+
+        using var badId = await client.PostAsync("/api/rules/dry-run", Json($$"""{ "claimId": "CLM-1", "rules": {{badDraft}} }"""));
+        using var both = await client.PostAsync("/api/rules/dry-run", Json($$"""{ "claim": {{SampleClaims.AbaTherapy()}}, "claimId": "0123456789abcdef0123456789abcdef" }"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
+        var expressions = Expressions(JsonNode.Parse(await badId.Content.ReadAsStringAsync())!);
+        Assert.Contains("claimId", expressions);
+        Assert.Contains("rules[0].if.op", expressions);
+        Assert.Equal(HttpStatusCode.BadRequest, both.StatusCode);
+        Assert.Equal(["claimId"], Expressions(JsonNode.Parse(await both.Content.ReadAsStringAsync())!));
+    }
+
+    [Fact]
     public async Task PostClaim_UnderTheStarterSet_AbaWithoutAuthorizationIsHeldByVersion1()
     {
         var tenant = await app.NewTenantAsync();
@@ -360,6 +470,7 @@ public sealed class RulesApiTests(AzuriteFixture azurite) : IAsyncLifetime
     [InlineData("GET", "/api/rules/versions")]
     [InlineData("GET", "/api/rules/versions/1")]
     [InlineData("POST", "/api/rules/dry-run")]
+    [InlineData("POST", "/api/rules/run-tests")]
     public async Task RulesEndpoints_IngestKey_Answer403(string method, string path)
     {
         var tenant = await app.NewTenantAsync();

@@ -35,6 +35,7 @@ internal static class TestFunctions
         ["RuleVersionsList"] = ApiRole.Admin,
         ["RuleVersionGet"] = ApiRole.Admin,
         ["RulesDryRun"] = ApiRole.Admin,
+        ["RulesRunTests"] = ApiRole.Admin,
         ["X12ProfileGet"] = ApiRole.Admin,
         ["X12ProfilePut"] = ApiRole.Admin,
         ["ClaimX12Get"] = ApiRole.Admin,

@@ -15,6 +15,18 @@ function focusHeading(container) {
 
 const LAST_WORKLIST = 'claims.console.lastWorklist';
 
+// The worklist's place, kept when a claim is opened from it (session storage, this tab only): the query, the
+// continuation tokens of the pages loaded with "Load more", the scroll position and the claim opened. Coming back to
+// the same query reloads those pages (fresh rows, same place) and puts the focus back on that claim's link.
+const WORKLIST_PLACE = 'claims.console.worklistPlace';
+
+function takePlace(queryText) {
+  let place = null;
+  try { place = JSON.parse(sessionStorage.getItem(WORKLIST_PLACE) || 'null'); } catch { place = null; }
+  sessionStorage.removeItem(WORKLIST_PLACE);
+  return place && place.query === queryText && Array.isArray(place.tokens) ? place : null;
+}
+
 function backToWorklist() {
   return el('p', { class: 'row' }, el('a', { href: sessionStorage.getItem(LAST_WORKLIST) || '#/worklist' }, '← Back to the worklist'));
 }
@@ -55,7 +67,7 @@ export async function worklistScreen(main, params) {
   const counts = el('div', { 'aria-label': 'Claims per rule' });
   const results = el('div');
   const more = el('div', { class: 'row' });
-  clear(main, heading(`Worklist — ${status}`), form, counts, results, more);
+  clear(main, heading(`Worklist — ${status}`), form, counts, results, more, olderClaims(main, params));
   focusHeading(main);
 
   const query = new URLSearchParams({ status, pageSize: '25' });
@@ -63,16 +75,29 @@ export async function worklistScreen(main, params) {
   for (const [name, value] of Object.entries(filters)) if (value) query.set(name, value);
 
   const rows = [];
+  const seen = new Set();
+  const tokens = [];
   const body = el('tbody');
   let loaded = false;
+  const queryText = query.toString();
 
-  async function load(token) {
+  // Opening a claim from this list keeps the list's place for the way back.
+  body.addEventListener('click', (event) => {
+    const link = event.target.closest('a[data-claim]');
+    if (!link) return;
+    sessionStorage.setItem(WORKLIST_PLACE, JSON.stringify({ query: queryText, tokens, scrollY: window.scrollY, claimId: link.dataset.claim }));
+  });
+
+  async function load(token, { restoring = false } = {}) {
     const q = new URLSearchParams(query);
     if (token) q.set('continuationToken', token);
     const page = (await withLoading(results, api(`/claims?${q}`))).body;
+    if (token) tokens.push(token);
     if (page.countsByRule) renderCounts(page.countsByRule);
     const start = rows.length;
-    for (const item of page.items) rows.push(item);
+    // A claim that moved between two pages' reads (a place restored from earlier tokens) is shown once.
+    page.items = page.items.filter((item) => !seen.has(item.claimId));
+    for (const item of page.items) { rows.push(item); seen.add(item.claimId); }
     if (!loaded) {
       loaded = true;
       if (rows.length === 0) {
@@ -87,7 +112,7 @@ export async function worklistScreen(main, params) {
         body)));
     }
     for (const item of page.items) body.append(row(item));
-    if (start > 0) {
+    if (start > 0 && !restoring) {
       // Paging keeps its place: the first new row's link takes the focus.
       body.rows[start]?.querySelector('a')?.focus();
       announce(`${page.items.length} more claims loaded.`);
@@ -117,7 +142,7 @@ export async function worklistScreen(main, params) {
     const hold = item.hold || {};
     const reason = hold.reason || item.failureReason || (item.acknowledgment && item.acknowledgment.reason) || '';
     const cells = [
-      el('a', { href: `#/claims/${item.claimId}` }, item.sourceResourceId ? `${item.sourceResourceId}` : item.claimId.slice(0, 8), el('span', { class: 'visually-hidden' }, ` (claim ${item.claimId})`)),
+      el('a', { href: `#/claims/${item.claimId}`, 'data-claim': item.claimId }, item.sourceResourceId ? `${item.sourceResourceId}` : item.claimId.slice(0, 8), el('span', { class: 'visually-hidden' }, ` (claim ${item.claimId})`)),
       time(item.since || hold.heldAt || item.updatedAt),
       ago(item.since || hold.heldAt || item.updatedAt),
       hold.ruleId || '—',
@@ -130,11 +155,50 @@ export async function worklistScreen(main, params) {
     return el('tr', {}, cells.map((c, i) => el('td', { 'data-label': labels[i] }, c)));
   }
 
+  const place = takePlace(queryText);
   try {
-    await load(null);
+    const first = await load(null);
+    if (place) {
+      // Back from a claim: the pages loaded before, in order, then the same scroll and the claim's link focused.
+      let next = first.continuationToken;
+      for (const token of place.tokens) {
+        if (!next) break;
+        next = (await load(token, { restoring: true })).continuationToken;
+      }
+      const link = body.querySelector(`a[data-claim="${CSS.escape(place.claimId || '')}"]`);
+      if (link) link.focus({ preventScroll: true });
+      window.scrollTo(0, Number(place.scrollY) || 0);
+      if (place.tokens.length) announce(`${rows.length} claims shown, as you left the list.`);
+    }
   } catch (error) {
     clear(results, message('error', error instanceof ApiError ? error.sentence : String(error)));
   }
+}
+
+// Claims saved before the worklist index are added by the sweep after an upgrade; an admin can add them now.
+function olderClaims(main, params) {
+  const out = el('div', { 'aria-live': 'polite' });
+  const button = el('button', { type: 'button', id: 'reindex-worklist' }, 'Index older claims now');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const { body } = await withLoading(out, api('/admin/worklist/reindex', { method: 'POST' }));
+      if (body.indexed > 0) {
+        await worklistScreen(main, params);
+        announce(`${body.indexed} older claim${body.indexed === 1 ? '' : 's'} added to the worklist.`);
+        return;
+      }
+      clear(out, message('ok', 'Every older claim is already in the worklist.'));
+    } catch (error) {
+      clear(out, message('error', error instanceof ApiError ? error.sentence : String(error)));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el('details', { class: 'card' },
+    el('summary', {}, 'A claim held before an upgrade is missing?'),
+    el('p', { class: 'muted' }, 'After an upgrade the app adds claims held, failed or rejected before the worklist index to it by itself, within one sweep (5 minutes). To add them now:'),
+    button, out);
 }
 
 // ---- Claim detail -------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Rules screens (docs/CONSOLE.md "Rules"): the ordered list with move up/down, a rule editor with inline errors at the
-// API's JSON paths, the rule-set tests and their results, dry-run, saving with the version's ETag (412 explained, with
+// API's JSON paths, the rule-set tests and their results (run without saving), dry-run of a pasted claim or a stored
+// claim id, saving with the version's ETag (412 explained, with
 // a reload), and the version history with a side-by-side diff and "restore this version".
 import { api, ApiError } from './api.js';
 import { el, clear, time, withLoading, message, announce, field } from './dom.js';
@@ -127,7 +128,29 @@ function testsSection(main) {
       const failed = work.testResults.failed.find((f) => f.index === i);
       return el('li', { class: failed ? 'cond-false' : 'cond-true' }, `${failed ? 'Failed' : 'Passed'}: ${t.name}${failed ? ` — ${failed.text}` : ''}`);
     }))
-    : el('p', { class: 'muted' }, `${work.tests.length} test${work.tests.length === 1 ? '' : 's'}; every save runs them all and refuses a rule set that fails one.`);
+    : el('p', { class: 'muted' }, `${work.tests.length} test${work.tests.length === 1 ? '' : 's'}; "Run tests" runs them on the draft without saving, and every save runs them all and refuses a rule set that fails one.`);
+  const run = el('button', { type: 'button', id: 'run-tests' }, 'Run tests');
+  const runOut = el('div', { 'aria-live': 'polite' });
+  run.addEventListener('click', async () => {
+    run.disabled = true;
+    try {
+      const { body } = await withLoading(runOut, api('/rules/run-tests', { method: 'POST', body: { rules: work.rules, tests: work.tests }, context: 'The test run' }));
+      work.issues = [];
+      work.testResults = { failed: body.tests.map((t, i) => ({ t, i })).filter(({ t }) => !t.passed).map(({ t, i }) => ({ index: Number(/^tests\[(\d+)\]$/.exec(t.path)?.[1] ?? i), text: t.difference })) };
+      const summary = `Tests run on the draft (nothing saved): ${body.passed} passed, ${body.failed} failed.`;
+      render(main, message(body.failed ? 'error' : 'ok', summary));
+      announce(summary);
+    } catch (error) {
+      run.disabled = false;
+      if (!(error instanceof ApiError)) throw error;
+      if (error.status === 400) {
+        work.issues = error.issues;
+        render(main, message('error', `The tests did not run: the API found ${error.issues.length} problem${error.issues.length > 1 ? 's' : ''} in the draft, shown at their JSON path.`));
+        return;
+      }
+      clear(runOut, message('error', error.sentence));
+    }
+  });
   const apply = el('button', { type: 'button' }, 'Apply tests to the draft');
   apply.addEventListener('click', () => {
     try {
@@ -142,6 +165,7 @@ function testsSection(main) {
   });
   return el('section', { class: 'card', 'aria-labelledby': 'tests-title' },
     el('h2', { id: 'tests-title' }, 'Rule-set tests'), results,
+    el('div', { class: 'row' }, run), runOut,
     el('details', {}, el('summary', {}, 'Edit the tests as JSON'), field('Tests as JSON', area), local, apply));
 }
 
@@ -187,28 +211,43 @@ function saveBar(main) {
 
 function dryRunSection() {
   const area = el('textarea', { id: 'dry-claim', class: 'code', spellcheck: 'false' });
+  const idInput = el('input', { id: 'dry-claim-id', type: 'text', size: '34', maxlength: '64', autocomplete: 'off', spellcheck: 'false' });
   const out = el('div', { 'aria-live': 'polite' });
   const run = el('button', { type: 'button' }, 'Dry-run against the draft');
   run.addEventListener('click', async () => {
-    let claim;
-    try { claim = JSON.parse(area.value); } catch (error) { clear(out, message('error', `The claim is not valid JSON: ${error.message}`)); area.focus(); return; }
+    const claimId = idInput.value.trim();
+    const pasted = area.value.trim();
+    if (claimId && pasted) { clear(out, message('error', 'Either paste a claim or give a claim id, not both: clear one of them.')); idInput.focus(); return; }
+    if (!claimId && !pasted) { clear(out, message('error', 'Paste a claim, or give the id of a claim of this tenant.')); area.focus(); return; }
+    let request;
+    if (claimId) {
+      request = { claimId, rules: work.rules };
+    } else {
+      let claim;
+      try { claim = JSON.parse(pasted); } catch (error) { clear(out, message('error', `The claim is not valid JSON: ${error.message}`)); area.focus(); return; }
+      request = { claim, rules: work.rules };
+    }
     try {
-      const { body } = await withLoading(out, api('/rules/dry-run', { method: 'POST', body: { claim, rules: work.rules } }));
+      const { body } = await withLoading(out, api('/rules/dry-run', { method: 'POST', body: request }));
       clear(out, el('dl', { class: 'facts' },
+        claimId ? [el('dt', {}, 'Claim'), el('dd', {}, el('a', { href: `#/claims/${encodeURIComponent(claimId)}` }, claimId))] : null,
         el('dt', {}, 'Outcome'), el('dd', { id: 'dry-outcome' }, body.outcome),
         el('dt', {}, 'Held by'), el('dd', {}, body.heldBy ? `${body.heldBy.ruleId}: ${body.heldBy.reason || ''}` : '—'),
         el('dt', {}, 'Tags'), el('dd', {}, (body.tags || []).join(', ') || '—'),
         el('dt', {}, 'Risk'), el('dd', {}, body.risk ? String(body.risk.score) : '—'),
         el('dt', {}, 'Rules evaluated'), el('dd', {}, (body.trace || []).map((t) => `${t.ruleId} (${t.status}${t.branch ? `, ${t.branch}` : ''})`).join('; '))));
     } catch (error) {
-      clear(out, message('error', error instanceof ApiError
-        ? `${error.sentence}${error.issues.length ? ` ${error.issues.map((i) => `${(i.expression || []).join(', ')}: ${i.diagnostics}`).join(' ')}` : ''}`
-        : String(error)));
+      if (!(error instanceof ApiError)) { clear(out, message('error', String(error))); return; }
+      const text = error.status === 404 && claimId
+        ? `No claim ${claimId} in this tenant. Check the id (from the worklist or the claim's page).`
+        : `${error.sentence}${error.issues.length ? ` ${error.issues.map((i) => `${(i.expression || []).join(', ')}: ${i.diagnostics}`).join(' ')}` : ''}`;
+      clear(out, message('error', text));
     }
   });
   return el('section', { class: 'card', 'aria-labelledby': 'dry-title' },
     el('h2', { id: 'dry-title' }, 'Dry-run a claim'),
     field('FHIR Claim or Bundle (JSON)', area, 'Paste a claim; it runs under the draft above. Nothing is stored.'),
+    field('Or the id of a stored claim', idInput, 'A claim of this tenant (32 hex digits); its document as received runs under the draft. Nothing is stored.'),
     run, out);
 }
 

@@ -9,7 +9,8 @@ namespace Claims.Functions.Functions;
 
 /// <summary>
 /// The tenant's rule set (admin): GET/PUT /rules (ETag = version; PUT needs If-Match), GET /rules/versions[/{v}],
-/// POST /rules/dry-run. Rule-set bodies are application/json; every error is an OperationOutcome.
+/// POST /rules/run-tests (a draft's tests, nothing saved), POST /rules/dry-run (a pasted claim or a stored claim id).
+/// Rule-set bodies are application/json; every error is an OperationOutcome.
 /// </summary>
 public sealed class RulesFunctions(HttpDoor door, RuleSetAdminHandler handler, IOptions<RuleSetOptions> options)
 {
@@ -43,6 +44,12 @@ public sealed class RulesFunctions(HttpDoor door, RuleSetAdminHandler handler, I
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rules/dry-run")] HttpRequest request,
         CancellationToken cancellationToken) =>
         door.ServeAsync(request, "RulesDryRun", ApiRole.Admin, () => DryRunCore(request.HttpContext, handler, options, cancellationToken));
+
+    [Function("RulesRunTests")]
+    public Task<IResult> RunTests(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rules/run-tests")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        door.ServeAsync(request, "RulesRunTests", ApiRole.Admin, () => RunTestsCore(request.HttpContext, handler, options, cancellationToken));
 
     private const string JsonContentType = "application/json";
 
@@ -171,7 +178,38 @@ public sealed class RulesFunctions(HttpDoor door, RuleSetAdminHandler handler, I
             DryRunResult.Evaluated evaluated => Results.Bytes(evaluated.ResultJson, JsonContentType),
             DryRunResult.Malformed malformed => FhirResults.Outcome(StatusCodes.Status400BadRequest, malformed.Outcome),
             DryRunResult.InvalidClaim invalid => FhirResults.Outcome(StatusCodes.Status422UnprocessableEntity, invalid.Outcome),
+            DryRunResult.ClaimNotFound missing => FhirResults.Outcome(StatusCodes.Status404NotFound, missing.Outcome),
             _ => throw new InvalidOperationException("Unknown dry-run result."),
+        };
+    }
+
+    private static async Task<IResult> RunTestsCore(HttpContext context, RuleSetAdminHandler handler, IOptions<RuleSetOptions> options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        if (CheckJson(context.Request) is { } unsupported)
+        {
+            return unsupported;
+        }
+
+        var maxBytes = options.Value.MaxBodyBytes;
+        if (await RequestBody.ReadAsync(context.Request, maxBytes, cancellationToken).ConfigureAwait(false) is not { } body)
+        {
+            return RequestBody.TooLarge(maxBytes);
+        }
+
+        var caller = HttpDoor.GetCaller(context);
+        return await handler.RunTestsAsync(caller.Tenant, body, cancellationToken).ConfigureAwait(false) switch
+        {
+            RuleTestRunResult.Ran ran => Results.Json(
+                new TestRunBody(
+                    ran.Tests.Count(t => t.Passed),
+                    ran.Tests.Count(t => !t.Passed),
+                    ran.Tests.Select(t => new TestResultBody(t.Name, t.Path, t.Passed, t.Difference)).ToList()),
+                RulesJson.Default.TestRunBody),
+            RuleTestRunResult.Invalid invalid => FhirResults.Outcome(StatusCodes.Status400BadRequest, invalid.Outcome),
+            _ => throw new InvalidOperationException("Unknown test-run result."),
         };
     }
 
@@ -209,6 +247,17 @@ public sealed record VersionsBody(IReadOnlyList<VersionBody> Versions, string? C
 /// <summary>One saved version: who (the key id) saved it, when, and its size.</summary>
 public sealed record VersionBody(string Version, DateTimeOffset SavedAt, string SavedBy, int RuleCount, int TestCount);
 
+/// <summary>POST /rules/run-tests: how many of the draft's tests passed and failed, and each test in document order.</summary>
+public sealed record TestRunBody(int Passed, int Failed, IReadOnlyList<TestResultBody> Tests);
+
+/// <summary>One test: its name, its path in the document (<c>tests[i]</c>), and why it failed (absent when it passed).</summary>
+public sealed record TestResultBody(
+    string Name,
+    string Path,
+    bool Passed,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Difference);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(VersionsBody))]
+[JsonSerializable(typeof(TestRunBody))]
 internal sealed partial class RulesJson : JsonSerializerContext;

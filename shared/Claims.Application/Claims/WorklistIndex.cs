@@ -22,6 +22,13 @@ namespace Claims.Application.Claims;
 /// </summary>
 public static class WorklistIndex
 {
+    /// <summary>
+    /// The version of the index's layout. A tenant whose row in the tenants table records an older
+    /// <c>WorklistIndexVersion</c> (or none: its claims predate the index) is backfilled by the stuck-claim sweep
+    /// (<see cref="WorklistReindexer.EnsureCurrentAsync"/>). Raise it when the rows change shape.
+    /// </summary>
+    public const int Version = 1;
+
     public const string SincePrefix = "w-";
 
     public const string DuePrefix = "x-";

@@ -26,7 +26,9 @@ namespace Claims.Application.Processing;
 /// removed (claim row and idempotency key on both ETags, so a commit racing it wins; its document blob; one audit row
 /// <c>intake.staged.expired</c>).</item>
 /// </list>
-/// A claim whose orchestration is running is left to it.
+/// A claim whose orchestration is running is left to it. Each tenant's worklist index is also brought up to
+/// <see cref="WorklistIndex.Version"/> once (<see cref="WorklistReindexer.EnsureCurrentAsync"/>), so claims held before
+/// an upgrade reach the worklist without anyone calling POST /admin/worklist/reindex.
 /// </summary>
 public sealed partial class StuckClaimSweeper(
     StorageClients storage,
@@ -36,7 +38,8 @@ public sealed partial class StuckClaimSweeper(
     ClaimPipelineStarter starter,
     TimeProvider time,
     ILogger<StuckClaimSweeper> logger,
-    Microsoft.Extensions.Options.IOptions<PipelineOptions> options)
+    Microsoft.Extensions.Options.IOptions<PipelineOptions> options,
+    WorklistReindexer reindexer)
 {
     private static readonly string[] MovingStatuses =
         [nameof(PipelineStatus.Received), nameof(PipelineStatus.Evaluating), nameof(PipelineStatus.Submitting)];
@@ -48,11 +51,14 @@ public sealed partial class StuckClaimSweeper(
     public async Task<int> SweepAsync(DurableTaskClient client, TimeSpan threshold, CancellationToken cancellationToken)
     {
         var acted = 0;
-        await foreach (var tenantRow in tenants.QueryAsync<TableEntity>((string?)null, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var tenantRow in tenants.QueryAsync<TableEntity>((string?)null, select: ["RowKey", WorklistReindexer.VersionColumn], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (TenantId.TryParse(tenantRow.RowKey, out var tenant))
             {
                 acted += await SweepTenantAsync(client, tenant, threshold, cancellationToken).ConfigureAwait(false);
+
+                // Read with the tenant row above, so a tenant already current costs nothing more.
+                await reindexer.EnsureCurrentAsync(tenant, tenantRow.GetInt32(WorklistReindexer.VersionColumn), cancellationToken).ConfigureAwait(false);
             }
         }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Claims.Application.Audit;
+using Claims.Application.Claims;
 using Claims.Core.Claims;
 using Claims.Core.Fhir;
 using Claims.Core.Rules;
@@ -44,7 +45,27 @@ public abstract record DryRunResult
 
     /// <summary>The claim is JSON but not a valid FHIR claim payload (HTTP 422).</summary>
     public sealed record InvalidClaim(OperationOutcome Outcome) : DryRunResult;
+
+    /// <summary>The <c>claimId</c> names no claim of this tenant, or its document is gone (HTTP 404).</summary>
+    public sealed record ClaimNotFound(OperationOutcome Outcome) : DryRunResult;
 }
+
+/// <summary>What a POST /rules/run-tests came to.</summary>
+public abstract record RuleTestRunResult
+{
+    private RuleTestRunResult()
+    {
+    }
+
+    /// <summary>The draft was read and each of its tests ran (passing or not); nothing was saved.</summary>
+    public sealed record Ran(IReadOnlyList<RuleTestOutcome> Tests) : RuleTestRunResult;
+
+    /// <summary>The draft has problems, each with its JSON path (HTTP 400); no test ran.</summary>
+    public sealed record Invalid(OperationOutcome Outcome) : RuleTestRunResult;
+}
+
+/// <summary>One rule-set test's result: its name, its JSON path in the document, and the difference when it failed.</summary>
+public sealed record RuleTestOutcome(string Name, string Path, bool Passed, string? Difference);
 
 /// <summary>
 /// The admin side of rule sets: read, replace (with If-Match, validation and the set's own tests), history and
@@ -53,12 +74,16 @@ public abstract record DryRunResult
 public sealed partial class RuleSetAdminHandler(
     RuleSetStore store,
     AuditLog audit,
+    ClaimRepository claims,
+    ClaimDocuments documents,
     TimeProvider time,
     ILogger<RuleSetAdminHandler> logger,
     IAuthorizationLookup? authorizations = null)
 {
     /// <summary>The If-Match value that matches whatever version is current (RFC 9110 §13.1.1).</summary>
     public const string AnyVersion = "*";
+
+    private const string ClaimOrIdRequired = "The body must be an object with a \"claim\" (a FHIR Claim or Bundle) or a \"claimId\" (a stored claim of this tenant).";
 
     /// <summary>Version label of a draft evaluated by a dry-run.</summary>
     public const string DraftVersion = "draft";
@@ -120,6 +145,35 @@ public sealed partial class RuleSetAdminHandler(
     }
 
     /// <summary>
+    /// Runs the tests of a draft rule-set document (the body a PUT /rules would send) on the draft's own rules and
+    /// returns every test's result. Nothing is saved and no version is written, so no If-Match is needed.
+    /// </summary>
+    public async Task<RuleTestRunResult> RunTestsAsync(TenantId tenant, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        // Validated as a save over the current version would be, so a test the draft runs is a test the save would run.
+        var (current, _) = await store.GetCurrentAsync(tenant, cancellationToken).ConfigureAwait(false);
+        var parsed = RuleSetDocument.Parse(body.Span, RuleSetDocument.Parse(current.Json).Document);
+        if (!parsed.IsValid)
+        {
+            return new RuleTestRunResult.Invalid(new OperationOutcome(parsed.Issues));
+        }
+
+        var document = parsed.Document!;
+        var failures = RuleSetTests.Run(RuleSetCompiler.Compile(document, DraftVersion), document)
+            .GroupBy(f => f.TestName, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => string.Join("; ", g.Select(f => f.Difference)), StringComparer.Ordinal);
+        var outcomes = document.Tests
+            .Select((test, index) => new RuleTestOutcome(
+                test.Name,
+                string.Create(CultureInfo.InvariantCulture, $"tests[{index}]"),
+                !failures.ContainsKey(test.Name),
+                failures.GetValueOrDefault(test.Name)))
+            .ToList();
+        LogTestsRun(logger, tenant.Value, outcomes.Count, outcomes.Count(o => !o.Passed));
+        return new RuleTestRunResult.Ran(outcomes);
+    }
+
+    /// <summary>
     /// Evaluates a claim (a FHIR Claim or a Bundle whose first Claim is used) under the tenant's current rule set or
     /// under a draft (<c>rules</c>: a list of rules, or a whole document), exactly as the RulesEngine would, and
     /// stores nothing.
@@ -139,15 +193,42 @@ public sealed partial class RuleSetAdminHandler(
         using (request)
         {
             var root = request.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("claim", out var claimElement) || claimElement.ValueKind != JsonValueKind.Object)
+            if (root.ValueKind != JsonValueKind.Object)
             {
-                return new DryRunResult.Malformed(OperationOutcome.Single("required", "The body must be an object with a \"claim\" (a FHIR Claim or Bundle).", "claim"));
+                return new DryRunResult.Malformed(OperationOutcome.Single("required", ClaimOrIdRequired, "claim"));
             }
 
             var issues = new List<OutcomeIssue>();
-            foreach (var property in root.EnumerateObject().Where(p => p.Name is not ("claim" or "rules")))
+            foreach (var property in root.EnumerateObject().Where(p => p.Name is not ("claim" or "claimId" or "rules")))
             {
-                issues.Add(OutcomeIssue.Error("invalid", $"Unknown property '{property.Name}'; expected \"claim\" and optionally \"rules\".", property.Name));
+                issues.Add(OutcomeIssue.Error("invalid", $"Unknown property '{property.Name}'; expected \"claim\" or \"claimId\", and optionally \"rules\".", property.Name));
+            }
+
+            var hasClaim = root.TryGetProperty("claim", out var claimElement);
+            var hasClaimId = root.TryGetProperty("claimId", out var claimIdElement);
+            ClaimId? storedId = null;
+            if (hasClaim && hasClaimId)
+            {
+                issues.Add(OutcomeIssue.Error("invalid", "Send either \"claim\" (a pasted claim) or \"claimId\" (a stored claim), not both.", "claimId"));
+            }
+            else if (!hasClaim && !hasClaimId)
+            {
+                issues.Add(OutcomeIssue.Error("required", ClaimOrIdRequired, "claim"));
+            }
+            else if (hasClaim && claimElement.ValueKind != JsonValueKind.Object)
+            {
+                issues.Add(OutcomeIssue.Error("value", "\"claim\" must be a FHIR Claim or Bundle (a JSON object).", "claim"));
+            }
+            else if (hasClaimId)
+            {
+                if (claimIdElement.ValueKind == JsonValueKind.String && ClaimId.TryParse(claimIdElement.GetString(), out var parsedId))
+                {
+                    storedId = parsedId;
+                }
+                else
+                {
+                    issues.Add(OutcomeIssue.Error("value", "\"claimId\" must be a claim id of this API: 32 lowercase hex digits.", "claimId"));
+                }
             }
 
             RuleSetDocument? draft = null;
@@ -157,22 +238,54 @@ public sealed partial class RuleSetAdminHandler(
             }
 
             var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-            var (status, outcome, claim) = ReadClaim(Encoding.UTF8.GetBytes(claimElement.GetRawText()), today);
-            if (issues.Count > 0 || status == IntakeStatus.Malformed)
+            ClaimFacts facts;
+            if (storedId is { } id && issues.Count == 0)
             {
-                issues.AddRange(outcome.Issues.Where(i => i.Severity is IssueSeverity.Error or IssueSeverity.Fatal));
+                // The stored claim as received (not the rules' corrected copy), read only within the caller's tenant:
+                // another tenant's id is as unknown as an id never issued.
+                var record = await claims.GetAsync(tenant, id, cancellationToken).ConfigureAwait(false);
+                var loaded = record is null ? null : await documents.LoadOriginalAsync(record, cancellationToken).ConfigureAwait(false);
+                if (record is null || loaded is null)
+                {
+                    return new DryRunResult.ClaimNotFound(OperationOutcome.Single(
+                        "not-found", $"No claim {id.Value} in this tenant (or its document is gone).", "claimId"));
+                }
+
+                facts = loaded.Document.ToFacts(record.SubmittedVia);
+            }
+            else if (issues.Count > 0)
+            {
+                if (hasClaim && !hasClaimId && claimElement.ValueKind == JsonValueKind.Object)
+                {
+                    var (claimStatus, claimOutcome, _) = ReadClaim(Encoding.UTF8.GetBytes(claimElement.GetRawText()), today);
+                    if (claimStatus == IntakeStatus.Malformed)
+                    {
+                        issues.AddRange(claimOutcome.Issues.Where(i => i.Severity is IssueSeverity.Error or IssueSeverity.Fatal));
+                    }
+                }
+
                 return new DryRunResult.Malformed(new OperationOutcome(issues));
             }
-
-            if (claim is null)
+            else
             {
-                return new DryRunResult.InvalidClaim(outcome);
+                var (status, outcome, claim) = ReadClaim(Encoding.UTF8.GetBytes(claimElement.GetRawText()), today);
+                if (status == IntakeStatus.Malformed)
+                {
+                    return new DryRunResult.Malformed(new OperationOutcome(
+                        outcome.Issues.Where(i => i.Severity is IssueSeverity.Error or IssueSeverity.Fatal).ToList()));
+                }
+
+                if (claim is null)
+                {
+                    return new DryRunResult.InvalidClaim(outcome);
+                }
+
+                facts = claim.ToFacts("api");
             }
 
             var compiled = draft is null
                 ? (await store.GetActiveAsync(tenant, cancellationToken).ConfigureAwait(false)).Compiled
                 : RuleSetCompiler.Compile(draft, DraftVersion);
-            var facts = claim.ToFacts("api");
             var result = compiled.Evaluate(facts, EvaluationContext.Create(facts, authorizations, null, today));
             return new DryRunResult.Evaluated(result.ToJson());
         }
@@ -241,4 +354,7 @@ public sealed partial class RuleSetAdminHandler(
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Tenant {Tenant}: rule set version {Version} saved ({RuleCount} rules) by key {KeyId}")]
     private static partial void LogSaved(ILogger logger, string tenant, string version, int ruleCount, string keyId);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Tenant {Tenant}: a draft rule set's {TestCount} tests ran without saving, {FailedCount} failed")]
+    private static partial void LogTestsRun(ILogger logger, string tenant, int testCount, int failedCount);
 }

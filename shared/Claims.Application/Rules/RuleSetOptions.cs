@@ -15,7 +15,7 @@ public sealed class RuleSetOptions
     [Range(0, 300)]
     public int CurrentCacheSeconds { get; set; } = 5;
 
-    /// <summary>The largest PUT /rules or POST /rules/dry-run body accepted (413 above).</summary>
+    /// <summary>The largest PUT /rules, POST /rules/run-tests or POST /rules/dry-run body accepted (413 above).</summary>
     [Range(1024, 4 * 1024 * 1024)]
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
 

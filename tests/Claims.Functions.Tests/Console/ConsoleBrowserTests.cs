@@ -187,6 +187,90 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : ConsoleBrowser
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task LoadMore_OpenAClaimAndGoBack_TheSamePagesScrollAndFocusAreKept()
+    {
+        var (adminKey, held) = await TenantWithHeldClaimsAsync(27, oneAfterTheOther: false);
+        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(Browser!);
+        await using var _ = context;
+        await SignInAsync(page, adminKey);
+        var links = page.Locator("table a[href^='#/claims/']");
+        await Assertions.Expect(links).ToHaveCountAsync(25);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Load more" }).ClickAsync();
+        await Assertions.Expect(links).ToHaveCountAsync(27);
+        await Assertions.Expect(page.GetByText("27 shown — end of list.")).ToBeVisibleAsync();
+        Assert.Equal(held.Order(StringComparer.Ordinal), (await links.EvaluateAllAsync<string[]>("ls => ls.map(l => l.dataset.claim)")).Order(StringComparer.Ordinal));
+
+        // Open the 27th (a row of the second page), scrolled down to it.
+        var target = links.Nth(26);
+        var targetId = await target.GetAttributeAsync("data-claim");
+        await target.ScrollIntoViewIfNeededAsync();
+        var scrolled = await page.EvaluateAsync<double>("window.scrollY");
+        Assert.True(scrolled > 0, "The page did not scroll to the 27th row.");
+        await target.ClickAsync();
+        await Assertions.Expect(page.Locator("#claim-status")).ToHaveTextAsync("Held");
+
+        // Back (the browser's back button): both pages again, the same scroll, the focus on the claim just opened.
+        await page.GoBackAsync();
+        await Assertions.Expect(links).ToHaveCountAsync(27);
+        await Assertions.Expect(page.GetByText("27 shown — end of list.")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator($"a[data-claim='{targetId}']")).ToBeFocusedAsync();
+        Assert.Equal(scrolled, await page.EvaluateAsync<double>("window.scrollY"), 1.0);
+        await ConsoleBrowser.ScreenshotAsync(page, "worklist-kept");
+
+        // And through the page's own link, from a claim of the first page.
+        await links.Nth(3).ClickAsync();
+        await Assertions.Expect(page.Locator("#claim-status")).ToHaveTextAsync("Held");
+        await page.GetByRole(AriaRole.Link, new() { Name = "← Back to the worklist" }).ClickAsync();
+        await Assertions.Expect(links).ToHaveCountAsync(27);
+        await Assertions.Expect(links.Nth(3)).ToBeFocusedAsync();
+
+        // The place is for the way back from a claim only: a fresh load of the worklist starts at the first page.
+        await page.ReloadAsync();
+        await Assertions.Expect(links).ToHaveCountAsync(25);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task ClaimHeldBeforeTheIndex_IndexOlderClaimsNow_AddsItToTheWorklist()
+    {
+        var (adminKey, held) = await TenantWithHeldClaimsAsync(1);
+        // As saved before the worklist index existed: no index rows, no WorklistKey column.
+        var table = App.Storage.Table(Application.Storage.StorageNames.ClaimsTable);
+        string? partition = null;
+        await foreach (var claimRow in table.QueryAsync<Azure.Data.Tables.TableEntity>($"RowKey eq '{held[0]}'", select: ["PartitionKey"]))
+        {
+            partition = claimRow.PartitionKey;
+        }
+
+        Assert.NotNull(partition);
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{partition}'"))
+        {
+            if (Application.Claims.WorklistIndex.IsIndexRow(row.RowKey) && row.RowKey.EndsWith(held[0], StringComparison.Ordinal))
+            {
+                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+            }
+            else if (row.RowKey == held[0])
+            {
+                row.Remove("WorklistKey");
+                await table.UpdateEntityAsync(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
+            }
+        }
+
+        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(Browser!);
+        await using var _ = context;
+        await SignInAsync(page, adminKey);
+        await Assertions.Expect(page.GetByText("No held claims. Nothing needs you right now.")).ToBeVisibleAsync();
+        await page.GetByText("A claim held before an upgrade is missing?").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Index older claims now" }).ClickAsync();
+        await Assertions.Expect(page.Locator($"table a[data-claim='{held[0]}']")).ToBeVisibleAsync();
+
+        await page.GetByText("A claim held before an upgrade is missing?").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Index older claims now" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Every older claim is already in the worklist.")).ToBeVisibleAsync();
+        Assert.Empty(errors);
+    }
+
     private static async Task TabUntilAsync(IPage page, string selector)
     {
         for (var i = 0; i < 60; i++)
@@ -216,8 +300,11 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : ConsoleBrowser
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Worklist — Held" })).ToBeVisibleAsync();
     }
 
-    /// <summary>A tenant under the test rules with <paramref name="count"/> held claims, held one after the other.</summary>
-    private async Task<(string AdminKey, List<string> Held)> TenantWithHeldClaimsAsync(int count)
+    /// <summary>
+    /// A tenant under the test rules with <paramref name="count"/> held claims, held one after the other (or, when
+    /// the order does not matter, posted together and then waited for).
+    /// </summary>
+    private async Task<(string AdminKey, List<string> Held)> TenantWithHeldClaimsAsync(int count, bool oneAfterTheOther = true)
     {
         var tenant = await App.NewTenantAsync();
         await UseTestRulesAsync(App.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
@@ -226,8 +313,17 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite) : ConsoleBrowser
         for (var i = 0; i < count; i++)
         {
             var id = await PostClaimAsync(ingest, Claim($"CLM-UI-{Guid.NewGuid():N}"[..20], held: true));
-            await ClaimFlowTests.WaitForStatusAsync(ingest, id, "Held");
+            if (oneAfterTheOther)
+            {
+                await ClaimFlowTests.WaitForStatusAsync(ingest, id, "Held");
+            }
+
             held.Add(id);
+        }
+
+        foreach (var id in oneAfterTheOther ? [] : held)
+        {
+            await ClaimFlowTests.WaitForStatusAsync(ingest, id, "Held");
         }
 
         return (tenant.AdminKey, held);

@@ -7,8 +7,9 @@ using Microsoft.Playwright;
 namespace Claims.Functions.Tests.ConsoleUi;
 
 /// <summary>
-/// The console's rules screens in Chromium against the app: move a rule, an invalid edit shown at its JSON path, a
-/// failing rule-set test blocking the save, the fix saved, a 412 from a second tab with a reload, the history's diff
+/// The console's rules screens in Chromium against the app: move a rule, an invalid edit shown at its JSON path, the
+/// rule-set tests run without saving, a failing rule-set test blocking the save, the fix saved, dry-runs of a pasted
+/// claim and of a stored claim id, a 412 from a second tab with a reload, the history's diff
 /// and "restore this version".
 /// </summary>
 [Collection(AppCollection.Name)]
@@ -26,9 +27,12 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : ConsoleBr
         """;
 
     [Fact]
-    public async Task EditRule_InvalidShownAtItsPath_FailingTestBlocksSave_FixSaves_MoveDown_DryRun()
+    public async Task EditRule_InvalidShownAtItsPath_RunTestsWithoutSaving_FailingTestBlocksSave_FixSaves_MoveDown_DryRunPastedAndStoredClaim()
     {
-        var (adminKey, admin) = await TenantWithRulesAsync();
+        var (adminKey, admin, ingestKey) = await TenantWithRulesAsync();
+        using var ingest = App.ClientWithKey(ingestKey);
+        var storedClaimId = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-STORED-1", held: true));
+        await ClaimFlowTests.WaitForStatusAsync(ingest, storedClaimId, "Held");
         var (context, page, errors) = await ConsoleBrowser.NewPageAsync(Browser!);
         await using var _ = context;
         await SignInAsync(page, adminKey, "#/rules");
@@ -42,8 +46,15 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : ConsoleBr
         await Assertions.Expect(page.Locator("li[data-rule='test-hold'] .field-error")).ToContainTextAsync("rules[0].if.op");
         await ConsoleBrowser.ScreenshotAsync(page, "rules-invalid");
 
-        // A valid rule that breaks the rule-set test: the 422 blocks the save and names the test.
+        // A valid rule that breaks the rule-set test: "Run tests" shows it failing without saving anything.
         await EditRuleAsync(page, "test-hold", json => json.Replace("\"equals\"", "\"eq\"", StringComparison.Ordinal).Replace("HOLDME", "NOBODY", StringComparison.Ordinal));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run tests" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".message.error").Filter(new() { HasText = "Tests run on the draft (nothing saved): 0 passed, 1 failed." })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[aria-label='Test results']")).ToContainTextAsync("Failed: HOLDME claims are held");
+        Assert.Equal("2", await CurrentVersionAsync(admin));
+        await ConsoleBrowser.ScreenshotAsync(page, "rules-run-tests");
+
+        // The save runs them too: the 422 blocks the save and names the test.
         await page.GetByRole(AriaRole.Button, new() { Name = "Save as version" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("1 rule-set test failed");
         await Assertions.Expect(page.Locator("[aria-label='Test results']")).ToContainTextAsync("Failed: HOLDME claims are held");
@@ -53,6 +64,10 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : ConsoleBr
         // Fixed (a new reason, the payer back) and the other rule moved first: saved as version 3.
         await EditRuleAsync(page, "test-hold", json => json.Replace("NOBODY", "HOLDME", StringComparison.Ordinal).Replace("Held by the test rule", "Held for review", StringComparison.Ordinal));
         await page.GetByRole(AriaRole.Button, new() { Name = "Move test-hold down" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run tests" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".message.ok").Filter(new() { HasText = "1 passed, 0 failed." })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[aria-label='Test results']")).ToContainTextAsync("Passed: HOLDME claims are held");
+        Assert.Equal("2", await CurrentVersionAsync(admin));
         await page.GetByRole(AriaRole.Button, new() { Name = "Save as version 3" }).ClickAsync();
         await Assertions.Expect(page.Locator(".message.ok").Filter(new() { HasText = "Saved as version 3" })).ToBeVisibleAsync();
 
@@ -61,6 +76,20 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : ConsoleBr
         await page.GetByRole(AriaRole.Button, new() { Name = "Dry-run against the draft" }).ClickAsync();
         await Assertions.Expect(page.Locator("#dry-outcome")).ToHaveTextAsync("HOLD");
         await Assertions.Expect(page.Locator("#dry-outcome + dt + dd")).ToContainTextAsync("test-hold: Held for review");
+
+        // Dry-run a stored claim by its id (held under version 2 with the old reason): the draft's reason now.
+        await page.GetByLabel("FHIR Claim or Bundle (JSON)").FillAsync(string.Empty);
+        await page.GetByLabel("Or the id of a stored claim").FillAsync(storedClaimId);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Dry-run against the draft" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#dry-outcome")).ToHaveTextAsync("HOLD");
+        await Assertions.Expect(page.Locator("#dry-outcome + dt + dd")).ToContainTextAsync("test-hold: Held for review");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = storedClaimId })).ToBeVisibleAsync();
+        await ConsoleBrowser.ScreenshotAsync(page, "rules-dry-run-claim-id");
+
+        // An id of no claim of this tenant is said so.
+        await page.GetByLabel("Or the id of a stored claim").FillAsync("0123456789abcdef0123456789abcdef");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Dry-run against the draft" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".message.error").Filter(new() { HasText = "No claim 0123456789abcdef0123456789abcdef in this tenant." })).ToBeVisibleAsync();
 
         var saved = await RulesAsync(admin);
         Assert.Equal(["tag-all", "test-hold"], saved["rules"]!.AsArray().Select(r => r!["id"]!.GetValue<string>()));
@@ -71,7 +100,7 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : ConsoleBr
     [Fact]
     public async Task SecondTabSavedFirst_SaveAnswers412_ExplainedWithAReload_ThenRestoreAnOldVersion()
     {
-        var (adminKey, admin) = await TenantWithRulesAsync();
+        var (adminKey, admin, _) = await TenantWithRulesAsync();
         var (context, first, errors) = await ConsoleBrowser.NewPageAsync(Browser!);
         await using var _ = context;
         var second = await context.NewPageAsync();
@@ -132,7 +161,7 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : ConsoleBr
     private static async Task<string> CurrentVersionAsync(HttpClient admin) => (await RulesAsync(admin))["version"]!.GetValue<string>();
 
     /// <summary>A tenant whose rules are <see cref="Rules"/> as version 2 (after the starter set).</summary>
-    private async Task<(string AdminKey, HttpClient Admin)> TenantWithRulesAsync()
+    private async Task<(string AdminKey, HttpClient Admin, string IngestKey)> TenantWithRulesAsync()
     {
         var tenant = await App.NewTenantAsync();
         var admin = App.ClientWithKey(tenant.AdminKey);
@@ -141,6 +170,6 @@ public sealed class ConsoleRulesBrowserTests(AzuriteFixture azurite) : ConsoleBr
         put.Headers.IfMatch.Add(current.Headers.ETag!);
         using var saved = await admin.SendAsync(put);
         Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
-        return (tenant.AdminKey, admin);
+        return (tenant.AdminKey, admin, tenant.IngestKey);
     }
 }
