@@ -51,7 +51,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<BundleIntakeHandler>();
         services.AddSingleton<TenantPipelinePolicies>();
         services.AddOptions<Notifications.NotificationOptions>().BindConfiguration(Notifications.NotificationOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.IsUsable(), "Notifications: RetrySchedule must be positive hh:mm:ss delays, DeliveryTimeout 0-2 min, RetryWindow up to 6 days, SecretOverlap up to 7 days.")
+            .Validate(o => o.IsUsable(), "Notifications: RetrySchedule must be positive hh:mm:ss delays, DeliveryTimeout 0-2 min, RetryWindow up to 6 days, SecretOverlap up to 7 days, StrandedAfter and LogRetention positive.")
             .ValidateOnStart();
         services.AddSingleton<Notifications.SubscriptionStore>();
         services.AddSingleton<Notifications.NotificationItems>();
@@ -59,6 +59,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Notifications.NotificationSender>();
         services.AddSingleton<Notifications.NotificationDelivery>();
         services.AddSingleton<Notifications.SubscriptionAdminHandler>();
+        services.AddSingleton<Notifications.NotificationSweeper>();
         services.AddSingleton<ClaimTransitions>();
         services.AddSingleton<ClaimEvaluator>();
         services.AddSingleton<ClaimPipelineActivities>();
