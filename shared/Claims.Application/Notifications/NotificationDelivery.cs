@@ -46,7 +46,7 @@ public sealed partial class NotificationDelivery(
     {
         ArgumentNullException.ThrowIfNull(message);
         var policy = options.Value.ToPolicy();
-        var sub = await subscriptions.GetAsync(message.Tenant, message.SubscriptionId, cancellationToken).ConfigureAwait(false);
+        var sub = await subscriptions.GetWithSecretsAsync(message.Tenant, message.SubscriptionId, cancellationToken).ConfigureAwait(false);
         if (sub is null || !sub.Enabled)
         {
             // Deleted or switched off: its pending rows stay pending (re-enabling queues them again).
@@ -260,7 +260,7 @@ public sealed partial class NotificationDelivery(
         if (after is null)
         {
             // Changed meanwhile (an admin edit): read it again.
-            return await subscriptions.GetAsync(sub.Tenant, sub.Id, cancellationToken).ConfigureAwait(false);
+            return await subscriptions.GetWithSecretsAsync(sub.Tenant, sub.Id, cancellationToken).ConfigureAwait(false);
         }
 
         if (sub.Enabled && !after.Enabled)

@@ -52,6 +52,9 @@ public sealed class NotificationOptions
     /// subscriptions are kept).</summary>
     public TimeSpan LogRetention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>With Key Vault: how long a signing secret's value, once read, is kept in memory (0 = read every time).</summary>
+    public TimeSpan SecretCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
+
     public DeliveryPolicy ToPolicy() => new(DeliveryPolicy.ParseSchedule(RetrySchedule) ?? DeliveryPolicy.Default.Delays, RetryWindow);
 
     /// <summary>Whether loopback callbacks are allowed here: the setting, and not running in Azure.</summary>
@@ -68,5 +71,6 @@ public sealed class NotificationOptions
         && SecretOverlap >= TimeSpan.Zero && SecretOverlap <= TimeSpan.FromDays(7)
         && UncommittedGrace > TimeSpan.Zero
         && StrandedAfter > TimeSpan.Zero
-        && LogRetention > TimeSpan.Zero;
+        && LogRetention > TimeSpan.Zero
+        && SecretCacheDuration >= TimeSpan.Zero && SecretCacheDuration <= TimeSpan.FromHours(1);
 }

@@ -187,7 +187,9 @@ public sealed partial class SubscriptionAdminHandler(
         var changed = current with
         {
             Secret = secret,
+            SecretVersion = null,
             PreviousSecret = keep > TimeSpan.Zero ? current.Secret : null,
+            PreviousSecretVersion = keep > TimeSpan.Zero ? current.SecretVersion : null,
             PreviousSecretExpiresAt = keep > TimeSpan.Zero ? now + keep : null,
             Version = current.Version + 1,
             UpdatedAt = now,
