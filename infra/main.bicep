@@ -77,6 +77,12 @@ param signatureReplayPurgeSchedule string = '0 17 * * * *'
 @description('Six-field NCRONTAB schedule of the AcknowledgmentPoll timer (UTC): reads TA1/999/277CA files from x12-inbound.')
 param acknowledgmentPollSchedule string = '0 */1 * * * *'
 
+@description('Six-field NCRONTAB schedule of the NotificationSweep timer (UTC): queues again notifications whose queue message was lost.')
+param notificationSweepSchedule string = '0 */5 * * * *'
+
+@description('Six-field NCRONTAB schedule of the NotificationLogPurge timer (UTC): deletes delivery-log rows older than Notifications:LogRetention.')
+param notificationLogPurgeSchedule string = '0 41 3 * * *'
+
 @description('Azure Blob SFTP for the clearinghouse: a second storage account (hierarchical namespace + SFTP) holds the 837P drop and the acknowledgment inbox, and clearinghouseSftpUsers sign in to it with SSH keys. False: those containers are on the app\'s account, for a connector that uses the Blob API.')
 param clearinghouseSftp bool = false
 
@@ -203,6 +209,8 @@ module functionApp 'modules/functionapp.bicep' = {
     authorizationSweepSchedule: authorizationSweepSchedule
     signatureReplayPurgeSchedule: signatureReplayPurgeSchedule
     acknowledgmentPollSchedule: acknowledgmentPollSchedule
+    notificationSweepSchedule: notificationSweepSchedule
+    notificationLogPurgeSchedule: notificationLogPurgeSchedule
     exchangeBlobEndpoint: clearinghouseSftp ? exchange!.outputs.blobEndpoint : ''
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType

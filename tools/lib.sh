@@ -78,7 +78,7 @@ stop_azurite() {
 start_app() {
   env AzureWebJobsStorage="$STORAGE" urls="http://127.0.0.1:$APP_PORT" \
     Dev__TenantId="$TENANT" Dev__IngestApiKey="$INGEST_KEY" Dev__AdminApiKey="$ADMIN_KEY" \
-    AuthorizationSweepSchedule="0 0 6 * * *" StuckClaimSweepSchedule="0 */5 * * * *" SignatureReplayPurgeSchedule="0 17 * * * *" AcknowledgmentPollSchedule="0 */1 * * * *" TaskHubName="${TASK_HUB:-ToolsHub}" \
+    AuthorizationSweepSchedule="0 0 6 * * *" StuckClaimSweepSchedule="0 */5 * * * *" SignatureReplayPurgeSchedule="0 17 * * * *" AcknowledgmentPollSchedule="0 */1 * * * *" NotificationSweepSchedule="0 */5 * * * *" NotificationLogPurgeSchedule="0 41 3 * * *" TaskHubName="${TASK_HUB:-ToolsHub}" \
     Logging__LogLevel__Default=Warning RateLimit__PermitsPerSecond=100000 RateLimit__Burst=1000000 "${APP_ENV[@]}" \
     dotnet "$APP_DLL" >>"$OUT/app.log" 2>&1 &
   APP_PID=$!

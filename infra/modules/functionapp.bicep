@@ -75,6 +75,8 @@ param stuckClaimSweepSchedule string
 param authorizationSweepSchedule string
 param signatureReplayPurgeSchedule string
 param acknowledgmentPollSchedule string
+param notificationSweepSchedule string
+param notificationLogPurgeSchedule string
 
 @description('Blob endpoint of the SFTP exchange account (main.bicep\'s clearinghouseSftp); empty: the exchange containers are on the app\'s account.')
 param exchangeBlobEndpoint string = ''
@@ -119,6 +121,8 @@ var appSettings = [
   { name: 'AuthorizationSweepSchedule', value: authorizationSweepSchedule }
   { name: 'SignatureReplayPurgeSchedule', value: signatureReplayPurgeSchedule }
   { name: 'AcknowledgmentPollSchedule', value: acknowledgmentPollSchedule }
+  { name: 'NotificationSweepSchedule', value: notificationSweepSchedule }
+  { name: 'NotificationLogPurgeSchedule', value: notificationLogPurgeSchedule }
   // Secrets stay in Key Vault: a reference resolved by the platform with the identity.
   { name: 'KeyVault__VaultUri', value: vaultUri }
   { name: 'Operator__ApiKeyHash', value: '@Microsoft.KeyVault(VaultName=${vaultName};SecretName=operator-api-key-hash)' }

@@ -1,6 +1,6 @@
-// Key Vault for tenant webhook signing secrets and the operator key hash: RBAC only, soft delete and purge
-// protection on. The app reads secrets through its identity (Key Vault Secrets User), for example as Key Vault
-// references in app settings (Operator__ApiKeyHash).
+// Key Vault for the operator key hash and the notification subscriptions' signing secrets: RBAC only, soft delete and
+// purge protection on. The app reads secrets through its identity (Key Vault Secrets User), for example as Key Vault
+// references in app settings (Operator__ApiKeyHash), and writes the subscription secrets (Key Vault Secrets Officer).
 
 param name string
 param location string
@@ -36,6 +36,18 @@ resource appReads 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: vault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', secretsUser)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Subscription signing secrets (docs/NOTIFICATIONS.md "Secrets"): the app creates, reads and deletes one secret per
+// notification subscription at run time (subscription-{tenant}-{id}-{hash}), which Secrets User (read only) does not allow.
+resource appManagesSubscriptionSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, appPrincipalId, secretsOfficer)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', secretsOfficer)
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -5,7 +5,9 @@ using Claims.Application.Processing;
 using Claims.Application.Rules;
 using Claims.Application.Storage;
 using Claims.Application.Tenants;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Claims.Application;
@@ -51,14 +53,27 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<BundleIntakeHandler>();
         services.AddSingleton<TenantPipelinePolicies>();
         services.AddOptions<Notifications.NotificationOptions>().BindConfiguration(Notifications.NotificationOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.IsUsable(), "Notifications: RetrySchedule must be positive hh:mm:ss delays, DeliveryTimeout 0-2 min, RetryWindow up to 6 days, SecretOverlap up to 7 days.")
+            .Validate(o => o.IsUsable(), "Notifications: RetrySchedule must be positive hh:mm:ss delays, DeliveryTimeout 0-2 min, RetryWindow up to 6 days, SecretOverlap up to 7 days, StrandedAfter and LogRetention positive, SecretCacheDuration up to 1 h.")
             .ValidateOnStart();
+        services.AddSingleton<Notifications.ISubscriptionSecrets>(sp =>
+        {
+            // In Azure the Bicep sets KeyVault__VaultUri: the secrets go to the vault, reached with the app's identity.
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            return configuration["KeyVault:VaultUri"] is { Length: > 0 } vault
+                ? new Notifications.KeyVaultSubscriptionSecrets(
+                    new Azure.Security.KeyVault.Secrets.SecretClient(new Uri(vault, UriKind.Absolute), global::Claims.Storage.StorageConnection.AppCredential(configuration)),
+                    sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<IOptions<Notifications.NotificationOptions>>(),
+                    sp.GetRequiredService<ILogger<Notifications.KeyVaultSubscriptionSecrets>>())
+                : new Notifications.TableSubscriptionSecrets();
+        });
         services.AddSingleton<Notifications.SubscriptionStore>();
         services.AddSingleton<Notifications.NotificationItems>();
         services.AddSingleton<Notifications.NotificationRecorder>();
         services.AddSingleton<Notifications.NotificationSender>();
         services.AddSingleton<Notifications.NotificationDelivery>();
         services.AddSingleton<Notifications.SubscriptionAdminHandler>();
+        services.AddSingleton<Notifications.NotificationSweeper>();
         services.AddSingleton<ClaimTransitions>();
         services.AddSingleton<ClaimEvaluator>();
         services.AddSingleton<ClaimPipelineActivities>();

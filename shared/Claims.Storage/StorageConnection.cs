@@ -107,6 +107,14 @@ public sealed class StorageConnection
         return blob is null ? null : new StorageConnection(null, blob, null, null, CredentialFrom(section, name));
     }
 
+    /// <summary>The app's identity as <c>AzureWebJobsStorage</c> names it (<see cref="CredentialFrom"/>), for other Azure
+    /// services the app calls with it (Key Vault).</summary>
+    public static TokenCredential AppCredential(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return CredentialFrom(configuration.GetSection(ConnectionName));
+    }
+
     /// <summary>
     /// The credential of an identity-based connection, as the Functions host picks it: <c>__credential=managedidentity</c>
     /// uses the app's managed identity — the user-assigned one named by <c>__clientId</c> or

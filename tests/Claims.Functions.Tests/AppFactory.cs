@@ -80,6 +80,8 @@ public sealed class AppFactory(AzuriteFixture azurite, IReadOnlyDictionary<strin
                 ["AuthorizationSweepSchedule"] = "0 0 6 * * *",
                 ["StuckClaimSweepSchedule"] = "0 */5 * * * *",
                 ["SignatureReplayPurgeSchedule"] = "0 17 * * * *",
+                ["NotificationSweepSchedule"] = "0 */5 * * * *",
+                ["NotificationLogPurgeSchedule"] = "0 41 3 * * *",
 
                 // Once a year: the acknowledgment tests call the inbox themselves (apps of a collection share x12-inbound).
                 ["AcknowledgmentPollSchedule"] = "0 0 0 1 1 *",

@@ -271,6 +271,8 @@ public sealed class KillTests(AzuriteFixture azurite, ITestOutputHelper output)
             env["AuthorizationSweepSchedule"] = "0 0 6 * * *";
             env["SignatureReplayPurgeSchedule"] = "0 17 * * * *";
             env["AcknowledgmentPollSchedule"] = "0 0 0 1 1 *";
+            env["NotificationSweepSchedule"] = "0 */5 * * * *";
+            env["NotificationLogPurgeSchedule"] = "0 41 3 * * *";
             env["TaskHubName"] = "Hub" + tenant.Value; // the same hub after a restart: its orchestrations resume
             env["Pipeline__StuckAfter"] = "00:00:03";
             env["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.200";

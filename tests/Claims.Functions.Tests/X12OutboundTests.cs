@@ -18,7 +18,7 @@ namespace Claims.Functions.Tests;
 [Collection(AppCollection.Name)]
 public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
 {
-    private const string ProfileJson = """
+    internal const string ProfileJson = """
         { "outboundFormat": "x12-837p", "senderId": "CLAIMSFN01", "receiverId": "CLEARHOUSE", "submitterName": "Demo Clinic Billing",
           "submitterId": "SUB12345", "contactName": "Billing Desk", "contactPhone": "(555) 010-2000", "receiverName": "Example Clearinghouse",
           "billingProviderTin": "123456789",
@@ -382,7 +382,7 @@ public sealed class X12OutboundTests(AzuriteFixture azurite) : IAsyncLifetime
         return claim.ToJsonString();
     }
 
-    private static async Task<HttpResponseMessage> PutProfileAsync(HttpClient client, string json, string? ifMatch)
+    internal static async Task<HttpResponseMessage> PutProfileAsync(HttpClient client, string json, string? ifMatch)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, "/api/x12/profile")
         {

@@ -258,3 +258,28 @@ public sealed class NotificationDeliveryFunction(NotificationDelivery delivery)
         await delivery.DeliverAsync(work, cancellationToken).ConfigureAwait(false);
     }
 }
+
+/// <summary>Timer function NotificationSweep: queues again the claims whose pending notification lost its queue message
+/// (it sends nothing itself).</summary>
+public sealed class NotificationSweepFunction(NotificationSweeper sweeper)
+{
+    [Function("NotificationSweep")]
+    public async Task Run([TimerTrigger("%NotificationSweepSchedule%")] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(timer);
+        using var scope = AuditContext.Begin("timer:NotificationSweep", TimerRuns.Id(timer));
+        await sweeper.SweepAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Timer function NotificationLogPurge: deletes delivery-log rows older than Notifications:LogRetention, tenant by tenant.</summary>
+public sealed class NotificationLogPurgeFunction(NotificationSweeper sweeper)
+{
+    [Function("NotificationLogPurge")]
+    public async Task Run([TimerTrigger("%NotificationLogPurgeSchedule%")] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(timer);
+        using var scope = AuditContext.Begin("timer:NotificationLogPurge", TimerRuns.Id(timer));
+        await sweeper.PurgeAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -46,7 +46,7 @@ public sealed partial class NotificationDelivery(
     {
         ArgumentNullException.ThrowIfNull(message);
         var policy = options.Value.ToPolicy();
-        var sub = await subscriptions.GetAsync(message.Tenant, message.SubscriptionId, cancellationToken).ConfigureAwait(false);
+        var sub = await subscriptions.GetWithSecretsAsync(message.Tenant, message.SubscriptionId, cancellationToken).ConfigureAwait(false);
         if (sub is null || !sub.Enabled)
         {
             // Deleted or switched off: its pending rows stay pending (re-enabling queues them again).
@@ -158,8 +158,17 @@ public sealed partial class NotificationDelivery(
     {
         foreach (var claim in await items.ClaimsPendingAsync(tenant, subscriptionId, cancellationToken).ConfigureAwait(false))
         {
-            await RequeueAsync(new NotificationMessage(tenant, subscriptionId, claim), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            await QueueAsync(new NotificationMessage(tenant, subscriptionId, claim), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Queues the message now, after a pending marker (as the recorder does), so the sweep finds the claim
+    /// again should the message be lost.</summary>
+    public async System.Threading.Tasks.Task QueueAsync(NotificationMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await items.MarkPendingAsync(message.Tenant, message.SubscriptionId, message.Claim, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await RequeueAsync(message, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
     }
 
     public async System.Threading.Tasks.Task RequeueAsync(NotificationMessage message, TimeSpan delay, CancellationToken cancellationToken)
@@ -251,7 +260,7 @@ public sealed partial class NotificationDelivery(
         if (after is null)
         {
             // Changed meanwhile (an admin edit): read it again.
-            return await subscriptions.GetAsync(sub.Tenant, sub.Id, cancellationToken).ConfigureAwait(false);
+            return await subscriptions.GetWithSecretsAsync(sub.Tenant, sub.Id, cancellationToken).ConfigureAwait(false);
         }
 
         if (sub.Enabled && !after.Enabled)

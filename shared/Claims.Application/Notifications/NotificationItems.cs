@@ -156,6 +156,129 @@ public sealed class NotificationItems(StorageClients storage)
         return [.. claims];
     }
 
+    /// <summary>The partition of the tenant's pending markers: one row per (subscription, claim) that has had a
+    /// notification recorded or queued again, until the sweep finds nothing pending for it. '_' is not part of a tenant
+    /// id and <c>pending</c> is not a subscription id, so it is no subscription's partition.</summary>
+    public static string MarkerPartitionOf(TenantId tenant) => tenant.Value + "_pending";
+
+    /// <summary>Notes that (subscription, claim) has pending work (a Replace upsert: the row's ETag and Timestamp move
+    /// every time, so the sweep's If-Match delete of a marker it read loses to a newer mark).</summary>
+    public async Task MarkPendingAsync(TenantId tenant, string subscriptionId, ClaimId claim, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var marker = new TableEntity(MarkerPartitionOf(tenant), subscriptionId + "_" + claim.Value)
+        {
+            ["SubscriptionId"] = subscriptionId,
+            ["ClaimId"] = claim.Value,
+            ["MarkedAt"] = now,
+        };
+        await table.UpsertEntityAsync(marker, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The tenant's pending markers last written before <paramref name="before"/> (one partition).</summary>
+    public async Task<IReadOnlyList<PendingMarker>> MarkersAsync(TenantId tenant, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var markers = new List<PendingMarker>();
+        var filter = TableFilter.And(TableFilter.PartitionEq(MarkerPartitionOf(tenant)), TableFilter.Lt("MarkedAt", before));
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (row.GetString("SubscriptionId") is { } sub && SubscriptionStore.IsId(sub) && ClaimId.TryParse(row.GetString("ClaimId"), out var claim))
+            {
+                markers.Add(new PendingMarker(tenant, sub, claim, row.ETag));
+            }
+        }
+
+        return markers;
+    }
+
+    /// <summary>Deletes the marker if nobody marked it again since it was read; false when it changed (or is gone).</summary>
+    public async Task<bool> TryClearMarkerAsync(PendingMarker marker, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(marker);
+        try
+        {
+            await table.DeleteEntityAsync(MarkerPartitionOf(marker.Tenant), marker.SubscriptionId + "_" + marker.Claim.Value, marker.ETag, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the tenant's delivery-log rows created and last attempted before <paramref name="cutoff"/>, except
+    /// pending rows of subscriptions that still exist (<paramref name="keepPendingOf"/>): they are still to be sent.
+    /// One range query over the tenant's partitions (<c>{tenant}_…</c>), deletes in batches of up to 100 per partition.
+    /// Returns how many rows were deleted.
+    /// </summary>
+    public async Task<int> PurgeAsync(TenantId tenant, DateTimeOffset cutoff, IReadOnlySet<string> keepPendingOf, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keepPendingOf);
+        var prefix = tenant.Value + "_";
+        var filter = TableFilter.And(
+            "PartitionKey ge " + TableFilter.Quote(prefix),
+            "PartitionKey lt " + TableFilter.Quote(tenant.Value + "`"),
+            TableFilter.Lt("CreatedAt", cutoff));
+        var deleted = 0;
+        var batch = new List<TableTransactionAction>();
+        string? batchPartition = null;
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "State", "LastAttemptAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var subscriptionId = row.PartitionKey[prefix.Length..];
+            if (!SubscriptionStore.IsId(subscriptionId)
+                || (row.GetDateTimeOffset("LastAttemptAt") is { } last && last >= cutoff)
+                || (row.GetString("State") == NotificationStates.Pending && keepPendingOf.Contains(subscriptionId)))
+            {
+                continue;
+            }
+
+            if (batchPartition != row.PartitionKey || batch.Count == 100)
+            {
+                deleted += await DeleteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+                batchPartition = row.PartitionKey;
+            }
+
+            batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, row.RowKey) { ETag = ETag.All }));
+        }
+
+        return deleted + await DeleteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes one partition's batch in one transaction; when that fails (a row deleted meanwhile by another
+    /// instance fails the whole transaction), one by one. Empties the list.</summary>
+    private async Task<int> DeleteBatchAsync(List<TableTransactionAction> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        var deleted = 0;
+        try
+        {
+            await table.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+            deleted = batch.Count;
+        }
+        catch (TableTransactionFailedException)
+        {
+            foreach (var action in batch)
+            {
+                try
+                {
+                    await table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+                    deleted++;
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404)
+                {
+                    // Deleted meanwhile.
+                }
+            }
+        }
+
+        batch.Clear();
+        return deleted;
+    }
+
     /// <summary>Replaces the item if it is still as read; null when someone else changed it meanwhile.</summary>
     public async Task<NotificationItem?> TryUpdateAsync(NotificationItem item, CancellationToken cancellationToken)
     {
@@ -248,6 +371,9 @@ public sealed class NotificationItems(StorageClients storage)
         ETag = e.ETag,
     };
 }
+
+/// <summary>A pending marker: (subscription, claim) had a notification recorded or queued again (<see cref="NotificationItems.MarkPendingAsync"/>).</summary>
+public sealed record PendingMarker(TenantId Tenant, string SubscriptionId, ClaimId Claim, ETag ETag);
 
 /// <summary>The delivery queue's message: deliver what is pending for one claim and one subscription, oldest first.</summary>
 public sealed record NotificationMessage(TenantId Tenant, string SubscriptionId, ClaimId Claim)

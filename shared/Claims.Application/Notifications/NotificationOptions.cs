@@ -44,6 +44,17 @@ public sealed class NotificationOptions
     [Range(1, 1000)]
     public int MaxSubscriptions { get; set; } = 20;
 
+    /// <summary>The sweep queues a claim's oldest pending notification again when it has been due (its first attempt or
+    /// its retry) for this long with no sender on it: its queue message was lost (moved to poison).</summary>
+    public TimeSpan StrandedAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Delivery-log rows created and last attempted longer ago than this are purged (pending rows of existing
+    /// subscriptions are kept).</summary>
+    public TimeSpan LogRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>With Key Vault: how long a signing secret's value, once read, is kept in memory (0 = read every time).</summary>
+    public TimeSpan SecretCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
+
     public DeliveryPolicy ToPolicy() => new(DeliveryPolicy.ParseSchedule(RetrySchedule) ?? DeliveryPolicy.Default.Delays, RetryWindow);
 
     /// <summary>Whether loopback callbacks are allowed here: the setting, and not running in Azure.</summary>
@@ -58,5 +69,8 @@ public sealed class NotificationOptions
         && RetryWindow > TimeSpan.Zero && RetryWindow <= TimeSpan.FromDays(6)
         && DisableAfter > TimeSpan.Zero
         && SecretOverlap >= TimeSpan.Zero && SecretOverlap <= TimeSpan.FromDays(7)
-        && UncommittedGrace > TimeSpan.Zero;
+        && UncommittedGrace > TimeSpan.Zero
+        && StrandedAfter > TimeSpan.Zero
+        && LogRetention > TimeSpan.Zero
+        && SecretCacheDuration >= TimeSpan.Zero && SecretCacheDuration <= TimeSpan.FromHours(1);
 }

@@ -14,7 +14,8 @@ public sealed record ClaimTransition(PipelineEvent Event, PipelineState From, Pi
 /// <summary>
 /// The pipeline's side of notifications: for each transition a subscription asked for, one row in the notifications
 /// table (keyed by claim, the pipeline version after the transition and the event, so a replayed activity writes nothing
-/// new) and one message on <c>claims-notifications</c> per subscription. Called by <see cref="Processing.ClaimTransitions"/>
+/// new), a pending marker and one message on <c>claims-notifications</c> per subscription (the marker lets
+/// <see cref="NotificationSweeper"/> find the claim again if the message is lost). Called by <see cref="Processing.ClaimTransitions"/>
 /// <em>before</em> it saves the row, like the transition's audit rows: a crash in between leaves rows the delivery
 /// checks against the claim row (only transitions the row has are sent). Nothing is sent here: the delivery runs on its
 /// own queue, outside the claim's path. A tenant with no subscription costs no storage call (the list is cached).
@@ -67,6 +68,8 @@ public sealed partial class NotificationRecorder(
 
         foreach (var id in touched)
         {
+            // The marker first: a message lost for good (poison) leaves the marker, and the sweep queues the claim again.
+            await items.MarkPendingAsync(tenant, id, claim, now, cancellationToken).ConfigureAwait(false);
             await queue.SendMessageAsync(new NotificationMessage(tenant, id, claim).ToJson(), cancellationToken).ConfigureAwait(false);
         }
     }

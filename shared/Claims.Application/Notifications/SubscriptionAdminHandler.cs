@@ -187,7 +187,9 @@ public sealed partial class SubscriptionAdminHandler(
         var changed = current with
         {
             Secret = secret,
+            SecretVersion = null,
             PreviousSecret = keep > TimeSpan.Zero ? current.Secret : null,
+            PreviousSecretVersion = keep > TimeSpan.Zero ? current.SecretVersion : null,
             PreviousSecretExpiresAt = keep > TimeSpan.Zero ? now + keep : null,
             Version = current.Version + 1,
             UpdatedAt = now,
@@ -227,7 +229,7 @@ public sealed partial class SubscriptionAdminHandler(
                 continue;
             }
 
-            await delivery.RequeueAsync(new NotificationMessage(tenant, id, item.Claim), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            await delivery.QueueAsync(new NotificationMessage(tenant, id, item.Claim), cancellationToken).ConfigureAwait(false);
             await audit.AppendAsync(
                 new AuditEntry(tenant, now, keyId, item.Claim, "notifications.delivery.resent", "SUCCESS", $"subscription {id} delivery {deliveryId} (was {item.State})"),
                 "notification-resend-" + id + "-" + deliveryId + "-" + now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),

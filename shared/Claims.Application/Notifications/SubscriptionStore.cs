@@ -13,6 +13,8 @@ namespace Claims.Application.Notifications;
 /// <summary>
 /// One tenant's subscription to claim status notifications (docs/NOTIFICATIONS.md). <see cref="Secret"/> signs every
 /// delivery; <see cref="PreviousSecret"/> signs too until <see cref="PreviousSecretExpiresAt"/> (a rotation's overlap).
+/// With Key Vault (<see cref="KeyVaultSubscriptionSecrets"/>) the row keeps only the secrets' versions, and the values
+/// are there only after <see cref="SubscriptionStore.GetWithSecretsAsync"/> (or when just made).
 /// </summary>
 public sealed record Subscription
 {
@@ -32,9 +34,16 @@ public sealed record Subscription
     /// <summary>False when an admin switched it off or it was switched off after failing for a day.</summary>
     public bool Enabled { get; init; } = true;
 
-    public required string Secret { get; init; }
+    /// <summary>The current secret's value; null when read without secrets from a row that keeps only its version.</summary>
+    public string? Secret { get; init; }
 
     public string? PreviousSecret { get; init; }
+
+    /// <summary>The Key Vault version of <see cref="Secret"/>; null when kept in the row (locally) or not stored yet.</summary>
+    public string? SecretVersion { get; init; }
+
+    /// <summary>The Key Vault version of <see cref="PreviousSecret"/>.</summary>
+    public string? PreviousSecretVersion { get; init; }
 
     public DateTimeOffset? PreviousSecretExpiresAt { get; init; }
 
@@ -55,19 +64,22 @@ public sealed record Subscription
     public ETag ETag { get; init; }
 
     /// <summary>The secrets that sign a delivery at <paramref name="now"/>: the current one, and the previous one during the overlap.</summary>
-    public IReadOnlyList<string> SigningSecrets(DateTimeOffset now) =>
-        PreviousSecret is { Length: > 0 } previous && PreviousSecretExpiresAt is { } until && now < until ? [Secret, previous] : [Secret];
+    public IReadOnlyList<string> SigningSecrets(DateTimeOffset now)
+    {
+        var secret = Secret is { Length: > 0 } s ? s : throw new InvalidOperationException($"Subscription {Id} was read without its secrets.");
+        return PreviousSecret is { Length: > 0 } previous && PreviousSecretExpiresAt is { } until && now < until ? [secret, previous] : [secret];
+    }
 
     public bool Wants(ClaimEvent @event) => Enabled && Events.Contains(@event);
 }
 
 /// <summary>
-/// The subscriptions table (partition = tenant, row = subscription id). The signing secrets are columns of the row,
-/// as the tenants' webhook secrets are (<see cref="Tenants.TenantSigningSecrets"/>): the table is encrypted at rest
-/// and readable only by the app's identity; docs/NOTIFICATIONS.md "Secrets" says how Azure keeps them in Key Vault.
+/// The subscriptions table (partition = tenant, row = subscription id). The signing secrets go through
+/// <see cref="ISubscriptionSecrets"/>: in Azure one Key Vault secret per subscription and only its versions in the row;
+/// locally columns of the row (docs/NOTIFICATIONS.md "Secrets").
 /// The pipeline's recorder reads a tenant's list through a short cache (<see cref="NotificationOptions.CacheSeconds"/>).
 /// </summary>
-public sealed class SubscriptionStore(StorageClients storage, TimeProvider time, IOptions<NotificationOptions> options)
+public sealed class SubscriptionStore(StorageClients storage, ISubscriptionSecrets secrets, TimeProvider time, IOptions<NotificationOptions> options)
 {
     private readonly TableClient table = storage.Table(StorageNames.SubscriptionsTable);
     private readonly ConcurrentDictionary<TenantId, (IReadOnlyList<Subscription> List, DateTimeOffset Expires)> cache = new();
@@ -85,6 +97,13 @@ public sealed class SubscriptionStore(StorageClients storage, TimeProvider time,
 
         var row = await table.GetEntityOrDefaultAsync(tenant.Value, id, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row is null ? null : FromEntity(tenant, row);
+    }
+
+    /// <summary>The subscription with its signing secrets' values (what a delivery needs; from Key Vault in Azure).</summary>
+    public async Task<Subscription?> GetWithSecretsAsync(TenantId tenant, string id, CancellationToken cancellationToken)
+    {
+        var subscription = await GetAsync(tenant, id, cancellationToken).ConfigureAwait(false);
+        return subscription is null ? null : await secrets.LoadAsync(subscription, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<Subscription>> ListAsync(TenantId tenant, CancellationToken cancellationToken)
@@ -120,9 +139,10 @@ public sealed class SubscriptionStore(StorageClients storage, TimeProvider time,
     public async Task<bool> TryAddAsync(Subscription subscription, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscription);
+        var stored = await secrets.StoreAsync(subscription, cancellationToken).ConfigureAwait(false);
         try
         {
-            await table.AddEntityAsync(ToEntity(subscription), cancellationToken).ConfigureAwait(false);
+            await table.AddEntityAsync(ToEntity(stored), cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
@@ -137,11 +157,12 @@ public sealed class SubscriptionStore(StorageClients storage, TimeProvider time,
     public async Task<Subscription?> TryReplaceAsync(Subscription subscription, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscription);
+        var stored = await secrets.StoreAsync(subscription, cancellationToken).ConfigureAwait(false);
         try
         {
-            var response = await table.UpdateEntityAsync(ToEntity(subscription), subscription.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            var response = await table.UpdateEntityAsync(ToEntity(stored), stored.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
             cache.TryRemove(subscription.Tenant, out _);
-            return subscription with { ETag = response.Headers.ETag ?? default };
+            return stored with { ETag = response.Headers.ETag ?? default };
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
@@ -166,6 +187,7 @@ public sealed class SubscriptionStore(StorageClients storage, TimeProvider time,
         }
 
         cache.TryRemove(tenant, out _);
+        await secrets.DeleteAsync(tenant, id, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -197,7 +219,9 @@ public sealed class SubscriptionStore(StorageClients storage, TimeProvider time,
             return subscription;
         }
 
-        // Replace, not Merge: a Merge cannot clear a column (null values are not sent).
+        // Replace, not Merge: a Merge cannot clear a column (null values are not sent). A row from before Key Vault
+        // was configured has its secrets moved into the vault here.
+        changed = await secrets.StoreAsync(changed, cancellationToken).ConfigureAwait(false);
         var entity = ToEntity(changed);
         try
         {
@@ -212,15 +236,17 @@ public sealed class SubscriptionStore(StorageClients storage, TimeProvider time,
         }
     }
 
-    private static TableEntity ToEntity(Subscription s) => new(s.Tenant.Value, s.Id)
+    private TableEntity ToEntity(Subscription s) => new(s.Tenant.Value, s.Id)
     {
         ["Url"] = s.Url.AbsoluteUri,
         ["Events"] = string.Join(',', s.Events),
         ["SourceSystem"] = s.SourceSystem,
         ["Description"] = s.Description,
         ["Enabled"] = s.Enabled,
-        ["Secret"] = s.Secret,
-        ["PreviousSecret"] = s.PreviousSecret,
+        ["Secret"] = secrets.InRow ? s.Secret : null,
+        ["PreviousSecret"] = secrets.InRow ? s.PreviousSecret : null,
+        ["SecretVersion"] = s.SecretVersion,
+        ["PreviousSecretVersion"] = s.PreviousSecretVersion,
         ["PreviousSecretExpiresAt"] = s.PreviousSecretExpiresAt,
         ["Version"] = s.Version,
         ["CreatedAt"] = s.CreatedAt,
@@ -240,8 +266,10 @@ public sealed class SubscriptionStore(StorageClients storage, TimeProvider time,
         SourceSystem = e.GetString("SourceSystem"),
         Description = e.GetString("Description"),
         Enabled = e.GetBoolean("Enabled") ?? true,
-        Secret = e.GetString("Secret") ?? string.Empty,
+        Secret = e.GetString("Secret"),
         PreviousSecret = e.GetString("PreviousSecret"),
+        SecretVersion = e.GetString("SecretVersion"),
+        PreviousSecretVersion = e.GetString("PreviousSecretVersion"),
         PreviousSecretExpiresAt = e.GetDateTimeOffset("PreviousSecretExpiresAt"),
         Version = e.GetInt64("Version") ?? 1,
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,

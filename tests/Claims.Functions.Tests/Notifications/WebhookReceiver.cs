@@ -43,6 +43,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Answer for a request: (delay before answering, status). Default: 204 at once.</summary>
     public Func<ReceivedWebhook, (TimeSpan Delay, int Status)> Behaviour { get; set; } = _ => (TimeSpan.Zero, 204);
 
+    /// <summary>A <c>Retry-After</c> header value for a request's answer (null: none).</summary>
+    public Func<ReceivedWebhook, string?> RetryAfter { get; set; } = _ => null;
+
     /// <summary>Requests answered 2xx, in arrival order.</summary>
     public IReadOnlyList<ReceivedWebhook> Accepted => [.. Requests.Where(r => r.Answered is >= 200 and <= 299)];
 
@@ -99,6 +102,11 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             }
 
             context.Response.StatusCode = status;
+            if (RetryAfter(received) is { } retryAfter)
+            {
+                context.Response.Headers["Retry-After"] = retryAfter;
+            }
+
             context.Response.Close();
             received.Answered = status;
         }
