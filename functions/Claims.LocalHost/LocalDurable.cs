@@ -208,7 +208,7 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogWaiting(logger, Settings.HubName, ex.GetType().Name);
+                Logs.LocalDurableWaiting(logger, Settings.HubName, ex.GetType().Name);
                 await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
@@ -226,7 +226,7 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
         sidecar = builder.Build();
         sidecar.MapGrpcService<TaskHubGrpcServer>();
         await sidecar.StartAsync(stoppingToken).ConfigureAwait(false);
-        LogServing(logger, Settings.HubName, Settings.PartitionCount, address.ToString());
+        Logs.LocalDurableServing(logger, Settings.HubName, Settings.PartitionCount, address.ToString());
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -249,19 +249,19 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
                 await stop.WaitAsync(StopGrace, cancellationToken).ConfigureAwait(false);
                 if (stopped.StopFailure is { } failure)
                 {
-                    LogStopFailed(logger, Settings.HubName, failure.GetType().Name);
+                    Logs.LocalDurableStopFailed(logger, Settings.HubName, failure.GetType().Name);
                 }
             }
             catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
             {
                 // The stop itself never faults (StopSafeOrchestrationService keeps its failure): log that when it ends.
-                LogStopGoesOn(logger, Settings.HubName, StopGrace);
+                Logs.LocalDurableStopGoesOn(logger, Settings.HubName, StopGrace);
                 _ = stop.ContinueWith(
                     _ =>
                     {
                         if (stopped.StopFailure is { } failure)
                         {
-                            LogStopFailed(logger, Settings.HubName, failure.GetType().Name);
+                            Logs.LocalDurableStopFailed(logger, Settings.HubName, failure.GetType().Name);
                         }
                     },
                     CancellationToken.None,
@@ -282,16 +282,4 @@ public sealed partial class DurableSidecar(Uri address, IConfiguration configura
         // The backend itself is not disposed here: the sidecar stops its dispatchers from a shutdown callback that
         // may still be running, and disposing under it would fail that stop.
     }
-
-    [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Task hub {Hub}: storage not reachable yet ({Reason}); retrying")]
-    private static partial void LogWaiting(ILogger logger, string hub, string reason);
-
-    [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "Task hub {Hub}: the backend is still draining its partitions after {Grace}; its stop goes on in the background")]
-    private static partial void LogStopGoesOn(ILogger logger, string hub, TimeSpan grace);
-
-    [LoggerMessage(EventId = 1504, Level = LogLevel.Warning, Message = "Task hub {Hub}: the backend's stop failed ({Reason}); its partition leases expire on their own")]
-    private static partial void LogStopFailed(ILogger logger, string hub, string reason);
-
-    [LoggerMessage(EventId = 1502, Level = LogLevel.Information, Message = "Task hub {Hub} ({Partitions} partitions) served to the Durable worker on {Address}")]
-    private static partial void LogServing(ILogger logger, string hub, int partitions, string address);
 }

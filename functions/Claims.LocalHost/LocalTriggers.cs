@@ -99,7 +99,7 @@ public static partial class LocalTriggers
                 catch (Exception ex)
                 {
                     // What the Functions host does with a function that throws: a bare 500.
-                    LogFunctionFailed(logger, ex, function.Name);
+                    Logs.LocalTriggersFunctionFailed(logger, ex, function.Name);
                     context.Response.StatusCode = StatusCodes.Status500InternalServerError;
                     return;
                 }
@@ -140,7 +140,4 @@ public static partial class LocalTriggers
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
-
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Error, Message = "Function {Function} failed; answered 500")]
-    private static partial void LogFunctionFailed(ILogger logger, Exception exception, string function);
 }

@@ -88,7 +88,7 @@ public sealed partial class QueueListener : BackgroundService
         }
 
         var delay = MinPollingInterval;
-        LogListening(logger, function, queue.Name);
+        Logs.QueueListenerListening(logger, function, queue.Name);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -119,12 +119,12 @@ public sealed partial class QueueListener : BackgroundService
             }
             catch (StorageUnavailableException ex)
             {
-                LogStorageUnavailable(logger, ex, function);
+                Logs.QueueListenerStorageUnavailable(logger, ex, function);
                 await DelayQuietlyAsync(options.EffectiveMaxPollingInterval, stoppingToken).ConfigureAwait(false);
             }
             catch (RequestFailedException ex)
             {
-                LogStorageUnavailable(logger, ex, function);
+                Logs.QueueListenerStorageUnavailable(logger, ex, function);
                 await DelayQuietlyAsync(options.EffectiveMaxPollingInterval, stoppingToken).ConfigureAwait(false);
             }
         }
@@ -192,7 +192,7 @@ public sealed partial class QueueListener : BackgroundService
                 return;
             }
 
-            LogInvocationFailed(logger, failure, function, message.MessageId, message.DequeueCount);
+            Logs.QueueListenerInvocationFailed(logger, failure, function, message.MessageId, message.DequeueCount);
             if (message.DequeueCount >= options.MaxDequeueCount)
             {
                 await MoveToPoisonAsync(message, popReceipt, CancellationToken.None).ConfigureAwait(false);
@@ -205,7 +205,7 @@ public sealed partial class QueueListener : BackgroundService
         catch (Exception ex) when (ex is RequestFailedException or StorageUnavailableException)
         {
             // The message comes back when its lease runs out; handlers are idempotent, so a redelivery is safe.
-            LogSettleFailed(logger, ex, function, message.MessageId);
+            Logs.QueueListenerSettleFailed(logger, ex, function, message.MessageId);
         }
     }
 
@@ -216,7 +216,7 @@ public sealed partial class QueueListener : BackgroundService
         await RecordPoisonAsync(message, cancellationToken).ConfigureAwait(false);
         await poisonQueue.SendMessageAsync(message.Body.ToString(), timeToLive: StorageExtensions.MessageNeverExpires, cancellationToken: cancellationToken).ConfigureAwait(false);
         await queue.DeleteMessageAsync(message.MessageId, popReceipt, cancellationToken).ConfigureAwait(false);
-        LogMovedToPoison(logger, function, message.MessageId, poisonQueue.Name, message.DequeueCount);
+        Logs.QueueListenerMovedToPoison(logger, function, message.MessageId, poisonQueue.Name, message.DequeueCount);
     }
 
     private async Task RecordPoisonAsync(QueueMessage message, CancellationToken cancellationToken)
@@ -233,7 +233,7 @@ public sealed partial class QueueListener : BackgroundService
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogPoisonRecordFailed(logger, ex, function, message.MessageId);
+            Logs.QueueListenerPoisonRecordFailed(logger, ex, function, message.MessageId);
         }
     }
 
@@ -245,7 +245,7 @@ public sealed partial class QueueListener : BackgroundService
         }
         catch (Exception ex) when (ex is RequestFailedException or StorageUnavailableException)
         {
-            LogSettleFailed(logger, ex, function, message.MessageId);
+            Logs.QueueListenerSettleFailed(logger, ex, function, message.MessageId);
         }
     }
 
@@ -280,7 +280,7 @@ public sealed partial class QueueListener : BackgroundService
         var finished = await Task.WhenAny(all, Task.Delay(options.ShutdownGracePeriod, time)).ConfigureAwait(false);
         if (finished != all)
         {
-            LogCancellingInFlight(logger, function, running.Length);
+            Logs.QueueListenerCancellingInFlight(logger, function, running.Length);
             await abortInFlight.CancelAsync().ConfigureAwait(false);
             await all.ConfigureAwait(false);
         }
@@ -297,27 +297,6 @@ public sealed partial class QueueListener : BackgroundService
             // Shutting down.
         }
     }
-
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Function {Function} listening on queue {Queue}")]
-    private static partial void LogListening(ILogger logger, string function, string queue);
-
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Function {Function} could not reach its queue; backing off")]
-    private static partial void LogStorageUnavailable(ILogger logger, Exception exception, string function);
-
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Function {Function} failed on message {MessageId} (attempt {DequeueCount})")]
-    private static partial void LogInvocationFailed(ILogger logger, Exception exception, string function, string messageId, long dequeueCount);
-
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Function {Function}: message {MessageId} moved to {PoisonQueue} after {DequeueCount} attempts")]
-    private static partial void LogMovedToPoison(ILogger logger, string function, string messageId, string poisonQueue, long dequeueCount);
-
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Function {Function}: could not settle message {MessageId}; it will be redelivered")]
-    private static partial void LogSettleFailed(ILogger logger, Exception exception, string function, string messageId);
-
-    [LoggerMessage(EventId = 1007, Level = LogLevel.Error, Message = "Function {Function}: could not record poison message {MessageId} (audit row and alert)")]
-    private static partial void LogPoisonRecordFailed(ILogger logger, Exception exception, string function, string messageId);
-
-    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Function {Function}: shutdown grace period over, cancelling {Count} in-flight messages")]
-    private static partial void LogCancellingInFlight(ILogger logger, string function, int count);
 
     /// <summary>Keeps the lease on a message while it runs, renewing at half the lease, as the Functions host does.</summary>
     private sealed class LeaseRenewal(QueueClient queue, QueueMessage message, TimeSpan lease, TimeProvider time)

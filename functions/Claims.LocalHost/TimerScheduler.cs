@@ -30,7 +30,7 @@ public sealed partial class TimerScheduler(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var schedule = ResolveSchedule(function, scheduleSetting, configuration);
-        LogScheduled(logger, function, schedule.Expression);
+        Logs.TimerSchedulerScheduled(logger, function, schedule.Expression);
         var last = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -73,7 +73,7 @@ public sealed partial class TimerScheduler(
                 },
             };
             await invoke(new Invocation(scope.ServiceProvider, stoppingToken) { Timer = timer }).ConfigureAwait(false);
-            LogRan(logger, function, scheduledAt);
+            Logs.TimerSchedulerRan(logger, function, scheduledAt);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -81,16 +81,7 @@ public sealed partial class TimerScheduler(
         }
         catch (Exception ex)
         {
-            LogFailed(logger, ex, function, scheduledAt);
+            Logs.TimerSchedulerFailed(logger, ex, function, scheduledAt);
         }
     }
-
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Timer {Function} scheduled as '{Schedule}' (UTC)")]
-    private static partial void LogScheduled(ILogger logger, string function, string schedule);
-
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Timer {Function} ran for {ScheduledAt:o}")]
-    private static partial void LogRan(ILogger logger, string function, DateTimeOffset scheduledAt);
-
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Error, Message = "Timer {Function} failed for {ScheduledAt:o}; the next occurrence still runs")]
-    private static partial void LogFailed(ILogger logger, Exception exception, string function, DateTimeOffset scheduledAt);
 }

@@ -49,18 +49,12 @@ public sealed partial class ChargeBaselineFlusher(
             var result = await baselines.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (result.Written > 0 || result.Pending > 0)
             {
-                LogFlushed(logger, result.Written, result.Pending);
+                Logs.ChargeBaselineFlusherFlushed(logger, result.Written, result.Pending);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            LogCancelled(logger);
+            Logs.ChargeBaselineFlusherCancelled(logger);
         }
     }
-
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Debug, Message = "Charge baselines flushed: {Written} codes written, {Pending} kept for the next flush")]
-    private static partial void LogFlushed(ILogger logger, int written, int pending);
-
-    [LoggerMessage(EventId = 1402, Level = LogLevel.Warning, Message = "Charge baseline flush cancelled; the deltas not written are lost with the process")]
-    private static partial void LogCancelled(ILogger logger);
 }

@@ -49,7 +49,7 @@ public sealed partial class StorageStartup(
             }
             catch (Exception ex) when (ex is StorageUnavailableException or RequestFailedException)
             {
-                LogWaiting(logger, ex.GetType().Name);
+                Logs.DevTenantSeederWaiting(logger, ex.GetType().Name);
                 await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
@@ -76,12 +76,6 @@ public sealed partial class StorageStartup(
             await keys.RegisterAsync(tenant, ApiRole.Admin, options.AdminApiKey, "dev-admin", cancellationToken).ConfigureAwait(false);
         }
 
-        LogSeeded(logger, tenant.Value);
+        Logs.DevTenantSeederSeeded(logger, tenant.Value);
     }
-
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Storage not reachable yet ({Reason}); retrying")]
-    private static partial void LogWaiting(ILogger logger, string reason);
-
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Dev tenant {Tenant} seeded")]
-    private static partial void LogSeeded(ILogger logger, string tenant);
 }

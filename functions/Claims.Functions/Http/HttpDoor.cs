@@ -49,7 +49,7 @@ public sealed partial class HttpDoor(IOptions<ClaimIntakeOptions> intakeOptions,
         }
         catch (Exception exception) when (exception is StorageUnavailableException or RequestFailedException)
         {
-            LogStorageFailure(logger, exception.GetType().Name, function);
+            Logs.HttpDoorStorageFailure(logger, exception.GetType().Name, function);
             return FhirResults.Unavailable(http, intakeOptions.Value.RetryAfterSeconds);
         }
         catch (BadHttpRequestException bad)
@@ -58,7 +58,7 @@ public sealed partial class HttpDoor(IOptions<ClaimIntakeOptions> intakeOptions,
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
         {
-            LogUnhandled(logger, exception, function);
+            Logs.HttpDoorUnhandled(logger, exception, function);
             return FhirResults.Problem(StatusCodes.Status500InternalServerError, "exception", "An internal error occurred; it has been logged.");
         }
     }
@@ -139,7 +139,7 @@ public sealed partial class HttpDoor(IOptions<ClaimIntakeOptions> intakeOptions,
         if (check == SignatureCheck.Valid
             && !await services.GetRequiredService<SignatureReplayGuard>().TryRecordAsync(caller.Tenant, timestamp, signature, http.RequestAborted).ConfigureAwait(false))
         {
-            LogSignatureRefused(logger, caller.Tenant.Value, caller.KeyId, "Replayed");
+            Logs.HttpDoorSignatureRefused(logger, caller.Tenant.Value, caller.KeyId, "Replayed");
             return FhirResults.Problem(StatusCodes.Status401Unauthorized, "security", "This signature was already used; sign every attempt with a fresh timestamp.");
         }
 
@@ -148,7 +148,7 @@ public sealed partial class HttpDoor(IOptions<ClaimIntakeOptions> intakeOptions,
             return null;
         }
 
-        LogSignatureRefused(logger, caller.Tenant.Value, caller.KeyId, check.ToString());
+        Logs.HttpDoorSignatureRefused(logger, caller.Tenant.Value, caller.KeyId, check.ToString());
         return FhirResults.Problem(StatusCodes.Status401Unauthorized, "security", check switch
         {
             SignatureCheck.Missing => "This tenant signs its webhooks: the x-signature header is required.",
@@ -182,13 +182,4 @@ public sealed partial class HttpDoor(IOptions<ClaimIntakeOptions> intakeOptions,
             ? authorization[bearer.Length..].Trim()
             : null;
     }
-
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Storage unavailable ({ExceptionType}) serving {Function}; answered 503")]
-    private static partial void LogStorageFailure(ILogger logger, string exceptionType, string function);
-
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Unhandled error serving {Function}")]
-    private static partial void LogUnhandled(ILogger logger, Exception exception, string function);
-
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Tenant {Tenant}: webhook signature refused ({Reason}) for key {KeyId}")]
-    private static partial void LogSignatureRefused(ILogger logger, string tenant, string keyId, string reason);
 }

@@ -83,7 +83,7 @@ public sealed partial class AuthorizationSweeper(
             }
         }
 
-        LogEnqueued(logger, count);
+        Logs.AuthorizationSweeperEnqueued(logger, count);
         return count;
     }
 
@@ -113,7 +113,7 @@ public sealed partial class AuthorizationSweeper(
         }
 
         var result = new AuthorizationSweepResult(today, reviewed, changes, raised, store.Calls - callsBefore);
-        LogSwept(logger, tenant.Value, reviewed, changes.Count, raised.Count);
+        Logs.AuthorizationSweeperSwept(logger, tenant.Value, reviewed, changes.Count, raised.Count);
         return result;
     }
 
@@ -196,10 +196,4 @@ public sealed partial class AuthorizationSweeper(
 
         throw new InvalidOperationException("Authorization review kept losing concurrent updates.");
     }
-
-    [LoggerMessage(EventId = 6201, Level = LogLevel.Information, Message = "Authorization sweep queued {Count} tenants")]
-    private static partial void LogEnqueued(ILogger logger, int count);
-
-    [LoggerMessage(EventId = 6202, Level = LogLevel.Information, Message = "Tenant {Tenant}: authorization sweep reviewed {Reviewed}, changed {Changed}, raised {Alerts} alerts")]
-    private static partial void LogSwept(ILogger logger, string tenant, int reviewed, int changed, int alerts);
 }

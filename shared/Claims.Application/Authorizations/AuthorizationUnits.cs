@@ -67,7 +67,7 @@ public sealed partial class AuthorizationUnits(AuthorizationStore store, AuditLo
 
             if (current.Value.UnitsRemaining < units)
             {
-                LogExhausted(logger, tenant.Value, claim.Value, match.AuthNumber);
+                Logs.AuthorizationUnitsExhausted(logger, tenant.Value, claim.Value, match.AuthNumber);
                 return UnitReservation.Exhausted;
             }
 
@@ -161,7 +161,4 @@ public sealed partial class AuthorizationUnits(AuthorizationStore store, AuditLo
         DateOnly.ParseExact(reviewKey.AsSpan(2, 8), "yyyyMMdd", CultureInfo.InvariantCulture);
 
     private static string Details(FormattableString text) => FormattableString.Invariant(text);
-
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} would exceed the units of authorization {AuthNumber}")]
-    private static partial void LogExhausted(ILogger logger, string tenant, string claimId, string authNumber);
 }

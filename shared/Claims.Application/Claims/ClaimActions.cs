@@ -235,7 +235,7 @@ public sealed partial class ClaimActions(
         {
             // The row holds the action (it is the answer the caller gets); the sweep raises the event again, or starts
             // the orchestration when there is none (a claim cancelled before its orchestration started).
-            LogSignalFailed(logger, ex, tenant.Value, claim.Value, action.Kind);
+            Logs.ClaimActionsSignalFailed(logger, ex, tenant.Value, claim.Value, action.Kind);
         }
     }
 
@@ -257,13 +257,7 @@ public sealed partial class ClaimActions(
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException or global::Claims.Storage.StorageUnavailableException)
         {
-            LogGiveBackDeferred(logger, ex, tenant.Value, claim.Value);
+            Logs.ClaimActionsGiveBackDeferred(logger, ex, tenant.Value, claim.Value);
         }
     }
-
-    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 4502, Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} cancelled; its units could not be given back now, the orchestration gives them back")]
-    private static partial void LogGiveBackDeferred(Microsoft.Extensions.Logging.ILogger logger, Exception exception, string tenant, string claimId);
-
-    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 4501, Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} {Kind} recorded but its event could not be raised; the sweep raises it again")]
-    private static partial void LogSignalFailed(Microsoft.Extensions.Logging.ILogger logger, Exception exception, string tenant, string claimId, string kind);
 }

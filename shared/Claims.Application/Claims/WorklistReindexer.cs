@@ -56,7 +56,7 @@ public sealed partial class WorklistReindexer(ClaimRepository claims, StorageCli
                 cancellationToken).ConfigureAwait(false);
         }
 
-        LogBackfilled(logger, tenant.Value, indexed, WorklistIndex.Version);
+        Logs.WorklistReindexerBackfilled(logger, tenant.Value, indexed, WorklistIndex.Version);
         return indexed;
     }
 
@@ -102,13 +102,7 @@ public sealed partial class WorklistReindexer(ClaimRepository claims, StorageCli
             // No tenant row (a tenant known only by its keys): nothing to record; the sweep only visits tenant rows.
         }
 
-        LogReindexed(logger, tenant.Value, indexed);
+        Logs.WorklistReindexerReindexed(logger, tenant.Value, indexed);
         return indexed;
     }
-
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Worklist index for tenant {Tenant}: {Indexed} claims added")]
-    private static partial void LogReindexed(ILogger logger, string tenant, int indexed);
-
-    [LoggerMessage(EventId = 9002, Level = LogLevel.Information, Message = "Worklist index backfill for tenant {Tenant} (index version {Version}): {Indexed} claims added; recorded, not run again")]
-    private static partial void LogBackfilled(ILogger logger, string tenant, int indexed, int version);
 }

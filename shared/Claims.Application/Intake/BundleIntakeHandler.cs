@@ -105,7 +105,7 @@ public sealed partial class BundleIntakeHandler(
         }
 
         var entries = intake.Claims.Select(c => ResponseEntry(c, stored.GetValueOrDefault(c.EntryIndex))).ToList();
-        LogBundle(logger, request.Tenant.Value, intake.BundleType ?? "unknown", entries.Count, accepted.Count);
+        Logs.BundleIntakeHandlerBundle(logger, request.Tenant.Value, intake.BundleType ?? "unknown", entries.Count, accepted.Count);
         return new BundleIntakeResult.Responded(transaction ? "transaction-response" : "batch-response", entries);
     }
 
@@ -148,7 +148,4 @@ public sealed partial class BundleIntakeHandler(
 
     private static string StatusLine(IntakeStatus status) =>
         status == IntakeStatus.Malformed ? "400 Bad Request" : "422 Unprocessable Entity";
-
-    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Tenant {Tenant}: {BundleType} Bundle with {Claims} Claims answered, {Accepted} valid")]
-    private static partial void LogBundle(ILogger logger, string tenant, string bundleType, int claims, int accepted);
 }

@@ -126,7 +126,7 @@ public sealed partial class ClaimIntakeHandler(
             case CreateClaimResult.Created fresh:
                 // The message carries the row as written, so the rules engine need not read it (a stale copy costs a 412).
                 await intakeQueue.SendMessageAsync(new EvaluateClaim(request.Tenant, claimId, Row: ClaimRepository.Snapshot(fresh.Claim)).ToJson(), cancellationToken).ConfigureAwait(false);
-                LogAccepted(logger, request.Tenant.Value, claimId.Value);
+                Logs.ClaimIntakeHandlerAccepted(logger, request.Tenant.Value, claimId.Value);
                 return new IntakeResult.Accepted(claimId, nameof(PipelineStatus.Received), Replayed: false);
 
             case CreateClaimResult.KeyTaken taken:
@@ -200,7 +200,7 @@ public sealed partial class ClaimIntakeHandler(
             var statuses = records.ToDictionary(r => r!.Id, r => r!.Status == StagedStatus ? nameof(PipelineStatus.Received) : r.Status);
             await Task.WhenAll(statuses.Where(p => p.Value == nameof(PipelineStatus.Received))
                 .Select(p => intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, p.Key).ToJson(), cancellationToken))).ConfigureAwait(false);
-            LogCommitted(logger, tenant.Value, staged.Count);
+            Logs.ClaimIntakeHandlerCommitted(logger, tenant.Value, staged.Count);
             return ids.Select(id => statuses[id]).ToList();
         }
     }
@@ -220,7 +220,7 @@ public sealed partial class ClaimIntakeHandler(
         if (stage)
         {
             // Part of a transaction: its commit queues the claim (or it was committed already).
-            LogReplayed(logger, tenant.Value, existing.Claim.Value);
+            Logs.ClaimIntakeHandlerReplayed(logger, tenant.Value, existing.Claim.Value);
             return new IntakeResult.Accepted(existing.Claim, status, Replayed: true);
         }
 
@@ -236,7 +236,7 @@ public sealed partial class ClaimIntakeHandler(
             await intakeQueue.SendMessageAsync(new EvaluateClaim(tenant, existing.Claim).ToJson(), cancellationToken).ConfigureAwait(false);
         }
 
-        LogReplayed(logger, tenant.Value, existing.Claim.Value);
+        Logs.ClaimIntakeHandlerReplayed(logger, tenant.Value, existing.Claim.Value);
         return new IntakeResult.Accepted(existing.Claim, status, Replayed: true);
     }
 
@@ -261,13 +261,4 @@ public sealed partial class ClaimIntakeHandler(
             // An orphan blob costs a few bytes; it never affects a claim.
         }
     }
-
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} accepted")]
-    private static partial void LogAccepted(ILogger logger, string tenant, string claimId);
-
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Tenant {Tenant}: committed {Count} staged claims")]
-    private static partial void LogCommitted(ILogger logger, string tenant, int count);
-
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Tenant {Tenant}: repeat of claim {ClaimId} answered idempotently")]
-    private static partial void LogReplayed(ILogger logger, string tenant, string claimId);
 }

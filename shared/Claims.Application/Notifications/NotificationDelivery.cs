@@ -50,7 +50,7 @@ public sealed partial class NotificationDelivery(
         if (sub is null || !sub.Enabled)
         {
             // Deleted or switched off: its pending rows stay pending (re-enabling queues them again).
-            LogSubscriptionInactive(logger, message.Tenant.Value, message.SubscriptionId);
+            Logs.NotificationDeliverySubscriptionInactive(logger, message.Tenant.Value, message.SubscriptionId);
             return;
         }
 
@@ -94,7 +94,7 @@ public sealed partial class NotificationDelivery(
                         return;
                     }
 
-                    LogSkipped(logger, message.Tenant.Value, sub.Id, item.Id, skipped.LastResult!);
+                    Logs.NotificationDeliverySkipped(logger, message.Tenant.Value, sub.Id, item.Id, skipped.LastResult!);
                     continue;
                 }
 
@@ -134,7 +134,7 @@ public sealed partial class NotificationDelivery(
 
             // Our lease: nobody else wrote the row meanwhile unless the lease ran out; then the other sender's write wins.
             _ = await items.TryUpdateAsync(recorded, cancellationToken).ConfigureAwait(false);
-            LogAttempt(logger, message.Tenant.Value, sub.Id, leased.MessageId, attempt, result.Code, decision.Verdict);
+            Logs.NotificationDeliveryAttempt(logger, message.Tenant.Value, sub.Id, leased.MessageId, attempt, result.Code, decision.Verdict);
 
             sub = await RecordHealthAsync(sub, decision.Verdict == DeliveryVerdict.Delivered, ended, cancellationToken).ConfigureAwait(false);
             if (sub is null || !sub.Enabled)
@@ -274,21 +274,9 @@ public sealed partial class NotificationDelivery(
                 new AuditEntry(sub.Tenant, now, Actor, null, "notifications.subscription.disabled", "FAILED", $"subscription {sub.Id} failing since {since}"),
                 key,
                 cancellationToken).ConfigureAwait(false);
-            LogDisabled(logger, sub.Tenant.Value, sub.Id, since);
+            Logs.NotificationDeliveryDisabled(logger, sub.Tenant.Value, sub.Id, since);
         }
 
         return after;
     }
-
-    [LoggerMessage(EventId = 8010, Level = LogLevel.Information, Message = "Tenant {Tenant}: subscription {SubscriptionId} notification {WebhookId} attempt {Attempt}: {Result} -> {Verdict}")]
-    private static partial void LogAttempt(ILogger logger, string tenant, string subscriptionId, string webhookId, int attempt, string result, DeliveryVerdict verdict);
-
-    [LoggerMessage(EventId = 8011, Level = LogLevel.Information, Message = "Tenant {Tenant}: subscription {SubscriptionId} notification {Id} skipped ({Reason})")]
-    private static partial void LogSkipped(ILogger logger, string tenant, string subscriptionId, string id, string reason);
-
-    [LoggerMessage(EventId = 8012, Level = LogLevel.Information, Message = "Tenant {Tenant}: subscription {SubscriptionId} is deleted or switched off; nothing sent")]
-    private static partial void LogSubscriptionInactive(ILogger logger, string tenant, string subscriptionId);
-
-    [LoggerMessage(EventId = 8013, Level = LogLevel.Warning, Message = "Tenant {Tenant}: subscription {SubscriptionId} switched off, deliveries failing since {Since}")]
-    private static partial void LogDisabled(ILogger logger, string tenant, string subscriptionId, string since);
 }

@@ -62,7 +62,7 @@ public sealed partial class NotificationRecorder(
                 };
                 await items.TryAddAsync(item, cancellationToken).ConfigureAwait(false);
                 touched.Add(sub.Id);
-                LogRecorded(logger, tenant.Value, claim.Value, sub.Id, e);
+                Logs.NotificationRecorderRecorded(logger, tenant.Value, claim.Value, sub.Id, e);
             }
         }
 
@@ -73,7 +73,4 @@ public sealed partial class NotificationRecorder(
             await queue.SendMessageAsync(new NotificationMessage(tenant, id, claim).ToJson(), cancellationToken).ConfigureAwait(false);
         }
     }
-
-    [LoggerMessage(EventId = 8001, Level = LogLevel.Debug, Message = "Tenant {Tenant}: claim {ClaimId} notification {Event} recorded for subscription {SubscriptionId}")]
-    private static partial void LogRecorded(ILogger logger, string tenant, string claimId, string subscriptionId, ClaimEvent @event);
 }

@@ -89,7 +89,7 @@ public sealed partial class NotificationSweeper(
             queued++;
         }
 
-        LogSwept(logger, tenant.Value, markers.Count, queued, cleared);
+        Logs.NotificationSweeperSwept(logger, tenant.Value, markers.Count, queued, cleared);
         return queued;
     }
 
@@ -112,7 +112,7 @@ public sealed partial class NotificationSweeper(
         var cutoff = time.GetUtcNow() - options.Value.LogRetention;
         var existing = (await subscriptions.ListAsync(tenant, cancellationToken).ConfigureAwait(false)).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var deleted = await items.PurgeAsync(tenant, cutoff, existing, cancellationToken).ConfigureAwait(false);
-        LogPurged(logger, tenant.Value, deleted, cutoff);
+        Logs.NotificationSweeperPurged(logger, tenant.Value, deleted, cutoff);
         return deleted;
     }
 
@@ -129,10 +129,4 @@ public sealed partial class NotificationSweeper(
 
         return list;
     }
-
-    [LoggerMessage(EventId = 8030, Level = LogLevel.Information, Message = "Tenant {Tenant}: notification sweep looked at {Markers} pending markers, queued {Queued} claims again, cleared {Cleared}")]
-    private static partial void LogSwept(ILogger logger, string tenant, int markers, int queued, int cleared);
-
-    [LoggerMessage(EventId = 8031, Level = LogLevel.Information, Message = "Tenant {Tenant}: purged {Deleted} delivery-log rows older than {Cutoff:o}")]
-    private static partial void LogPurged(ILogger logger, string tenant, int deleted, DateTimeOffset cutoff);
 }

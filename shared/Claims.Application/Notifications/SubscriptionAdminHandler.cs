@@ -95,7 +95,7 @@ public sealed partial class SubscriptionAdminHandler(
         }
 
         await AuditAsync(subscription, keyId, "created", now, cancellationToken).ConfigureAwait(false);
-        LogWritten(logger, tenant.Value, subscription.Id, "created", keyId);
+        Logs.SubscriptionAdminHandlerWritten(logger, tenant.Value, subscription.Id, "created", keyId);
         return new SubscriptionResult.Saved((await store.GetAsync(tenant, subscription.Id, cancellationToken).ConfigureAwait(false))!, secret);
     }
 
@@ -144,7 +144,7 @@ public sealed partial class SubscriptionAdminHandler(
         }
 
         await AuditAsync(saved, keyId, reenabled ? "enabled" : "updated", now, cancellationToken).ConfigureAwait(false);
-        LogWritten(logger, tenant.Value, id, reenabled ? "enabled" : "updated", keyId);
+        Logs.SubscriptionAdminHandlerWritten(logger, tenant.Value, id, reenabled ? "enabled" : "updated", keyId);
         if (reenabled)
         {
             await delivery.QueuePendingAsync(tenant, id, cancellationToken).ConfigureAwait(false);
@@ -162,7 +162,7 @@ public sealed partial class SubscriptionAdminHandler(
         }
 
         await AuditAsync(current, keyId, "deleted", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        LogWritten(logger, tenant.Value, id, "deleted", keyId);
+        Logs.SubscriptionAdminHandlerWritten(logger, tenant.Value, id, "deleted", keyId);
         return true;
     }
 
@@ -202,7 +202,7 @@ public sealed partial class SubscriptionAdminHandler(
         }
 
         await AuditAsync(saved, keyId, "secret-rotated", now, cancellationToken).ConfigureAwait(false);
-        LogWritten(logger, tenant.Value, id, "secret-rotated", keyId);
+        Logs.SubscriptionAdminHandlerWritten(logger, tenant.Value, id, "secret-rotated", keyId);
         return new SubscriptionResult.Saved(saved, secret);
     }
 
@@ -234,7 +234,7 @@ public sealed partial class SubscriptionAdminHandler(
                 new AuditEntry(tenant, now, keyId, item.Claim, "notifications.delivery.resent", "SUCCESS", $"subscription {id} delivery {deliveryId} (was {item.State})"),
                 "notification-resend-" + id + "-" + deliveryId + "-" + now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
                 cancellationToken).ConfigureAwait(false);
-            LogWritten(logger, tenant.Value, id, "delivery-resent", keyId);
+            Logs.SubscriptionAdminHandlerWritten(logger, tenant.Value, id, "delivery-resent", keyId);
             return saved;
         }
 
@@ -440,7 +440,4 @@ public sealed partial class SubscriptionAdminHandler(
             "subscription-" + s.Id + "-v" + SubscriptionStore.VersionText(s.Version) + "-" + what,
             cancellationToken);
     }
-
-    [LoggerMessage(EventId = 8020, Level = LogLevel.Information, Message = "Tenant {Tenant}: subscription {SubscriptionId} {What} by key {KeyId}")]
-    private static partial void LogWritten(ILogger logger, string tenant, string subscriptionId, string what, string keyId);
 }

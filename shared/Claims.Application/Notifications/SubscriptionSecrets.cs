@@ -132,7 +132,7 @@ public sealed partial class KeyVaultSubscriptionSecrets(
         catch (RequestFailedException ex)
         {
             // The row is gone already; the secret stays in the vault until someone deletes it (the name says whose it is).
-            LogDeleteFailed(logger, tenant.Value, subscriptionId, name, ex.Status);
+            Logs.SubscriptionSecretsDeleteFailed(logger, tenant.Value, subscriptionId, name, ex.Status);
         }
     }
 
@@ -145,7 +145,7 @@ public sealed partial class KeyVaultSubscriptionSecrets(
         var response = await client.SetSecretAsync(secret, cancellationToken).ConfigureAwait(false);
         var version = response.Value.Properties.Version;
         cache[(name, version)] = (value, time.GetUtcNow() + options.Value.SecretCacheDuration);
-        LogStored(logger, subscription.Tenant.Value, subscription.Id, name, version);
+        Logs.SubscriptionSecretsStored(logger, subscription.Tenant.Value, subscription.Id, name, version);
         return version;
     }
 
@@ -168,10 +168,4 @@ public sealed partial class KeyVaultSubscriptionSecrets(
 
     [GeneratedRegex("^[0-9A-Za-z-]{1,127}$")]
     private static partial Regex VaultName();
-
-    [LoggerMessage(EventId = 8040, Level = LogLevel.Information, Message = "Tenant {Tenant}: subscription {SubscriptionId} signing secret stored in Key Vault as {SecretName} version {Version}")]
-    private static partial void LogStored(ILogger logger, string tenant, string subscriptionId, string secretName, string version);
-
-    [LoggerMessage(EventId = 8041, Level = LogLevel.Warning, Message = "Tenant {Tenant}: subscription {SubscriptionId} deleted but its Key Vault secret {SecretName} could not be deleted (HTTP {Status}); delete it by hand")]
-    private static partial void LogDeleteFailed(ILogger logger, string tenant, string subscriptionId, string secretName, int status);
 }

@@ -52,7 +52,7 @@ public sealed partial class ClaimEvaluator(
         var record = await claims.GetAsync(tenant, claimId, cancellationToken).ConfigureAwait(false);
         if (record?.PipelineJson is null || record.Status is not (nameof(PipelineStatus.Received) or nameof(PipelineStatus.Evaluating)))
         {
-            LogSkipped(logger, tenant.Value, claimId.Value, record?.Status ?? "missing");
+            Logs.ClaimEvaluatorSkipped(logger, tenant.Value, claimId.Value, record?.Status ?? "missing");
             return new Evaluation(ClaimStep.From(record));
         }
 
@@ -133,7 +133,7 @@ public sealed partial class ClaimEvaluator(
                 await authorizationGate!.GiveBackAsync(tenant, claimId, cancellationToken).ConfigureAwait(false);
             }
 
-            LogSkipped(logger, tenant.Value, claimId.Value, applied.Claim?.Status ?? "missing");
+            Logs.ClaimEvaluatorSkipped(logger, tenant.Value, claimId.Value, applied.Claim?.Status ?? "missing");
             return new Evaluation(ClaimStep.From(applied.Claim));
         }
 
@@ -144,7 +144,7 @@ public sealed partial class ClaimEvaluator(
             chargeBaselines.Observe(tenant, result.Claim);
         }
 
-        LogEvaluated(logger, tenant.Value, claimId.Value, evaluated.Outcome, rules.Version);
+        Logs.ClaimEvaluatorEvaluated(logger, tenant.Value, claimId.Value, evaluated.Outcome, rules.Version);
         var step = ClaimStep.From(applied.Claim);
         return step.Is(PipelineStatus.Submitting) ? new Evaluation(step, applied.Claim, submitted) : new Evaluation(step);
     }
@@ -178,10 +178,4 @@ public sealed partial class ClaimEvaluator(
 
     private static string Describe(FieldSnapshot value) =>
         value.IsList ? "[" + string.Join(", ", value.List) + "]" : value.Text ?? "(none)";
-
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} not evaluated (status {Status})")]
-    private static partial void LogSkipped(ILogger logger, string tenant, string claimId, string status);
-
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} evaluated {Outcome} under rule set {Version}")]
-    private static partial void LogEvaluated(ILogger logger, string tenant, string claimId, RulesOutcome outcome, string version);
 }

@@ -52,7 +52,7 @@ public sealed partial class ClaimPipelineActivities(
         catch (Exception ex) when (ex is not OperationCanceledException)
 #pragma warning restore CA1031
         {
-            LogFirstAttemptDeferred(logger, row.Tenant.Value, row.Id.Value, ex.GetType().Name);
+            Logs.ClaimPipelineActivitiesFirstAttemptDeferred(logger, row.Tenant.Value, row.Id.Value, ex.GetType().Name);
             return evaluation.Step;
         }
     }
@@ -113,7 +113,7 @@ public sealed partial class ClaimPipelineActivities(
         if (applied.Claim?.PipelineJson is { } json
             && PipelineJson.DeserializeState(json) is { Status: PipelineStatus.Submitting, Retry: { } next })
         {
-            LogRetrying(logger, tenant.Value, claim.Value, attempt, next.Attempt);
+            Logs.ClaimPipelineActivitiesRetrying(logger, tenant.Value, claim.Value, attempt, next.Attempt);
             if (!throwWhenRetrying)
             {
                 return step;
@@ -310,10 +310,4 @@ public sealed partial class ClaimPipelineActivities(
 
         return loaded;
     }
-
-    [LoggerMessage(EventId = 4310, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} submit attempt {Attempt} failed transiently; attempt {Next} follows")]
-    private static partial void LogRetrying(ILogger logger, string tenant, string claimId, int attempt, int next);
-
-    [LoggerMessage(EventId = 4311, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} passed; its first submit attempt with the evaluation ended without a result ({Error}): the submit activity makes it")]
-    private static partial void LogFirstAttemptDeferred(ILogger logger, string tenant, string claimId, string error);
 }

@@ -32,7 +32,7 @@ public static partial class ClaimPipelineOrchestrator
         var fromHold = false;
         while (true)
         {
-            LogStep(logger, input.Tenant, input.Claim, step.Status);
+            Logs.ClaimPipelineOrchestratorStep(logger, input.Tenant, input.Claim, step.Status);
             switch (step.Status)
             {
                 case nameof(PipelineStatus.Received) or nameof(PipelineStatus.Evaluating):
@@ -68,7 +68,7 @@ public static partial class ClaimPipelineOrchestrator
                 case nameof(PipelineStatus.Failed):
                     // A claim that failed for good can still be cancelled (today's rule); nothing else moves it.
                     var signal = await context.WaitForExternalEvent<CancelSignal>(PipelineNames.CancelEvent);
-                    LogSignal(logger, input.Tenant, input.Claim, PipelineNames.CancelEvent, signal.HoldGeneration);
+                    Logs.ClaimPipelineOrchestratorSignal(logger, input.Tenant, input.Claim, PipelineNames.CancelEvent, signal.HoldGeneration);
                     step = await context.CallActivityAsync<ClaimStep>(PipelineNames.CancelClaim, new CancelClaimInput(input.Tenant, input.Claim, Now(context)), steps);
                     fromHold = false;
                     break;
@@ -114,7 +114,7 @@ public static partial class ClaimPipelineOrchestrator
         }
         catch (TaskFailedException ex)
         {
-            LogSubmitGaveUp(logger, input.Tenant, input.Claim, ex.FailureDetails.ErrorType);
+            Logs.ClaimPipelineOrchestratorSubmitGaveUp(logger, input.Tenant, input.Claim, ex.FailureDetails.ErrorType);
             return await context.CallActivityAsync<ClaimStep>(
                 PipelineNames.FailClaim,
                 new FailClaimInput(input.Tenant, input.Claim, "submit-retries-exhausted", Now(context)),
@@ -166,7 +166,7 @@ public static partial class ClaimPipelineOrchestrator
                 if (winner == release)
                 {
                     var signal = await release;
-                    LogSignal(logger, input.Tenant, input.Claim, PipelineNames.ReleaseEvent, signal.HoldGeneration);
+                    Logs.ClaimPipelineOrchestratorSignal(logger, input.Tenant, input.Claim, PipelineNames.ReleaseEvent, signal.HoldGeneration);
                     if (signal.HoldGeneration == held.HoldGeneration)
                     {
                         return new ClaimStep(signal.Mode == ReleaseMode.Override ? nameof(PipelineStatus.Submitting) : nameof(PipelineStatus.Evaluating));
@@ -177,7 +177,7 @@ public static partial class ClaimPipelineOrchestrator
                 }
 
                 var cancelled = await cancel;
-                LogSignal(logger, input.Tenant, input.Claim, PipelineNames.CancelEvent, cancelled.HoldGeneration);
+                Logs.ClaimPipelineOrchestratorSignal(logger, input.Tenant, input.Claim, PipelineNames.CancelEvent, cancelled.HoldGeneration);
                 if (cancelled.HoldGeneration == held.HoldGeneration)
                 {
                     return new ClaimStep(nameof(PipelineStatus.Cancelled));
@@ -233,7 +233,7 @@ public static partial class ClaimPipelineOrchestrator
                 }
 
                 var signal = await ack;
-                LogAcknowledgment(logger, input.Tenant, input.Claim, signal.Kind, signal.Outcome.ToString(), signal.Submission);
+                Logs.ClaimPipelineOrchestratorAcknowledgment(logger, input.Tenant, input.Claim, signal.Kind, signal.Outcome.ToString(), signal.Submission);
                 ack = context.WaitForExternalEvent<AcknowledgmentSignal>(PipelineNames.AcknowledgmentEvent, stop.Token);
                 if (signal.Submission != submitted.Submission)
                 {
@@ -276,7 +276,7 @@ public static partial class ClaimPipelineOrchestrator
                 if (winner == release)
                 {
                     var signal = await release;
-                    LogSignal(logger, input.Tenant, input.Claim, PipelineNames.ReleaseEvent, signal.Submission);
+                    Logs.ClaimPipelineOrchestratorSignal(logger, input.Tenant, input.Claim, PipelineNames.ReleaseEvent, signal.Submission);
                     if (signal.Submission == rejected.Submission)
                     {
                         return new ClaimStep(signal.Mode == ReleaseMode.Override ? nameof(PipelineStatus.Submitting) : nameof(PipelineStatus.Evaluating));
@@ -287,7 +287,7 @@ public static partial class ClaimPipelineOrchestrator
                 }
 
                 var cancelled = await cancel;
-                LogSignal(logger, input.Tenant, input.Claim, PipelineNames.CancelEvent, cancelled.HoldGeneration);
+                Logs.ClaimPipelineOrchestratorSignal(logger, input.Tenant, input.Claim, PipelineNames.CancelEvent, cancelled.HoldGeneration);
                 var after = await context.CallActivityAsync<ClaimStep>(PipelineNames.CancelClaim, new CancelClaimInput(input.Tenant, input.Claim, Now(context)), steps);
                 if (!after.Is(PipelineStatus.Rejected))
                 {
@@ -306,16 +306,4 @@ public static partial class ClaimPipelineOrchestrator
     }
 
     private static DateTimeOffset Now(TaskOrchestrationContext context) => new(context.CurrentUtcDateTime, TimeSpan.Zero);
-
-    [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} pipeline step {Status}")]
-    private static partial void LogStep(ILogger logger, string tenant, string claimId, string status);
-
-    [LoggerMessage(EventId = 4302, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} got {Event} for hold {HoldGeneration}")]
-    private static partial void LogSignal(ILogger logger, string tenant, string claimId, string @event, int holdGeneration);
-
-    [LoggerMessage(EventId = 4303, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} submit gave up after its retries ({ErrorType})")]
-    private static partial void LogSubmitGaveUp(ILogger logger, string tenant, string claimId, string errorType);
-
-    [LoggerMessage(EventId = 4304, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} got acknowledgment {Kind} {Outcome} for submission {Submission}")]
-    private static partial void LogAcknowledgment(ILogger logger, string tenant, string claimId, string kind, string outcome, int submission);
 }

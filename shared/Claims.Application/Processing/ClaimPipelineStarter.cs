@@ -55,7 +55,7 @@ public sealed partial class ClaimPipelineStarter(PipelinePolicy policy, ILogger<
             || (replaceCompleted && existing?.RuntimeStatus == OrchestrationRuntimeStatus.Completed);
         if (existing is not null && !(replaceEnded && ended))
         {
-            LogAlreadyStarted(logger, tenant.Value, claim.Value, existing.RuntimeStatus);
+            Logs.ClaimPipelineStarterAlreadyStarted(logger, tenant.Value, claim.Value, existing.RuntimeStatus);
             return false;
         }
 
@@ -71,20 +71,14 @@ public sealed partial class ClaimPipelineStarter(PipelinePolicy policy, ILogger<
             if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is { } raced
                 && (existing is null || raced.CreatedAt != existing.CreatedAt))
             {
-                LogAlreadyStarted(logger, tenant.Value, claim.Value, raced.RuntimeStatus);
+                Logs.ClaimPipelineStarterAlreadyStarted(logger, tenant.Value, claim.Value, raced.RuntimeStatus);
                 return false;
             }
 
             throw;
         }
 
-        LogStarted(logger, tenant.Value, claim.Value);
+        Logs.ClaimPipelineStarterStarted(logger, tenant.Value, claim.Value);
         return true;
     }
-
-    [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} pipeline started")]
-    private static partial void LogStarted(ILogger logger, string tenant, string claimId);
-
-    [LoggerMessage(EventId = 4402, Level = LogLevel.Debug, Message = "Tenant {Tenant}: claim {ClaimId} pipeline exists already ({Status}); not started again")]
-    private static partial void LogAlreadyStarted(ILogger logger, string tenant, string claimId, OrchestrationRuntimeStatus status);
 }

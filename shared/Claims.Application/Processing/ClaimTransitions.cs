@@ -70,7 +70,7 @@ public sealed partial class ClaimTransitions(
                 : await claims.GetAsync(tenant, claimId, cancellationToken).ConfigureAwait(false);
             if (record?.PipelineJson is null)
             {
-                LogClaimMissing(logger, tenant.Value, claimId.Value);
+                Logs.ClaimTransitionsClaimMissing(logger, tenant.Value, claimId.Value);
                 return TransitionResult.NotFound;
             }
 
@@ -160,7 +160,7 @@ public sealed partial class ClaimTransitions(
                 await PerformAsync(tenant, claimId, state, keyed, cancellationToken).ConfigureAwait(false);
             }
 
-            LogTransition(logger, tenant.Value, claimId.Value, start.Status, state.Status);
+            Logs.ClaimTransitionsTransition(logger, tenant.Value, claimId.Value, start.Status, state.Status);
             return new TransitionResult(DecisionKind.Transition, saved, Decision.Transition(state, [.. keyed]), from);
         }
     }
@@ -195,12 +195,6 @@ public sealed partial class ClaimTransitions(
             await audit.AppendManyAsync(rows, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Tenant {Tenant}: pipeline step for unknown claim {ClaimId} ignored")]
-    private static partial void LogClaimMissing(ILogger logger, string tenant, string claimId);
-
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} {From} -> {To}")]
-    private static partial void LogTransition(ILogger logger, string tenant, string claimId, PipelineStatus from, PipelineStatus to);
 }
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(

@@ -42,7 +42,7 @@ public sealed partial class PoisonMessageArchive(StorageClients storage, IPoison
 
         var path = container.Name + "/" + name;
         await recorder.HandleAsync(message with { KeptAs = path }, cancellationToken).ConfigureAwait(false);
-        LogKept(logger, message.QueueName, message.MessageId, path);
+        Logs.PoisonMessageArchiveKept(logger, message.QueueName, message.MessageId, path);
         return path;
     }
 
@@ -77,7 +77,4 @@ public sealed partial class PoisonMessageArchive(StorageClients storage, IPoison
     // Queue message ids are GUIDs; anything else must not reach a blob name.
     [GeneratedRegex("^[A-Za-z0-9-]{1,128}$")]
     private static partial Regex MessageId();
-
-    [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "Poison message {MessageId} from {Queue} kept as {Blob}")]
-    private static partial void LogKept(ILogger logger, string queue, string messageId, string blob);
 }

@@ -75,7 +75,7 @@ public sealed partial class PoisonMessageRecorder(
             CultureInfo.InvariantCulture,
             $"A message on {message.QueueName} failed {message.DequeueCount} times and was moved to {message.PoisonQueueName}{(message.KeptAs is { } k ? ", kept as blob " + k : string.Empty)} (message {message.MessageId}{(claim is { } c ? ", claim " + c.Value : string.Empty)}).");
         await alerts.RaiseAsync(new Alert(tenant, key, AlertKind, text, now, claim), cancellationToken).ConfigureAwait(false);
-        LogRecorded(logger, message.QueueName, message.MessageId, tenant.Value);
+        Logs.PoisonMessagesRecorded(logger, message.QueueName, message.MessageId, tenant.Value);
     }
 
     /// <summary>The audit and alert key of a poisoned message (queue and message ids only).</summary>
@@ -105,7 +105,4 @@ public sealed partial class PoisonMessageRecorder(
             return (null, null);
         }
     }
-
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Poison message {MessageId} from {Queue} recorded (audit row and alert) for tenant partition {Tenant}")]
-    private static partial void LogRecorded(ILogger logger, string queue, string messageId, string tenant);
 }

@@ -64,7 +64,7 @@ public sealed partial class StuckClaimSweeper(
 
         if (acted > 0)
         {
-            LogSwept(logger, acted);
+            Logs.StuckClaimSweeperSwept(logger, acted);
         }
 
         return acted;
@@ -121,7 +121,7 @@ public sealed partial class StuckClaimSweeper(
                     await client.RaiseEventAsync(instance, PipelineNames.CancelEvent, new CancelSignal(pending.HoldGeneration), cancellationToken).ConfigureAwait(false);
                 }
 
-                LogReraised(logger, tenant.Value, claim.Value, pending.Kind);
+                Logs.StuckClaimSweeperReraised(logger, tenant.Value, claim.Value, pending.Kind);
                 continue;
             }
 
@@ -151,16 +151,7 @@ public sealed partial class StuckClaimSweeper(
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"staged {staged.ReceivedAt:O} by a transaction Bundle that never committed; removed")),
             "staged-expired-" + staged.Id.Value,
             cancellationToken).ConfigureAwait(false);
-        LogStagedExpired(logger, staged.Tenant.Value, staged.Id.Value);
+        Logs.StuckClaimSweeperStagedExpired(logger, staged.Tenant.Value, staged.Id.Value);
         return true;
     }
-
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Stuck-claim sweep acted on {Count} claims")]
-    private static partial void LogSwept(ILogger logger, int count);
-
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} pending {Kind} was not taken up; its event was raised again")]
-    private static partial void LogReraised(ILogger logger, string tenant, string claimId, string kind);
-
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Tenant {Tenant}: staged claim {ClaimId} never committed; removed")]
-    private static partial void LogStagedExpired(ILogger logger, string tenant, string claimId);
 }

@@ -123,7 +123,7 @@ public sealed partial class ChargeBaselines(StorageClients storage, TimeProvider
                     {
                         // Another instance inserted, replaced or removed one of these rows since the read: nothing of
                         // this batch was applied; the next attempt re-reads and merges again.
-                        LogConflict(logger, tenant.Value, attempt, ex.Status);
+                        Logs.ChargeBaselinesConflict(logger, tenant.Value, attempt, ex.Status);
                         continue;
                     }
 
@@ -143,12 +143,12 @@ public sealed partial class ChargeBaselines(StorageClients storage, TimeProvider
 
             if (deltas.Count > 0)
             {
-                LogDeferred(logger, tenant.Value, deltas.Count, MaxAttempts);
+                Logs.ChargeBaselinesDeferred(logger, tenant.Value, deltas.Count, MaxAttempts);
             }
         }
         catch (Exception ex) when (ex is StorageUnavailableException or RequestFailedException)
         {
-            LogFlushFailed(logger, tenant.Value, deltas.Count, ex.GetType().Name);
+            Logs.ChargeBaselinesFlushFailed(logger, tenant.Value, deltas.Count, ex.GetType().Name);
         }
 
         return written;
@@ -185,7 +185,7 @@ public sealed partial class ChargeBaselines(StorageClients storage, TimeProvider
             var stat = ReadStat(row);
             if (stat is null)
             {
-                LogUnreadable(logger, tenant.Value, row.RowKey);
+                Logs.ChargeBaselinesUnreadable(logger, tenant.Value, row.RowKey);
             }
 
             rows[row.RowKey] = new StoredStat(stat, row.ETag.ToString());
@@ -223,16 +223,4 @@ public sealed partial class ChargeBaselines(StorageClients storage, TimeProvider
     private sealed record StoredStat(ChargeStat? Stat, string ETag);
 
     private sealed record CachedBaseline(IReadOnlyDictionary<string, decimal> Usual, DateTimeOffset LoadedAt);
-
-    [LoggerMessage(EventId = 5201, Level = LogLevel.Debug, Message = "Charge baselines of tenant {Tenant}: another instance wrote first (attempt {Attempt}, status {Status}); re-reading")]
-    private static partial void LogConflict(ILogger logger, string tenant, int attempt, int status);
-
-    [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "Charge baselines of tenant {Tenant}: {Codes} codes still conflicting after {Attempts} attempts; kept for the next flush")]
-    private static partial void LogDeferred(ILogger logger, string tenant, int codes, int attempts);
-
-    [LoggerMessage(EventId = 5203, Level = LogLevel.Warning, Message = "Charge baselines of tenant {Tenant}: flush failed ({Reason}); {Codes} codes kept for the next flush")]
-    private static partial void LogFlushFailed(ILogger logger, string tenant, int codes, string reason);
-
-    [LoggerMessage(EventId = 5204, Level = LogLevel.Warning, Message = "Charge baselines of tenant {Tenant}: row {Code} is not a count and total; ignored, replaced at the next flush of that code")]
-    private static partial void LogUnreadable(ILogger logger, string tenant, string code);
 }

@@ -140,7 +140,7 @@ public sealed partial class RuleSetAdminHandler(
             new AuditEntry(tenant, saved.SavedAt, keyId, null, "rules.saved", "SUCCESS", details, RuleSetVersion: saved.VersionText),
             "ruleset-v" + saved.VersionText,
             cancellationToken).ConfigureAwait(false);
-        LogSaved(logger, tenant.Value, saved.VersionText, saved.RuleCount, keyId);
+        Logs.RuleSetAdminHandlerSaved(logger, tenant.Value, saved.VersionText, saved.RuleCount, keyId);
         return new RuleSetSaveResult.Saved(saved);
     }
 
@@ -169,7 +169,7 @@ public sealed partial class RuleSetAdminHandler(
                 !failures.ContainsKey(test.Name),
                 failures.GetValueOrDefault(test.Name)))
             .ToList();
-        LogTestsRun(logger, tenant.Value, outcomes.Count, outcomes.Count(o => !o.Passed));
+        Logs.RuleSetAdminHandlerTestsRun(logger, tenant.Value, outcomes.Count, outcomes.Count(o => !o.Passed));
         return new RuleTestRunResult.Ran(outcomes);
     }
 
@@ -351,10 +351,4 @@ public sealed partial class RuleSetAdminHandler(
             $"Test '{failure.TestName}' failed: {failure.Difference}",
             index < 0 ? "tests" : string.Create(CultureInfo.InvariantCulture, $"tests[{index}]"));
     }
-
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Tenant {Tenant}: rule set version {Version} saved ({RuleCount} rules) by key {KeyId}")]
-    private static partial void LogSaved(ILogger logger, string tenant, string version, int ruleCount, string keyId);
-
-    [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Tenant {Tenant}: a draft rule set's {TestCount} tests ran without saving, {FailedCount} failed")]
-    private static partial void LogTestsRun(ILogger logger, string tenant, int testCount, int failedCount);
 }

@@ -79,7 +79,7 @@ public sealed class FhirValidationHandler(FhirValidator validator, IOptions<Clai
             // Firely's reader throws on some shapes ("resourceType": []) and its validator on some content the lenient
             // read keeps (a null inside an array); the intake already reports both: its issues stand, and the caller is
             // told the full validation did not run.
-            FhirValidator.LogValidatorFailed(logger, ex.GetType().Name);
+            Logs.FhirValidatorValidatorFailed(logger, ex.GetType().Name);
             issues.Add(new OutcomeIssue(IssueSeverity.Warning, "incomplete",
                 "The R4 validator could not process this resource; the issues listed come from the intake checks only. Fix them and validate again."));
         }

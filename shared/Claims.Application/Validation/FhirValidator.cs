@@ -55,14 +55,7 @@ public sealed partial class FhirValidator(ILogger<FhirValidator> logger) : IHost
         // Compiles the schemas the claims need now rather than on the first request.
         _ = validator.Validate(new Hl7.Fhir.Model.Claim(), null);
         _ = validator.Validate(new Hl7.Fhir.Model.Bundle(), null);
-        LogReady(logger, stopwatch.ElapsedMilliseconds);
+        Logs.FhirValidatorReady(logger, stopwatch.ElapsedMilliseconds);
         return validator;
     }
-
-    [LoggerMessage(EventId = 5301, Level = LogLevel.Information, Message = "FHIR validator ready after {Milliseconds} ms")]
-    private static partial void LogReady(ILogger logger, long milliseconds);
-
-    /// <summary>No payload content: the exception's type only.</summary>
-    [LoggerMessage(EventId = 5302, Level = LogLevel.Warning, Message = "FHIR validator failed on a $validate resource ({ExceptionType}); answered with the intake's issues")]
-    internal static partial void LogValidatorFailed(ILogger logger, string exceptionType);
 }

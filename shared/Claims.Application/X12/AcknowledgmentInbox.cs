@@ -113,7 +113,7 @@ public sealed partial class AcknowledgmentInbox(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // Left in the inbox: the next run tries again (everything it did so far is idempotent).
-                LogFileFailed(logger, ex, name);
+                Logs.AcknowledgmentInboxFileFailed(logger, ex, name);
             }
         }
 
@@ -211,7 +211,7 @@ public sealed partial class AcknowledgmentInbox(
             "x12-in-ok-" + Hash(name, content),
             cancellationToken).ConfigureAwait(false);
         await blob.DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        LogProcessed(logger, owner.Value, name, delivered);
+        Logs.AcknowledgmentInboxProcessed(logger, owner.Value, name, delivered);
         return new AcknowledgmentFileResult(name, delivered, [], processed.Name + "/" + target);
     }
 
@@ -348,7 +348,7 @@ public sealed partial class AcknowledgmentInbox(
                     4000)),
                 "x12-in-old-" + Hash(file, BinaryData.FromString(string.Create(CultureInfo.InvariantCulture, $"{claim.Value}|{ack.Kind}|{answered}|{ack.Codes}"))),
                 cancellationToken).ConfigureAwait(false);
-            LogSuperseded(logger, tenant.Value, claim.Value, ack.Kind, X12InterchangeStore.Key(answered), submission);
+            Logs.AcknowledgmentInboxSuperseded(logger, tenant.Value, claim.Value, ack.Kind, X12InterchangeStore.Key(answered), submission);
             return true;
         }
 
@@ -362,7 +362,7 @@ public sealed partial class AcknowledgmentInbox(
 
         var signal = new AcknowledgmentSignal(submission, ack.Kind, ack.Outcome, ack.Codes, Clip(ack.Reason, 1000), ack.PayerClaimControlNumber, ack.ControlNumbers, Clip(file, 200));
         await durable.RaiseEventAsync(PipelineNames.InstanceId(tenant, claim), PipelineNames.AcknowledgmentEvent, signal, cancellationToken).ConfigureAwait(false);
-        LogDelivered(logger, tenant.Value, claim.Value, ack.Kind, ack.Outcome.ToString(), submission);
+        Logs.AcknowledgmentInboxDelivered(logger, tenant.Value, claim.Value, ack.Kind, ack.Outcome.ToString(), submission);
         return true;
     }
 
@@ -401,7 +401,7 @@ public sealed partial class AcknowledgmentInbox(
             $"Acknowledgment file {Clip(name, 200)} was kept aside as {keptAs}: {Clip(shown[0], 200)}{(problems.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (and {problems.Count - 1} more)") : string.Empty)}. {delivered} acknowledgment(s) in it were delivered.");
         await alerts.RaiseAsync(new Alert(owner, key, nameof(PipelineAlertKind.AcknowledgmentFileRejected), text, at), cancellationToken).ConfigureAwait(false);
         await source.DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        LogKeptAside(logger, owner.Value, name, problems.Count, delivered);
+        Logs.AcknowledgmentInboxKeptAside(logger, owner.Value, name, problems.Count, delivered);
         return new AcknowledgmentFileResult(name, delivered, problems, keptAs);
     }
 
@@ -447,19 +447,4 @@ public sealed partial class AcknowledgmentInbox(
     /// interchange store, a 277CA whose 2200B TRN02 is the BHT03 we sent); null when only the patient control number
     /// matched it.</summary>
     private sealed record Found(string Kind, AcknowledgmentOutcome Outcome, string Codes, string Reason, string? PayerClaimControlNumber, string ControlNumbers, long? Interchange = null);
-
-    [LoggerMessage(EventId = 4601, Level = LogLevel.Information, Message = "Tenant {Tenant}: acknowledgment file {File} processed, {Delivered} acknowledgment(s) delivered")]
-    private static partial void LogProcessed(ILogger logger, string tenant, string file, int delivered);
-
-    [LoggerMessage(EventId = 4602, Level = LogLevel.Warning, Message = "Tenant partition {Tenant}: acknowledgment file {File} kept aside ({Problems} problem(s), {Delivered} delivered)")]
-    private static partial void LogKeptAside(ILogger logger, string tenant, string file, int problems, int delivered);
-
-    [LoggerMessage(EventId = 4605, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} acknowledgment {Kind} for interchange {Isa13} answers an earlier submission than {Submission}; recorded, not raised")]
-    private static partial void LogSuperseded(ILogger logger, string tenant, string claimId, string kind, string isa13, int submission);
-
-    [LoggerMessage(EventId = 4603, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} acknowledgment {Kind} {Outcome} raised for submission {Submission}")]
-    private static partial void LogDelivered(ILogger logger, string tenant, string claimId, string kind, string outcome, int submission);
-
-    [LoggerMessage(EventId = 4604, Level = LogLevel.Warning, Message = "Acknowledgment file {File} left in the inbox for the next run")]
-    private static partial void LogFileFailed(ILogger logger, Exception exception, string file);
 }

@@ -91,7 +91,7 @@ public sealed partial class X12Outbound(
             return null;
         }
 
-        LogHeld(logger, tenant.Value, claim.Value, problems.Length);
+        Logs.X12OutboundHeld(logger, tenant.Value, claim.Value, problems.Length);
         return string.Join("\n", problems.Select(p => p.Reason));
     }
 
@@ -194,7 +194,7 @@ public sealed partial class X12Outbound(
         {
             // Checked at evaluation; only a claim released with override or a profile changed since gets here. Never
             // an invalid 837: the claim fails (its reasons are on the worklist's hold it was released from).
-            LogRefused(logger, tenant.Value, claim.Value, problems.Length);
+            Logs.X12OutboundRefused(logger, tenant.Value, claim.Value, problems.Length);
             return new SubmitOutcome.Failed(Core.Pipeline.SubmitFailureKind.Permanent, "x12-invalid");
         }
 
@@ -217,14 +217,14 @@ public sealed partial class X12Outbound(
         var result = Professional837.Write(profile!, new X12Envelope(isa13, gs06, createdAt), st02, professional);
         if (result.Interchange is not { } text)
         {
-            LogRefused(logger, tenant.Value, claim.Value, result.Problems.Sum(p => p.Problems.Length));
+            Logs.X12OutboundRefused(logger, tenant.Value, claim.Value, result.Problems.Sum(p => p.Problems.Length));
             return new SubmitOutcome.Failed(Core.Pipeline.SubmitFailureKind.Permanent, "x12-invalid");
         }
 
         // If-None-Match: *: the file is written once; a retry finds it (the same interchange, control numbers reused).
         var blob = X12InterchangeStore.BlobName(tenant, isa13);
         var written = await outbound.UploadIfNotExistsAsync(blob, new BinaryData(Encoding.ASCII.GetBytes(text)), "application/edi-x12", cancellationToken).ConfigureAwait(false);
-        LogWritten(logger, tenant.Value, claim.Value, X12InterchangeStore.Key(isa13), written);
+        Logs.X12OutboundWritten(logger, tenant.Value, claim.Value, X12InterchangeStore.Key(isa13), written);
         return new SubmitOutcome.Succeeded(submission.File!);
     }
 
@@ -276,15 +276,6 @@ public sealed partial class X12Outbound(
         var lookup = await authorizationGate.PreloadAsync(tenant, facts, cancellationToken).ConfigureAwait(false);
         return PriorAuthorization(facts, lookup, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
     }
-
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} held: {ProblemCount} 837P problems")]
-    private static partial void LogHeld(ILogger logger, string tenant, string claimId, int problemCount);
-
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Tenant {Tenant}: claim {ClaimId} not sent as an 837P: {ProblemCount} problems")]
-    private static partial void LogRefused(ILogger logger, string tenant, string claimId, int problemCount);
-
-    [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Tenant {Tenant}: claim {ClaimId} in interchange {Isa13} (written now: {Written})")]
-    private static partial void LogWritten(ILogger logger, string tenant, string claimId, string isa13, bool written);
 }
 
 /// <summary>A claim's 837P as submitted: the interchange file its row names (GET /claims/{id}/x12).</summary>

@@ -108,7 +108,7 @@ public sealed partial class X12ProfileAdminHandler(
             new AuditEntry(tenant, time.GetUtcNow(), keyId, null, "x12.profile.saved", "SUCCESS", details),
             "x12-profile-v" + TenantOutboundSettingsStore.VersionText(saved.Version),
             cancellationToken).ConfigureAwait(false);
-        LogSaved(logger, tenant.Value, saved.Version, format.Name(), keyId);
+        Logs.X12ProfileAdminHandlerSaved(logger, tenant.Value, saved.Version, format.Name(), keyId);
         return new X12ProfileSaveResult.Saved(saved);
     }
 
@@ -296,7 +296,4 @@ public sealed partial class X12ProfileAdminHandler(
     }
 
     private static string JsonName(string property) => char.ToLowerInvariant(property[0]) + property[1..];
-
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Tenant {Tenant}: outbound settings version {Version} saved (format {Format}) by key {KeyId}")]
-    private static partial void LogSaved(ILogger logger, string tenant, long version, string format, string keyId);
 }
