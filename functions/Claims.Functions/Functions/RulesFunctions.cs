@@ -77,15 +77,10 @@ public sealed class RulesFunctions(HttpDoor door, RuleSetAdminHandler handler, I
                 "If-Match");
         }
 
-        if (CheckJson(context.Request) is { } unsupported)
+        var (body, refusal) = await ReadJsonAsync(context.Request, options.Value.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (refusal is not null)
         {
-            return unsupported;
-        }
-
-        var maxBytes = options.Value.MaxBodyBytes;
-        if (await RequestBody.ReadAsync(context.Request, maxBytes, cancellationToken).ConfigureAwait(false) is not { } body)
-        {
-            return RequestBody.TooLarge(maxBytes);
+            return refusal;
         }
 
         var caller = HttpDoor.GetCaller(context);
@@ -161,15 +156,10 @@ public sealed class RulesFunctions(HttpDoor door, RuleSetAdminHandler handler, I
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
-        if (CheckJson(context.Request) is { } unsupported)
+        var (body, refusal) = await ReadJsonAsync(context.Request, options.Value.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (refusal is not null)
         {
-            return unsupported;
-        }
-
-        var maxBytes = options.Value.MaxBodyBytes;
-        if (await RequestBody.ReadAsync(context.Request, maxBytes, cancellationToken).ConfigureAwait(false) is not { } body)
-        {
-            return RequestBody.TooLarge(maxBytes);
+            return refusal;
         }
 
         var caller = HttpDoor.GetCaller(context);
@@ -188,15 +178,10 @@ public sealed class RulesFunctions(HttpDoor door, RuleSetAdminHandler handler, I
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
-        if (CheckJson(context.Request) is { } unsupported)
+        var (body, refusal) = await ReadJsonAsync(context.Request, options.Value.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (refusal is not null)
         {
-            return unsupported;
-        }
-
-        var maxBytes = options.Value.MaxBodyBytes;
-        if (await RequestBody.ReadAsync(context.Request, maxBytes, cancellationToken).ConfigureAwait(false) is not { } body)
-        {
-            return RequestBody.TooLarge(maxBytes);
+            return refusal;
         }
 
         var caller = HttpDoor.GetCaller(context);
@@ -231,13 +216,20 @@ public sealed class RulesFunctions(HttpDoor door, RuleSetAdminHandler handler, I
         return Results.Bytes(stored.Json, JsonContentType);
     }
 
-    private static IResult? CheckJson(HttpRequest request)
+    /// <summary>The request's JSON body (application/json or application/fhir+json, at most <paramref name="maxBytes"/>),
+    /// or the refusal to answer instead: 415 for another media type, 413 for a larger body.</summary>
+    private static async Task<(ReadOnlyMemory<byte> Body, IResult? Refusal)> ReadJsonAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         var mediaType = request.ContentType?.Split(';', 2)[0].Trim();
-        return string.Equals(mediaType, JsonContentType, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(mediaType, FhirResults.FhirJsonContentType, StringComparison.OrdinalIgnoreCase)
-            ? null
-            : FhirResults.Problem(StatusCodes.Status415UnsupportedMediaType, "not-supported", "Send the body as application/json.");
+        if (!string.Equals(mediaType, JsonContentType, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(mediaType, FhirResults.FhirJsonContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            return (default, FhirResults.Problem(StatusCodes.Status415UnsupportedMediaType, "not-supported", "Send the body as application/json."));
+        }
+
+        return await RequestBody.ReadAsync(request, maxBytes, cancellationToken).ConfigureAwait(false) is { } body
+            ? (body, null)
+            : (default, RequestBody.TooLarge(maxBytes));
     }
 }
 

@@ -57,13 +57,7 @@ public sealed class NotificationKillTests(AzuriteFixture azurite, ITestOutputHel
             await first.WaitHealthyAsync();
             using var admin = first.Client(KillTests.ChildApp.AdminKey(tenant));
             using var ingest = first.Client(KillTests.ChildApp.IngestKey(tenant));
-            using (var created = await admin.PostAsync("/api/subscriptions", NotificationTests.Json($$"""{ "url": "{{receiver.Url}}", "events": ["Submitted"] }""")))
-            {
-                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-                var body = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
-                subscriptionId = body["id"]!.GetValue<string>();
-                secret = body["secret"]!.GetValue<string>();
-            }
+            (subscriptionId, secret) = await receiver.SubscribeAsync(admin, """["Submitted"]""");
 
             _ = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-K-" + Guid.NewGuid().ToString("N")[..8]));
             await firstArrived.Task.WaitAsync(TimeSpan.FromSeconds(90));

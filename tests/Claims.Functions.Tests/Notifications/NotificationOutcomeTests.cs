@@ -42,7 +42,7 @@ public sealed class NotificationOutcomeTests(AzuriteFixture azurite) : IAsyncLif
         await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant); // the sample claim passes
         using var admin = app.ClientWithKey(tenant.AdminKey);
         using var ingest = app.ClientWithKey(tenant.IngestKey);
-        var secret = await SubscribeAsync(admin, """["Submitted", "Accepted", "Rejected"]""");
+        var (_, secret) = await receiver.SubscribeAsync(admin, """["Submitted", "Accepted", "Rejected"]""");
         var accepted = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-NA-" + Guid.NewGuid().ToString("N")[..8]));
         var rejected = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-NR-" + Guid.NewGuid().ToString("N")[..8]));
         await ClaimFlowTests.WaitForStatusAsync(ingest, accepted, "Submitted");
@@ -87,7 +87,7 @@ public sealed class NotificationOutcomeTests(AzuriteFixture azurite) : IAsyncLif
             Assert.Equal(HttpStatusCode.OK, profile.StatusCode);
         }
 
-        var secret = await SubscribeAsync(admin, """["Held", "Released", "Failed"]""");
+        var (_, secret) = await receiver.SubscribeAsync(admin, """["Held", "Released", "Failed"]""");
 
         // The sample lacks what an 837P needs: held; released with override it reaches the submitter, which refuses to
         // write an invalid 837 (a permanent failure).
@@ -120,7 +120,7 @@ public sealed class NotificationOutcomeTests(AzuriteFixture azurite) : IAsyncLif
             new TableEntity("tenant", tenant.Tenant.Value) { ["HoldEscalationHours"] = TimeSpan.FromSeconds(2).TotalHours }, TableUpdateMode.Merge);
         using var admin = app.ClientWithKey(tenant.AdminKey);
         using var ingest = app.ClientWithKey(tenant.IngestKey);
-        var secret = await SubscribeAsync(admin, """["Held", "Escalated"]""");
+        var (_, secret) = await receiver.SubscribeAsync(admin, """["Held", "Escalated"]""");
 
         var claimId = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-NE-" + Guid.NewGuid().ToString("N")[..8], held: true));
 
@@ -144,7 +144,7 @@ public sealed class NotificationOutcomeTests(AzuriteFixture azurite) : IAsyncLif
         await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
         using var admin = app.ClientWithKey(tenant.AdminKey);
         using var ingest = app.ClientWithKey(tenant.IngestKey);
-        var secret = await SubscribeAsync(admin, """["Submitted"]""");
+        var (_, secret) = await receiver.SubscribeAsync(admin, """["Submitted"]""");
         receiver.Behaviour = r => (TimeSpan.Zero, r.Attempt == 1 ? 503 : 200);
         receiver.RetryAfter = r => r.Attempt == 1 ? "4" : null;
 
@@ -174,17 +174,10 @@ public sealed class NotificationOutcomeTests(AzuriteFixture azurite) : IAsyncLif
 
     private async Task<IReadOnlyList<ReceivedWebhook>> ReceivedAsync(int count)
     {
-        _ = await PipelineSupport.EventuallyAsync(() => Task.FromResult(receiver.Accepted.Count >= count ? receiver.Accepted : null), Wait, $"{count} notifications");
+        _ = await receiver.WaitForAcceptedAsync(count, Wait);
         await Task.Delay(TimeSpan.FromSeconds(2)); // nothing more may come
         var accepted = receiver.Accepted;
         Assert.Equal(count, accepted.Count);
         return accepted;
-    }
-
-    private async Task<string> SubscribeAsync(HttpClient admin, string events)
-    {
-        using var created = await admin.PostAsync("/api/subscriptions", NotificationTests.Json($$"""{ "url": "{{receiver.Url}}", "events": {{events}} }"""));
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        return System.Text.Json.Nodes.JsonNode.Parse(await created.Content.ReadAsStringAsync())!["secret"]!.GetValue<string>();
     }
 }

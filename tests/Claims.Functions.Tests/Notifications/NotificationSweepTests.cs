@@ -105,12 +105,10 @@ public sealed class NotificationSweepTests(AzuriteFixture azurite) : IAsyncLifet
         await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
         using var admin = app.ClientWithKey(tenant.AdminKey);
         using var ingest = app.ClientWithKey(tenant.IngestKey);
-        using var created = await admin.PostAsync("/api/subscriptions", NotificationTests.Json($$"""{ "url": "{{receiver.Url}}", "events": ["Held"] }"""));
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var body = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+        var (subscription, secret) = await receiver.SubscribeAsync(admin, """["Held"]""");
         var claimId = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-S-" + Guid.NewGuid().ToString("N")[..8], held: true));
         await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Held");
-        return (body["id"]!.GetValue<string>(), body["secret"]!.GetValue<string>(), claimId);
+        return (subscription, secret, claimId);
     }
 
     /// <summary>Deletes the tenant's message from claims-notifications (recorded before the claim row was saved, so it is

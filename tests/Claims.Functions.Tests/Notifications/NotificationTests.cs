@@ -168,11 +168,11 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
         await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
         using var admin = app.ClientWithKey(tenant.AdminKey);
         using var ingest = app.ClientWithKey(tenant.IngestKey);
-        var (id, secret) = await SubscribeAsync(admin, """["Held", "Released", "Submitted", "Cancelled"]""");
+        var (id, secret) = await receiver.SubscribeAsync(admin, """["Held", "Released", "Submitted", "Cancelled"]""");
 
         var identifier = "CLM-N-" + Guid.NewGuid().ToString("N")[..8];
         var claimId = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim(identifier, held: true));
-        await WaitForAcceptedAsync(1);
+        await receiver.WaitForAcceptedAsync(1, Wait);
 
         // Rotate with overlap: from now on two signatures, each secret verifies on its own.
         using var rotated = await admin.PostAsync($"/api/subscriptions/{id}/$rotate-secret", null);
@@ -183,7 +183,7 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, release.StatusCode);
         }
 
-        var accepted = await WaitForAcceptedAsync(3);
+        var accepted = await receiver.WaitForAcceptedAsync(3, Wait);
         await Task.Delay(TimeSpan.FromSeconds(2)); // nothing more may come
         accepted = receiver.Accepted;
 
@@ -229,7 +229,7 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
         await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant); // the sample claim passes
         using var admin = app.ClientWithKey(tenant.AdminKey);
         using var ingest = app.ClientWithKey(tenant.IngestKey);
-        var (id, secret) = await SubscribeAsync(admin, """["Submitted"]""");
+        var (id, secret) = await receiver.SubscribeAsync(admin, """["Submitted"]""");
         receiver.Behaviour = r => r.Attempt switch
         {
             1 => (TimeSpan.Zero, 500),
@@ -238,7 +238,7 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
         };
 
         _ = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-R-" + Guid.NewGuid().ToString("N")[..8]));
-        await WaitForAcceptedAsync(1);
+        await receiver.WaitForAcceptedAsync(1, Wait);
 
         var requests = receiver.Requests.ToList();
         Assert.Equal(3, requests.Count);
@@ -263,7 +263,7 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
         await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant); // the sample claim passes
         using var admin = app.ClientWithKey(tenant.AdminKey);
         using var ingest = app.ClientWithKey(tenant.IngestKey);
-        var (id, _) = await SubscribeAsync(admin, """["Submitted"]""");
+        var (id, _) = await receiver.SubscribeAsync(admin, """["Submitted"]""");
         var gone = true;
         receiver.Behaviour = _ => (TimeSpan.Zero, Volatile.Read(ref gone) ? 410 : 200);
 
@@ -282,7 +282,7 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Accepted, resend.StatusCode);
         }
 
-        await WaitForAcceptedAsync(1);
+        await receiver.WaitForAcceptedAsync(1, Wait);
         Assert.Equal(2, receiver.Requests.Count);
         Assert.Single(receiver.Requests.Select(r => r.Id).Distinct());
         var after = await PipelineSupport.EventuallyAsync(
@@ -299,7 +299,7 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
         await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
         using var admin = app.ClientWithKey(tenant.AdminKey);
         using var ingest = app.ClientWithKey(tenant.IngestKey);
-        _ = await SubscribeAsync(admin, """["Cancelled"]""");
+        _ = await receiver.SubscribeAsync(admin, """["Cancelled"]""");
 
         var claimId = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-F-" + Guid.NewGuid().ToString("N")[..8], held: true));
         await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Held");
@@ -308,7 +308,7 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
         }
 
-        var accepted = await WaitForAcceptedAsync(1);
+        var accepted = await receiver.WaitForAcceptedAsync(1, Wait);
         Assert.Equal("Cancelled", Parse(accepted[0].Body).Disposition);
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Single(receiver.Requests);
@@ -329,17 +329,6 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
         request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         return await client.SendAsync(request);
     }
-
-    private async Task<(string Id, string Secret)> SubscribeAsync(HttpClient admin, string events)
-    {
-        using var created = await admin.PostAsync("/api/subscriptions", Json($$"""{ "url": "{{receiver.Url}}", "events": {{events}} }"""));
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var body = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
-        return (body["id"]!.GetValue<string>(), body["secret"]!.GetValue<string>());
-    }
-
-    private Task<IReadOnlyList<ReceivedWebhook>> WaitForAcceptedAsync(int count) =>
-        PipelineSupport.EventuallyAsync(() => Task.FromResult(receiver.Accepted.Count >= count ? receiver.Accepted : null), Wait, $"{count} accepted notifications");
 
     private static async Task<JsonNode> SingleDeliveryAsync(HttpClient admin, string id)
     {

@@ -38,12 +38,7 @@ public sealed class SubscriptionSwitchOffTests(AzuriteFixture azurite) : IAsyncL
         var failing = true;
         receiver.Behaviour = _ => (TimeSpan.Zero, Volatile.Read(ref failing) ? 500 : 200);
 
-        string id;
-        using (var created = await admin.PostAsync("/api/subscriptions", NotificationTests.Json($$"""{ "url": "{{receiver.Url}}", "events": ["Submitted"] }""")))
-        {
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-            id = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
-        }
+        var (id, _) = await receiver.SubscribeAsync(admin, """["Submitted"]""");
 
         _ = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-S-" + Guid.NewGuid().ToString("N")[..8]));
         var off = await PipelineSupport.EventuallyAsync(

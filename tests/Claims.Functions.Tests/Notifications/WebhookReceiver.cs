@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Text.Json.Nodes;
 using Claims.Core.Notifications;
 using Claims.Testing;
 
@@ -48,6 +49,22 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     /// <summary>Requests answered 2xx, in arrival order.</summary>
     public IReadOnlyList<ReceivedWebhook> Accepted => [.. Requests.Where(r => r.Answered is >= 200 and <= 299)];
+
+    /// <summary>
+    /// Subscribes this receiver through the admin API (POST /api/subscriptions) to <paramref name="events"/> (a JSON
+    /// array); asserts 201 and returns the subscription's id and its signing secret (shown once).
+    /// </summary>
+    public async Task<(string Id, string Secret)> SubscribeAsync(HttpClient admin, string events)
+    {
+        using var created = await admin.PostAsync("/api/subscriptions", NotificationTests.Json($$"""{ "url": "{{Url}}", "events": {{events}} }"""));
+        Assert.True(created.StatusCode == HttpStatusCode.Created, $"subscribe: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        var body = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+        return (body["id"]!.GetValue<string>(), body["secret"]!.GetValue<string>());
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> requests were answered 2xx; returns them in arrival order.</summary>
+    public Task<IReadOnlyList<ReceivedWebhook>> WaitForAcceptedAsync(int count, TimeSpan wait) =>
+        PipelineSupport.EventuallyAsync(() => Task.FromResult(Accepted.Count >= count ? Accepted : null), wait, $"{count} accepted notifications");
 
     public async ValueTask DisposeAsync()
     {
