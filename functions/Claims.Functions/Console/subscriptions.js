@@ -45,11 +45,11 @@ async function listScreen(main) {
       clear(results, el('div', { class: 'table-wrap' }, el('table', { class: 'responsive', 'aria-label': 'Subscriptions' },
         el('thead', {}, el('tr', {}, ['Address', 'Events', 'Source filter', 'State', 'Created', 'Actions'].map((h) => el('th', { scope: 'col' }, h)))),
         el('tbody', {}, items.map((s) => el('tr', { 'data-subscription': s.id },
-          el('td', { 'data-label': 'Address' }, el('span', { class: 'wrap' }, s.url), s.description ? el('div', { class: 'muted' }, s.description) : null),
-          el('td', { 'data-label': 'Events' }, s.events.map((e) => el('span', { class: 'tag' }, e))),
+          el('td', { 'data-label': 'Address' }, el('div', {}, el('span', { class: 'wrap' }, s.url), s.description ? el('div', { class: 'muted' }, s.description) : null)),
+          el('td', { 'data-label': 'Events' }, el('div', {}, s.events.map((e) => el('span', { class: 'tag' }, e)))),
           el('td', { 'data-label': 'Source filter' }, s.sourceSystem ? el('span', { class: 'wrap' }, s.sourceSystem) : el('span', { class: 'muted' }, 'every claim')),
-          el('td', { 'data-label': 'State', class: s.enabled ? '' : 'cond-false' }, stateText(s),
-            s.previousSecretExpiresAt && new Date(s.previousSecretExpiresAt) > new Date() ? el('div', { class: 'muted' }, 'Old secret still signs until ', time(s.previousSecretExpiresAt)) : null),
+          el('td', { 'data-label': 'State', class: s.enabled ? '' : 'cond-false' }, el('div', {}, stateText(s),
+            s.previousSecretExpiresAt && new Date(s.previousSecretExpiresAt) > new Date() ? el('div', { class: 'muted' }, 'Old secret still signs until ', time(s.previousSecretExpiresAt)) : null)),
           el('td', { 'data-label': 'Created' }, time(s.createdAt)),
           el('td', { 'data-label': 'Actions' }, el('div', { class: 'row' },
             el('a', { class: 'button', href: `#/subscriptions/${encodeURIComponent(s.id)}/deliveries`, 'aria-label': `Deliveries to ${s.url}` }, 'Deliveries'),
@@ -263,12 +263,12 @@ async function deliveriesScreen(main, id) {
       }
     });
     const tr = el('tr', { 'data-delivery': d.id },
-      el('td', { 'data-label': 'Event' }, d.event, el('div', { class: 'muted' }, `claim became ${d.status}`), el('div', { class: 'muted' }, time(d.at))),
+      el('td', { 'data-label': 'Event' }, el('div', {}, d.event, el('div', { class: 'muted' }, `claim became ${d.status}`), el('div', { class: 'muted' }, time(d.at)))),
       el('td', { 'data-label': 'Claim' }, el('a', { href: `#/claims/${d.claimId}` }, d.claimId.slice(0, 8))),
       el('td', { 'data-label': 'State', class: d.state === 'delivered' ? 'cond-true' : (d.state === 'pending' ? '' : 'cond-false') }, stateLabels[d.state] || d.state),
       el('td', { 'data-label': 'Attempts' }, String(d.attempts)),
-      el('td', { 'data-label': 'Last result' }, d.lastResult || (d.state === 'delivered' ? '2xx' : '—'), d.lastAttemptAt ? el('div', { class: 'muted' }, time(d.lastAttemptAt)) : null),
-      el('td', { 'data-label': 'Next attempt' }, d.nextAttemptAt ? time(d.nextAttemptAt) : el('span', { class: 'muted' }, d.state === 'delivered' ? 'none: delivered ' : 'none'), d.deliveredAt ? time(d.deliveredAt) : null),
+      el('td', { 'data-label': 'Last result' }, el('div', {}, d.lastResult || (d.state === 'delivered' ? '2xx' : '—'), d.lastAttemptAt ? el('div', { class: 'muted' }, time(d.lastAttemptAt)) : null)),
+      el('td', { 'data-label': 'Next attempt' }, el('div', {}, d.nextAttemptAt ? time(d.nextAttemptAt) : el('span', { class: 'muted' }, d.state === 'delivered' ? 'none — delivered ' : 'none'), d.deliveredAt ? time(d.deliveredAt) : null)),
       el('td', { 'data-label': 'Actions' }, el('div', { class: 'row' }, resend, out)));
     return tr;
   }
