@@ -193,6 +193,70 @@ public sealed class ConsoleSettingsBrowserTests(AzuriteFixture azurite) : Consol
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task KeyboardOnly_OnA390PixelPhone_CreateASubscription_SeeTheSecret_OpenTheProfile()
+    {
+        await using var receiver = new WebhookReceiver();
+        var tenant = await App.NewTenantAsync();
+        using var admin = App.ClientWithKey(tenant.AdminKey);
+        var (context, page, errors) = await ConsoleBrowser.NewPageAsync(Browser!, 390, 844);
+        await using var _ = context;
+        await SignInAsync(page, tenant.AdminKey, "#/subscriptions", "Notification subscriptions");
+
+        // From the heading: Tab to "New subscription", Enter; the form's heading takes the focus.
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Notification subscriptions" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "New subscription" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "New subscription" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.GetByLabel("Address (HTTPS URL of the EHR's endpoint)")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(receiver.Url.AbsoluteUri);
+        for (var i = 0; i < 4; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+        }
+
+        await Assertions.Expect(page.GetByLabel("Submitted", new() { Exact = true })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Space");
+        await Assertions.Expect(page.GetByLabel("Submitted", new() { Exact = true })).ToBeCheckedAsync();
+        for (var i = 0; i < 8; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+        }
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Create" })).ToBeFocusedAsync();
+        await AssertNoSidewaysScrollAsync(page);
+        await page.Keyboard.PressAsync("Enter");
+
+        // The secret's heading takes the focus; Tab reaches the secret's field and the copy button.
+        await Assertions.Expect(page.Locator("#secret-title")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Signing secret" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Copy the secret" })).ToBeFocusedAsync();
+        await AssertNoSidewaysScrollAsync(page);
+        await ConsoleBrowser.ScreenshotAsync(page, "subscriptions-390");
+        var created = (await JsonAsync(admin, "/api/subscriptions"))["items"]![0]!;
+        Assert.Equal(["Held", "Submitted"], created["events"]!.AsArray().Select(e => e!.GetValue<string>()));
+
+        // The (empty) delivery log and the clearinghouse screen fit too.
+        await page.GotoAsync(BaseUrl + "/api/console#/subscriptions/" + created["id"]!.GetValue<string>() + "/deliveries");
+        await Assertions.Expect(page.GetByText("No deliveries yet.")).ToBeVisibleAsync();
+        await AssertNoSidewaysScrollAsync(page);
+        await page.GotoAsync(BaseUrl + "/api/console#/x12");
+        await Assertions.Expect(page.Locator("#x12-empty")).ToBeVisibleAsync();
+        await AssertNoSidewaysScrollAsync(page);
+        Assert.Empty(errors);
+    }
+
+    private static async Task AssertNoSidewaysScrollAsync(IPage page)
+    {
+        var scroll = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+        var client = await page.EvaluateAsync<int>("document.documentElement.clientWidth");
+        Assert.True(scroll <= client, $"The page scrolls sideways at 390 px: {scroll} > {client}.");
+    }
+
     private async Task SignInAsync(IPage page, string adminKey, string hash, string title)
     {
         await page.GotoAsync(BaseUrl + "/api/console");
