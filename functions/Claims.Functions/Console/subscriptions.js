@@ -78,13 +78,15 @@ function showSecret(area, secret, what, extra) {
     }
   });
   const hide = el('button', { type: 'button', onclick: () => { clear(area); document.querySelector('main h1')?.focus(); } }, 'I have copied it — hide it');
-  clear(area, el('section', { class: 'card secret', role: 'alert', 'aria-labelledby': 'secret-title' },
+  clear(area, el('section', { class: 'card secret', 'aria-labelledby': 'secret-title' },
     el('h2', { id: 'secret-title', tabindex: '-1' }, `The signing secret ${what}`),
     el('p', {}, el('strong', {}, 'Copy it now: it will not be shown again.'), ' Give it to the EHR that receives the notifications; it verifies every delivery\'s signature with it. The console does not keep it anywhere; if it is lost, rotate the secret.'),
     extra || null,
     field('Signing secret', input),
     el('div', { class: 'row' }, copy, hide, copied)));
   area.querySelector('h2').focus();
+  // Said without the secret itself, which is read only when the person moves to its field.
+  announce('A signing secret is shown once below: copy it now, it will not be shown again.');
 }
 
 function confirmDelete(button, s, reload) {
