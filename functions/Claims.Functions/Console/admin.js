@@ -1,10 +1,6 @@
 // Authorizations, alerts and the audit log (docs/CONSOLE.md).
-import { api, ApiError } from './api.js';
-import { el, clear, time, withLoading, message, announce, field } from './dom.js';
-
-function heading(text) { return el('h1', { tabindex: '-1' }, text); }
-function focusHeading(main) { if (!main.contains(document.activeElement)) main.querySelector('h1')?.focus(); }
-function errorText(error) { return error instanceof ApiError ? error.sentence : String(error && error.message ? error.message : error); }
+import { api, ApiError, errorText, issueText } from './api.js';
+import { el, clear, time, withLoading, message, announce, field, heading, focusHeading, confirmInPlace } from './dom.js';
 
 // ---- Authorizations -----------------------------------------------------------------------------------------------
 
@@ -78,15 +74,8 @@ export async function authorizationsScreen(main, params) {
   await reload();
 }
 
-async function confirmDelete(button, number, reload) {
-  const cell = button.parentElement;
-  const yes = el('button', { type: 'button', class: 'danger' }, `Yes, delete ${number}`);
-  const no = el('button', { type: 'button' }, 'Keep it');
-  const original = [...cell.childNodes];
-  clear(cell, yes, no);
-  yes.focus();
-  no.addEventListener('click', () => { clear(cell, original); });
-  yes.addEventListener('click', async () => {
+function confirmDelete(button, number, reload) {
+  confirmInPlace(button, `Yes, delete ${number}`, 'Keep it', async (cell) => {
     try {
       await api(`/authorizations/${encodeURIComponent(number)}`, { method: 'DELETE', context: 'The delete' });
       announce(`${number} deleted.`);
@@ -143,7 +132,7 @@ async function editForm(container, number, reload) {
       await reload();
     } catch (error) {
       const list = error instanceof ApiError && error.issues.length
-        ? el('ul', {}, error.issues.map((i) => el('li', {}, `${(i.expression || []).join(', ')}${i.expression ? ': ' : ''}${i.diagnostics}`)))
+        ? el('ul', {}, error.issues.map((i) => el('li', {}, issueText(i))))
         : null;
       clear(problem, el('div', { class: 'message error', role: 'alert' }, errorText(error), list));
     }

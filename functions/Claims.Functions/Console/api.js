@@ -76,3 +76,16 @@ export async function api(path, { method = 'GET', body, headers = {}, accept = [
   }
   return result;
 }
+
+/** The sentence for any error: an ApiError's own, else the error's message. */
+export function errorText(error) { return error instanceof ApiError ? error.sentence : String(error && error.message ? error.message : error); }
+
+/** The issues whose JSON path (`expression`) is `prefix` or inside it (`prefix.x`, `prefix[0]`). */
+export function issuesAt(issues, prefix) {
+  return issues.filter((i) => (i.expression || []).some((e) => e === prefix || e.startsWith(`${prefix}.`) || e.startsWith(`${prefix}[`)));
+}
+
+/** "path, path: diagnostics" — one issue as the screens show it next to its field. */
+export function issueText(issue) {
+  return `${(issue.expression || []).join(', ')}${issue.expression && issue.expression.length ? ': ' : ''}${issue.diagnostics}`;
+}

@@ -5,6 +5,8 @@ import { el, clear, message, field } from './dom.js';
 import { worklistScreen, claimScreen } from './claims.js';
 import { rulesScreen } from './rules.js';
 import { authorizationsScreen, alertsScreen, auditScreen } from './admin.js';
+import { subscriptionsScreen } from './subscriptions.js';
+import { x12Screen } from './x12.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -16,6 +18,8 @@ const routes = [
   [/^#\/authorizations(?:\?(.*))?$/, (m) => authorizationsScreen(main, new URLSearchParams(m[1] || ''))],
   [/^#\/alerts$/, () => alertsScreen(main)],
   [/^#\/audit(?:\?(.*))?$/, (m) => auditScreen(main, new URLSearchParams(m[1] || ''))],
+  [/^#\/subscriptions(?:\/(.*))?$/, (m) => subscriptionsScreen(main, m[1] || '')],
+  [/^#\/x12$/, () => x12Screen(main)],
 ];
 
 function signInScreen(note) {

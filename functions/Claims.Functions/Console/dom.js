@@ -83,3 +83,24 @@ export function table(columns, rows, { caption, responsive = true } = {}) {
       el('thead', {}, el('tr', {}, columns.map((c) => el('th', { scope: 'col' }, c.label)))),
       el('tbody', {}, rows.map((row) => el('tr', {}, columns.map((c) => el('td', { 'data-label': c.label }, c.cell(row))))))));
 }
+
+/** A screen's heading, focusable so navigation can move the focus to it. */
+export function heading(text) { return el('h1', { tabindex: '-1' }, text); }
+
+/** Moves the focus to the screen's heading unless something in it already has the focus. */
+export function focusHeading(main) { if (!main.contains(document.activeElement)) main.querySelector('h1')?.focus(); }
+
+/**
+ * Replaces the button's row of actions by "yes" and "no" buttons (the focus on "yes"); "no" puts the row back and the
+ * focus on the button, "yes" runs `action(cell)`.
+ */
+export function confirmInPlace(button, yesText, noText, action) {
+  const cell = button.parentElement;
+  const yes = el('button', { type: 'button', class: 'danger' }, yesText);
+  const no = el('button', { type: 'button' }, noText);
+  const original = [...cell.childNodes];
+  clear(cell, yes, no);
+  yes.focus();
+  no.addEventListener('click', () => { clear(cell, original); button.focus(); });
+  yes.addEventListener('click', () => { yes.disabled = true; action(cell); });
+}

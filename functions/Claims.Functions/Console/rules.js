@@ -2,7 +2,7 @@
 // API's JSON paths, the rule-set tests and their results (run without saving), dry-run of a pasted claim or a stored
 // claim id, saving with the version's ETag (412 explained, with
 // a reload), and the version history with a side-by-side diff and "restore this version".
-import { api, ApiError } from './api.js';
+import { api, ApiError, issuesAt as issuesAtPath } from './api.js';
 import { el, clear, time, withLoading, message, announce, field } from './dom.js';
 
 // One working copy per page load: { version, etag, rules, tests, dirty }.
@@ -39,7 +39,7 @@ function render(main, notice) {
 }
 
 function issuesAt(prefix) {
-  return work.issues.filter((i) => (i.expression || []).some((e) => e === prefix || e.startsWith(`${prefix}.`) || e.startsWith(`${prefix}[`)));
+  return issuesAtPath(work.issues, prefix);
 }
 
 function generalIssues() {

@@ -80,13 +80,13 @@ public static class ConsoleBrowser
     }
 }
 
-/// <summary>The app on Kestrel (a free loopback port) over the collection's Azurite, and headless Chromium, for one
-/// browser test class.</summary>
-public abstract class ConsoleBrowserTest(AzuriteFixture azurite) : IAsyncLifetime
+/// <summary>The app on Kestrel (a free loopback port) over the collection's Azurite, with the class's extra
+/// <paramref name="settings"/> (if any), and headless Chromium, for one browser test class.</summary>
+public abstract class ConsoleBrowserTest(AzuriteFixture azurite, IReadOnlyDictionary<string, string?>? settings = null) : IAsyncLifetime
 {
     private IPlaywright? playwright;
 
-    protected AppFactory App { get; } = new(azurite);
+    protected AppFactory App { get; } = new(azurite, settings);
 
     protected IBrowser? Browser { get; private set; }
 
