@@ -20,38 +20,27 @@ namespace Claims.Functions.Tests.Notifications;
 /// promise; and a receiver's <c>Retry-After</c> is honoured over the shorter retry schedule.
 /// </summary>
 [Collection(AppCollection.Name)]
-public sealed class NotificationOutcomeTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class NotificationOutcomeTests(AzuriteFixture azurite) : NotificationAppTest(azurite)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
-
-    private readonly AppFactory app = new(azurite, NotificationTests.Settings);
-    private readonly WebhookReceiver receiver = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        await receiver.DisposeAsync();
-    }
 
     [Fact]
     public async Task Acknowledgment277CA_AcceptedAndRejected_EachOnceAfterSubmitted_RejectionReasonInErrorAndProcessNote()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant); // the sample claim passes
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
-        var (_, secret) = await receiver.SubscribeAsync(admin, """["Submitted", "Accepted", "Rejected"]""");
+        var tenant = await App.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(App.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant); // the sample claim passes
+        using var admin = App.ClientWithKey(tenant.AdminKey);
+        using var ingest = App.ClientWithKey(tenant.IngestKey);
+        var (_, secret) = await Receiver.SubscribeAsync(admin, """["Submitted", "Accepted", "Rejected"]""");
         var accepted = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-NA-" + Guid.NewGuid().ToString("N")[..8]));
         var rejected = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-NR-" + Guid.NewGuid().ToString("N")[..8]));
         await ClaimFlowTests.WaitForStatusAsync(ingest, accepted, "Submitted");
         await ClaimFlowTests.WaitForStatusAsync(ingest, rejected, "Submitted");
 
         var name = $"{tenant.Tenant.Value}/277ca-{Guid.NewGuid():N}.x12";
-        await app.Storage.Container(StorageNames.X12InboundContainer).GetBlobClient(name).UploadAsync(
+        await App.Storage.Container(StorageNames.X12InboundContainer).GetBlobClient(name).UploadAsync(
             BinaryData.FromString(AcknowledgmentInboxTests.Ack277CA(701, (accepted, "A2:20:PR", "REF*1K*PAYERCLAIM0701~"), (rejected, "A7:562:85", null))), overwrite: true);
-        var result = await app.Services.GetRequiredService<AcknowledgmentInbox>().ProcessAsync(app.Services.GetRequiredService<DurableTaskClient>(), name, CancellationToken.None);
+        var result = await App.Services.GetRequiredService<AcknowledgmentInbox>().ProcessAsync(App.Services.GetRequiredService<DurableTaskClient>(), name, CancellationToken.None);
         Assert.False(result!.Rejected, string.Join("; ", result.Problems));
 
         var all = await ReceivedAsync(4);
@@ -78,16 +67,16 @@ public sealed class NotificationOutcomeTests(AzuriteFixture azurite) : IAsyncLif
     [Fact]
     public async Task SubmitFailsPermanently_FailedOnceAfterHeldAndReleased_KindAndCodeInError()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
+        var tenant = await App.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(App.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
+        using var admin = App.ClientWithKey(tenant.AdminKey);
+        using var ingest = App.ClientWithKey(tenant.IngestKey);
         using (var profile = await X12OutboundTests.PutProfileAsync(admin, X12OutboundTests.ProfileJson, "\"0\""))
         {
             Assert.Equal(HttpStatusCode.OK, profile.StatusCode);
         }
 
-        var (_, secret) = await receiver.SubscribeAsync(admin, """["Held", "Released", "Failed"]""");
+        var (_, secret) = await Receiver.SubscribeAsync(admin, """["Held", "Released", "Failed"]""");
 
         // The sample lacks what an 837P needs: held; released with override it reaches the submitter, which refuses to
         // write an invalid 837 (a permanent failure).
@@ -114,20 +103,20 @@ public sealed class NotificationOutcomeTests(AzuriteFixture azurite) : IAsyncLif
     [Fact]
     public async Task HoldEscalated_EscalatedOnceAfterHeld_WithTheHoldRuleAndReason()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
-        await app.Storage.Table(StorageNames.TenantsTable).UpsertEntityAsync(
+        var tenant = await App.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(App.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
+        await App.Storage.Table(StorageNames.TenantsTable).UpsertEntityAsync(
             new TableEntity("tenant", tenant.Tenant.Value) { ["HoldEscalationHours"] = TimeSpan.FromSeconds(2).TotalHours }, TableUpdateMode.Merge);
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
-        var (_, secret) = await receiver.SubscribeAsync(admin, """["Held", "Escalated"]""");
+        using var admin = App.ClientWithKey(tenant.AdminKey);
+        using var ingest = App.ClientWithKey(tenant.IngestKey);
+        var (_, secret) = await Receiver.SubscribeAsync(admin, """["Held", "Escalated"]""");
 
         var claimId = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-NE-" + Guid.NewGuid().ToString("N")[..8], held: true));
 
         var all = await ReceivedAsync(2);
         await Task.Delay(TimeSpan.FromSeconds(3)); // an escalation happens once
-        AssertOnceEachSigned(receiver.Accepted, secret);
-        Assert.Equal(2, receiver.Requests.Count);
+        AssertOnceEachSigned(Receiver.Accepted, secret);
+        Assert.Equal(2, Receiver.Requests.Count);
         var responses = ForClaim(all, claimId);
         Assert.Equal(["Held", "Escalated"], responses.Select(Event));
 
@@ -140,18 +129,18 @@ public sealed class NotificationOutcomeTests(AzuriteFixture azurite) : IAsyncLif
     [Fact]
     public async Task ReceiverAnswers503WithRetryAfter_TheRetryWaitsThatLong_NotTheOneSecondSchedule()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
-        var (_, secret) = await receiver.SubscribeAsync(admin, """["Submitted"]""");
-        receiver.Behaviour = r => (TimeSpan.Zero, r.Attempt == 1 ? 503 : 200);
-        receiver.RetryAfter = r => r.Attempt == 1 ? "4" : null;
+        var tenant = await App.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(App.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
+        using var admin = App.ClientWithKey(tenant.AdminKey);
+        using var ingest = App.ClientWithKey(tenant.IngestKey);
+        var (_, secret) = await Receiver.SubscribeAsync(admin, """["Submitted"]""");
+        Receiver.Behaviour = r => (TimeSpan.Zero, r.Attempt == 1 ? 503 : 200);
+        Receiver.RetryAfter = r => r.Attempt == 1 ? "4" : null;
 
         _ = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-NT-" + Guid.NewGuid().ToString("N")[..8]));
         await ReceivedAsync(1);
 
-        var requests = receiver.Requests.ToList();
+        var requests = Receiver.Requests.ToList();
         Assert.Equal(2, requests.Count);
         Assert.Single(requests.Select(r => r.Id).Distinct());
         Assert.All(requests, r => Assert.Equal(WebhookVerification.Valid, r.Verify(secret)));
@@ -168,15 +157,15 @@ public sealed class NotificationOutcomeTests(AzuriteFixture azurite) : IAsyncLif
     private void AssertOnceEachSigned(IReadOnlyList<ReceivedWebhook> accepted, string secret)
     {
         Assert.Equal(accepted.Count, accepted.Select(r => r.Id).Distinct().Count());
-        Assert.Equal(accepted.Count, receiver.Requests.Count);
+        Assert.Equal(accepted.Count, Receiver.Requests.Count);
         Assert.All(accepted, r => Assert.Equal(WebhookVerification.Valid, r.Verify(secret)));
     }
 
     private async Task<IReadOnlyList<ReceivedWebhook>> ReceivedAsync(int count)
     {
-        _ = await receiver.WaitForAcceptedAsync(count, Wait);
+        _ = await Receiver.WaitForAcceptedAsync(count, Wait);
         await Task.Delay(TimeSpan.FromSeconds(2)); // nothing more may come
-        var accepted = receiver.Accepted;
+        var accepted = Receiver.Accepted;
         Assert.Equal(count, accepted.Count);
         return accepted;
     }

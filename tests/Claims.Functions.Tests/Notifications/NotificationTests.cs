@@ -16,7 +16,7 @@ namespace Claims.Functions.Tests.Notifications;
 /// Durable pipeline) on Azurite, to a receiver on loopback in the test process.
 /// </summary>
 [Collection(AppCollection.Name)]
-public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class NotificationTests(AzuriteFixture azurite) : NotificationAppTest(azurite)
 {
     /// <summary>Retries every second, a 2-second delivery timeout, no subscription cache, loopback callbacks allowed.</summary>
     internal static readonly Dictionary<string, string?> Settings = new()
@@ -29,22 +29,11 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
-    private readonly AppFactory app = new(azurite, Settings);
-    private readonly WebhookReceiver receiver = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        await receiver.DisposeAsync();
-    }
-
     [Fact]
     public async Task Create_Invalid_Answers422NamingEveryProblem_NothingStored()
     {
-        var tenant = await app.NewTenantAsync();
-        using var admin = app.ClientWithKey(tenant.AdminKey);
+        var tenant = await App.NewTenantAsync();
+        using var admin = App.ClientWithKey(tenant.AdminKey);
 
         using var response = await admin.PostAsync("/api/subscriptions", Json("""
             { "url": "ftp://example.org/x", "events": ["Held", "Paid", "Held"], "sourceSystem": "not a uri", "colour": "blue", "enabled": "yes" }
@@ -68,8 +57,8 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Create_PrivateOrMetadataAddress_RefusedAsSsrf()
     {
-        var tenant = await app.NewTenantAsync();
-        using var admin = app.ClientWithKey(tenant.AdminKey);
+        var tenant = await App.NewTenantAsync();
+        using var admin = App.ClientWithKey(tenant.AdminKey);
 
         foreach (var url in new[] { "https://10.1.2.3/hook", "https://169.254.169.254/latest/meta-data", "https://[fd00::1]/hook", "http://example.org/hook" })
         {
@@ -83,11 +72,11 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Crud_SecretShownOnceVersionedAuditedAndTenantScoped()
     {
-        var tenant = await app.NewTenantAsync();
-        var other = await app.NewTenantAsync();
-        using var admin = app.ClientWithKey(tenant.AdminKey);
+        var tenant = await App.NewTenantAsync();
+        var other = await App.NewTenantAsync();
+        using var admin = App.ClientWithKey(tenant.AdminKey);
 
-        using var created = await admin.PostAsync("/api/subscriptions", Json($$"""{ "url": "{{receiver.Url}}", "events": ["Held", "Submitted"], "description": "front desk" }"""));
+        using var created = await admin.PostAsync("/api/subscriptions", Json($$"""{ "url": "{{Receiver.Url}}", "events": ["Held", "Submitted"], "description": "front desk" }"""));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var body = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
         var id = body["id"]!.GetValue<string>();
@@ -103,19 +92,19 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Null(JsonNode.Parse(text)!["secret"]);
         }
 
-        var update = Json($$"""{ "url": "{{receiver.Url}}", "events": ["Held", "Submitted", "Rejected"] }""");
+        var update = Json($$"""{ "url": "{{Receiver.Url}}", "events": ["Held", "Submitted", "Rejected"] }""");
         using (var noIfMatch = await admin.PutAsync("/api/subscriptions/" + id, update))
         {
             Assert.Equal(HttpStatusCode.PreconditionRequired, noIfMatch.StatusCode);
         }
 
-        using (var put = await PutAsync(admin, id, $$"""{ "url": "{{receiver.Url}}", "events": ["Held", "Submitted", "Rejected"] }""", "\"1\""))
+        using (var put = await PutAsync(admin, id, $$"""{ "url": "{{Receiver.Url}}", "events": ["Held", "Submitted", "Rejected"] }""", "\"1\""))
         {
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
             Assert.Equal("\"2\"", put.Headers.ETag!.Tag);
         }
 
-        using (var stale = await PutAsync(admin, id, $$"""{ "url": "{{receiver.Url}}", "events": ["Held"] }""", "\"1\""))
+        using (var stale = await PutAsync(admin, id, $$"""{ "url": "{{Receiver.Url}}", "events": ["Held"] }""", "\"1\""))
         {
             Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
         }
@@ -129,7 +118,7 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
         }
 
         // Another tenant's admin sees nothing of it.
-        using (var foreign = app.ClientWithKey(other.AdminKey))
+        using (var foreign = App.ClientWithKey(other.AdminKey))
         using (var notFound = await foreign.GetAsync("/api/subscriptions/" + id))
         using (var foreignDelete = await foreign.DeleteAsync("/api/subscriptions/" + id))
         {
@@ -137,7 +126,7 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.NotFound, foreignDelete.StatusCode);
         }
 
-        using (var ingest = app.ClientWithKey(tenant.IngestKey))
+        using (var ingest = App.ClientWithKey(tenant.IngestKey))
         using (var forbidden = await ingest.GetAsync("/api/subscriptions"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
@@ -153,7 +142,7 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         }
 
-        var audit = await PipelineSupport.AuditRowsAsync(app.Storage, tenant.Tenant);
+        var audit = await PipelineSupport.AuditRowsAsync(App.Storage, tenant.Tenant);
         var actions = audit.Select(r => r.GetString("Action")).Where(a => a!.StartsWith("notifications.", StringComparison.Ordinal)).Order().ToList();
         Assert.Equal(
             ["notifications.subscription.created", "notifications.subscription.deleted", "notifications.subscription.secret-rotated", "notifications.subscription.updated"],
@@ -164,15 +153,15 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task HeldThenReleased_EveryStatusChangeOnceInOrder_SignedAsAFhirHistoryBundle()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
-        var (id, secret) = await receiver.SubscribeAsync(admin, """["Held", "Released", "Submitted", "Cancelled"]""");
+        var tenant = await App.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(App.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
+        using var admin = App.ClientWithKey(tenant.AdminKey);
+        using var ingest = App.ClientWithKey(tenant.IngestKey);
+        var (id, secret) = await Receiver.SubscribeAsync(admin, """["Held", "Released", "Submitted", "Cancelled"]""");
 
         var identifier = "CLM-N-" + Guid.NewGuid().ToString("N")[..8];
         var claimId = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim(identifier, held: true));
-        await receiver.WaitForAcceptedAsync(1, Wait);
+        await Receiver.WaitForAcceptedAsync(1, Wait);
 
         // Rotate with overlap: from now on two signatures, each secret verifies on its own.
         using var rotated = await admin.PostAsync($"/api/subscriptions/{id}/$rotate-secret", null);
@@ -183,14 +172,14 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, release.StatusCode);
         }
 
-        var accepted = await receiver.WaitForAcceptedAsync(3, Wait);
+        var accepted = await Receiver.WaitForAcceptedAsync(3, Wait);
         await Task.Delay(TimeSpan.FromSeconds(2)); // nothing more may come
-        accepted = receiver.Accepted;
+        accepted = Receiver.Accepted;
 
         var events = accepted.Select(r => Parse(r.Body)).Select(cr => cr.Disposition!.Split(':')[0]).ToList();
         Assert.Equal(["Held", "Released", "Submitted"], events);
         Assert.Equal(3, accepted.Select(r => r.Id).Distinct().Count());
-        Assert.Equal(3, receiver.Requests.Count);
+        Assert.Equal(3, Receiver.Requests.Count);
 
         Assert.Equal(WebhookVerification.Valid, accepted[0].Verify(secret));
         Assert.Equal(WebhookVerification.Mismatch, accepted[0].Verify(newSecret));
@@ -225,12 +214,12 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task ReceiverFailsWith500ThenTimesOut_RetriedWithTheSameIdUntilDelivered()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant); // the sample claim passes
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
-        var (id, secret) = await receiver.SubscribeAsync(admin, """["Submitted"]""");
-        receiver.Behaviour = r => r.Attempt switch
+        var tenant = await App.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(App.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant); // the sample claim passes
+        using var admin = App.ClientWithKey(tenant.AdminKey);
+        using var ingest = App.ClientWithKey(tenant.IngestKey);
+        var (id, secret) = await Receiver.SubscribeAsync(admin, """["Submitted"]""");
+        Receiver.Behaviour = r => r.Attempt switch
         {
             1 => (TimeSpan.Zero, 500),
             2 => (TimeSpan.FromSeconds(8), 503), // the app gives up after 2 s: a timeout
@@ -238,9 +227,9 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
         };
 
         _ = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-R-" + Guid.NewGuid().ToString("N")[..8]));
-        await receiver.WaitForAcceptedAsync(1, Wait);
+        await Receiver.WaitForAcceptedAsync(1, Wait);
 
-        var requests = receiver.Requests.ToList();
+        var requests = Receiver.Requests.ToList();
         Assert.Equal(3, requests.Count);
         Assert.Single(requests.Select(r => r.Id).Distinct());
         Assert.All(requests, r => Assert.Equal(WebhookVerification.Valid, r.Verify(secret)));
@@ -259,18 +248,18 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task ReceiverAnswers410_NoRetry_SendAgainDeliversIt()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant); // the sample claim passes
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
-        var (id, _) = await receiver.SubscribeAsync(admin, """["Submitted"]""");
+        var tenant = await App.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(App.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant); // the sample claim passes
+        using var admin = App.ClientWithKey(tenant.AdminKey);
+        using var ingest = App.ClientWithKey(tenant.IngestKey);
+        var (id, _) = await Receiver.SubscribeAsync(admin, """["Submitted"]""");
         var gone = true;
-        receiver.Behaviour = _ => (TimeSpan.Zero, Volatile.Read(ref gone) ? 410 : 200);
+        Receiver.Behaviour = _ => (TimeSpan.Zero, Volatile.Read(ref gone) ? 410 : 200);
 
         _ = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-G-" + Guid.NewGuid().ToString("N")[..8]));
-        await PipelineSupport.EventuallyAsync(() => Task.FromResult(receiver.Requests.IsEmpty ? null : "x"), Wait, "the first attempt");
+        await PipelineSupport.EventuallyAsync(() => Task.FromResult(Receiver.Requests.IsEmpty ? null : "x"), Wait, "the first attempt");
         await Task.Delay(TimeSpan.FromSeconds(4)); // 4 retry intervals
-        Assert.Single(receiver.Requests);
+        Assert.Single(Receiver.Requests);
 
         var item = await SingleDeliveryAsync(admin, id);
         Assert.Equal("rejected", item["state"]!.GetValue<string>());
@@ -282,24 +271,24 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Accepted, resend.StatusCode);
         }
 
-        await receiver.WaitForAcceptedAsync(1, Wait);
-        Assert.Equal(2, receiver.Requests.Count);
-        Assert.Single(receiver.Requests.Select(r => r.Id).Distinct());
+        await Receiver.WaitForAcceptedAsync(1, Wait);
+        Assert.Equal(2, Receiver.Requests.Count);
+        Assert.Single(Receiver.Requests.Select(r => r.Id).Distinct());
         var after = await PipelineSupport.EventuallyAsync(
             async () => await SingleDeliveryAsync(admin, id) is { } i && i["state"]!.GetValue<string>() == "delivered" ? i : null, Wait, "the delivery log to say delivered");
         Assert.Equal(1, after["attempts"]!.GetValue<int>());
-        var audit = await PipelineSupport.AuditRowsAsync(app.Storage, tenant.Tenant);
+        var audit = await PipelineSupport.AuditRowsAsync(App.Storage, tenant.Tenant);
         Assert.Single(audit, r => r.GetString("Action") == "notifications.delivery.resent");
     }
 
     [Fact]
     public async Task EventsFilter_OnlyTheChosenEventsAreSent()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
-        _ = await receiver.SubscribeAsync(admin, """["Cancelled"]""");
+        var tenant = await App.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(App.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
+        using var admin = App.ClientWithKey(tenant.AdminKey);
+        using var ingest = App.ClientWithKey(tenant.IngestKey);
+        _ = await Receiver.SubscribeAsync(admin, """["Cancelled"]""");
 
         var claimId = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-F-" + Guid.NewGuid().ToString("N")[..8], held: true));
         await ClaimFlowTests.WaitForStatusAsync(ingest, claimId, "Held");
@@ -308,10 +297,10 @@ public sealed class NotificationTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
         }
 
-        var accepted = await receiver.WaitForAcceptedAsync(1, Wait);
+        var accepted = await Receiver.WaitForAcceptedAsync(1, Wait);
         Assert.Equal("Cancelled", Parse(accepted[0].Body).Disposition);
         await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Single(receiver.Requests);
+        Assert.Single(Receiver.Requests);
     }
 
     internal static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");

@@ -11,34 +11,22 @@ namespace Claims.Functions.Tests.Notifications;
 /// <summary>Issue 18: a subscription that keeps failing is switched off with one alert (DisableAfter shortened to 3 s),
 /// and switching it on again delivers what was pending.</summary>
 [Collection(AppCollection.Name)]
-public sealed class SubscriptionSwitchOffTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class SubscriptionSwitchOffTests(AzuriteFixture azurite) : NotificationAppTest(azurite, new Dictionary<string, string?>(NotificationTests.Settings)
 {
-    private readonly AppFactory app = new(azurite, new Dictionary<string, string?>(NotificationTests.Settings)
-    {
-        ["Notifications:DisableAfter"] = "00:00:03",
-    });
-
-    private readonly WebhookReceiver receiver = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        await receiver.DisposeAsync();
-    }
-
+    ["Notifications:DisableAfter"] = "00:00:03",
+})
+{
     [Fact]
     public async Task FailingLongerThanDisableAfter_SwitchedOffWithOneAlert_EnabledAgainDelivers()
     {
-        var tenant = await app.NewTenantAsync();
-        await PipelineSupport.UseTestRulesAsync(app.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
-        using var admin = app.ClientWithKey(tenant.AdminKey);
-        using var ingest = app.ClientWithKey(tenant.IngestKey);
+        var tenant = await App.NewTenantAsync();
+        await PipelineSupport.UseTestRulesAsync(App.Services.GetRequiredService<RuleSetStore>(), tenant.Tenant);
+        using var admin = App.ClientWithKey(tenant.AdminKey);
+        using var ingest = App.ClientWithKey(tenant.IngestKey);
         var failing = true;
-        receiver.Behaviour = _ => (TimeSpan.Zero, Volatile.Read(ref failing) ? 500 : 200);
+        Receiver.Behaviour = _ => (TimeSpan.Zero, Volatile.Read(ref failing) ? 500 : 200);
 
-        var (id, _) = await receiver.SubscribeAsync(admin, """["Submitted"]""");
+        var (id, _) = await Receiver.SubscribeAsync(admin, """["Submitted"]""");
 
         _ = await PipelineSupport.PostClaimAsync(ingest, PipelineSupport.Claim("CLM-S-" + Guid.NewGuid().ToString("N")[..8]));
         var off = await PipelineSupport.EventuallyAsync(
@@ -51,12 +39,12 @@ public sealed class SubscriptionSwitchOffTests(AzuriteFixture azurite) : IAsyncL
             TimeSpan.FromSeconds(60),
             "the subscription to be switched off");
         Assert.Equal("failing", off["disabledReason"]!.GetValue<string>());
-        Assert.True(receiver.Requests.Count >= 3, $"{receiver.Requests.Count} attempts before the switch-off");
+        Assert.True(Receiver.Requests.Count >= 3, $"{Receiver.Requests.Count} attempts before the switch-off");
 
         // Switched off: no more attempts.
-        var attempts = receiver.Requests.Count;
+        var attempts = Receiver.Requests.Count;
         await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.Equal(attempts, receiver.Requests.Count);
+        Assert.Equal(attempts, Receiver.Requests.Count);
 
         using (var alerts = await admin.GetAsync("/api/alerts"))
         {
@@ -69,7 +57,7 @@ public sealed class SubscriptionSwitchOffTests(AzuriteFixture azurite) : IAsyncL
         Volatile.Write(ref failing, false);
         using (var request = new HttpRequestMessage(HttpMethod.Put, "/api/subscriptions/" + id)
         {
-            Content = NotificationTests.Json($$"""{ "url": "{{receiver.Url}}", "events": ["Submitted"], "enabled": true }"""),
+            Content = NotificationTests.Json($$"""{ "url": "{{Receiver.Url}}", "events": ["Submitted"], "enabled": true }"""),
         })
         {
             request.Headers.IfMatch.Add(new EntityTagHeaderValue("\"" + off["version"]!.GetValue<string>() + "\""));
@@ -77,7 +65,7 @@ public sealed class SubscriptionSwitchOffTests(AzuriteFixture azurite) : IAsyncL
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         }
 
-        await PipelineSupport.EventuallyAsync(() => Task.FromResult(receiver.Accepted.Count > 0 ? "ok" : null), TimeSpan.FromSeconds(60), "the delivery after switching on");
-        Assert.Single(receiver.Requests.Select(r => r.Id).Distinct());
+        await PipelineSupport.EventuallyAsync(() => Task.FromResult(Receiver.Accepted.Count > 0 ? "ok" : null), TimeSpan.FromSeconds(60), "the delivery after switching on");
+        Assert.Single(Receiver.Requests.Select(r => r.Id).Distinct());
     }
 }
