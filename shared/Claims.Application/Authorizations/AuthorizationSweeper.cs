@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Claims.Application.Audit;
 using Claims.Application.Storage;
+using Claims.Application.Tenants;
 using Claims.Core.Authorizations;
 using Claims.Core.Claims;
 using Claims.Storage;
@@ -64,23 +65,20 @@ public sealed partial class AuthorizationSweeper(
     AuditLog audit,
     StorageClients storage,
     TimeProvider time,
-    ILogger<AuthorizationSweeper> logger)
+    ILogger<AuthorizationSweeper> logger,
+    TenantStore tenants)
 {
     private const int MaxAttempts = 20;
-    private readonly TableClient tenants = storage.Table(StorageNames.TenantsTable);
     private readonly QueueClient queue = storage.Queue(StorageNames.AuthorizationSweepQueue);
 
     /// <summary>The timer's work: one sweep message per tenant. Returns how many.</summary>
     public async Task<int> EnqueueTenantsAsync(CancellationToken cancellationToken)
     {
         var count = 0;
-        await foreach (var row in tenants.QueryAsync<TableEntity>((string?)null, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var (tenant, _) in tenants.ListAsync([], cancellationToken).ConfigureAwait(false))
         {
-            if (TenantId.TryParse(row.RowKey, out _))
-            {
-                await queue.SendMessageAsync(new AuthorizationSweepMessage(row.RowKey).ToJson(), cancellationToken).ConfigureAwait(false);
-                count++;
-            }
+            await queue.SendMessageAsync(new AuthorizationSweepMessage(tenant.Value).ToJson(), cancellationToken).ConfigureAwait(false);
+            count++;
         }
 
         Logs.AuthorizationSweeperEnqueued(logger, count);

@@ -3,6 +3,7 @@ using Azure;
 using Azure.Data.Tables;
 using Claims.Application.Audit;
 using Claims.Application.Storage;
+using Claims.Application.Tenants;
 using Claims.Core.Claims;
 using Claims.Storage;
 using Microsoft.Extensions.Logging;
@@ -27,8 +28,6 @@ public sealed partial class WorklistReindexer(ClaimRepository claims, StorageCli
     /// <summary>The tenants-table column recording the index version a tenant's claims were backfilled to.</summary>
     public const string VersionColumn = "WorklistIndexVersion";
 
-    /// <summary>The partition of tenant rows in the tenants table (<c>TenantStore</c>).</summary>
-    private const string TenantPartition = "tenant";
 
     private const int PageSize = 200;
 
@@ -92,7 +91,7 @@ public sealed partial class WorklistReindexer(ClaimRepository claims, StorageCli
         {
             // Merge: only this column; the tenant's settings are left as they are.
             await tenants.UpdateEntityAsync(
-                new TableEntity(TenantPartition, tenant.Value) { [VersionColumn] = WorklistIndex.Version },
+                new TableEntity(TenantStore.Partition, tenant.Value) { [VersionColumn] = WorklistIndex.Version },
                 ETag.All,
                 TableUpdateMode.Merge,
                 cancellationToken).ConfigureAwait(false);

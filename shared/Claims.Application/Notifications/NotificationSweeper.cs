@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Claims.Application.Storage;
+using Claims.Application.Tenants;
 using Claims.Core.Claims;
 using Claims.Storage;
 using Microsoft.Extensions.Logging;
@@ -20,18 +21,16 @@ public sealed partial class NotificationSweeper(
     SubscriptionStore subscriptions,
     NotificationItems items,
     NotificationDelivery delivery,
-    StorageClients storage,
+    TenantStore tenants,
     TimeProvider time,
     IOptions<NotificationOptions> options,
     ILogger<NotificationSweeper> logger)
 {
-    private readonly TableClient tenants = storage.Table(StorageNames.TenantsTable);
-
     /// <summary>The sweep timer's work: every tenant. Returns how many (subscription, claim) were queued again.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var queued = 0;
-        foreach (var tenant in await TenantsAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var (tenant, _) in tenants.ListAsync([], cancellationToken).ConfigureAwait(false))
         {
             queued += await SweepTenantAsync(tenant, cancellationToken).ConfigureAwait(false);
         }
@@ -97,7 +96,7 @@ public sealed partial class NotificationSweeper(
     public async Task<int> PurgeAsync(CancellationToken cancellationToken)
     {
         var deleted = 0;
-        foreach (var tenant in await TenantsAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var (tenant, _) in tenants.ListAsync([], cancellationToken).ConfigureAwait(false))
         {
             deleted += await PurgeTenantAsync(tenant, cancellationToken).ConfigureAwait(false);
         }
@@ -114,19 +113,5 @@ public sealed partial class NotificationSweeper(
         var deleted = await items.PurgeAsync(tenant, cutoff, existing, cancellationToken).ConfigureAwait(false);
         Logs.NotificationSweeperPurged(logger, tenant.Value, deleted, cutoff);
         return deleted;
-    }
-
-    private async Task<IReadOnlyList<TenantId>> TenantsAsync(CancellationToken cancellationToken)
-    {
-        var list = new List<TenantId>();
-        await foreach (var row in tenants.QueryAsync<TableEntity>((string?)null, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            if (TenantId.TryParse(row.RowKey, out var tenant))
-            {
-                list.Add(tenant);
-            }
-        }
-
-        return list;
     }
 }

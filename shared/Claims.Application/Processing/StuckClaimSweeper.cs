@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Claims.Application.Audit;
 using Claims.Application.Claims;
 using Claims.Application.Storage;
+using Claims.Application.Tenants;
 using Claims.Core.Claims;
 using Claims.Core.Pipeline;
 using Claims.Storage;
@@ -39,27 +40,24 @@ public sealed partial class StuckClaimSweeper(
     TimeProvider time,
     ILogger<StuckClaimSweeper> logger,
     Microsoft.Extensions.Options.IOptions<PipelineOptions> options,
-    WorklistReindexer reindexer)
+    WorklistReindexer reindexer,
+    TenantStore tenants)
 {
     private static readonly string[] MovingStatuses =
         [nameof(PipelineStatus.Received), nameof(PipelineStatus.Evaluating), nameof(PipelineStatus.Submitting)];
 
-    private readonly TableClient tenants = storage.Table(StorageNames.TenantsTable);
     private readonly TableClient claims = storage.Table(StorageNames.ClaimsTable);
 
     /// <summary>Sweeps every tenant; returns how many claims it acted on.</summary>
     public async Task<int> SweepAsync(DurableTaskClient client, TimeSpan threshold, CancellationToken cancellationToken)
     {
         var acted = 0;
-        await foreach (var tenantRow in tenants.QueryAsync<TableEntity>((string?)null, select: ["RowKey", WorklistReindexer.VersionColumn], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var (tenant, row) in tenants.ListAsync([WorklistReindexer.VersionColumn], cancellationToken).ConfigureAwait(false))
         {
-            if (TenantId.TryParse(tenantRow.RowKey, out var tenant))
-            {
-                acted += await SweepTenantAsync(client, tenant, threshold, cancellationToken).ConfigureAwait(false);
+            acted += await SweepTenantAsync(client, tenant, threshold, cancellationToken).ConfigureAwait(false);
 
-                // Read with the tenant row above, so a tenant already current costs nothing more.
-                await reindexer.EnsureCurrentAsync(tenant, tenantRow.GetInt32(WorklistReindexer.VersionColumn), cancellationToken).ConfigureAwait(false);
-            }
+            // Read with the tenant row above, so a tenant already current costs nothing more.
+            await reindexer.EnsureCurrentAsync(tenant, row.GetInt32(WorklistReindexer.VersionColumn), cancellationToken).ConfigureAwait(false);
         }
 
         if (acted > 0)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 using Claims.Application.Storage;
@@ -21,8 +22,28 @@ public sealed record TenantSettings(TenantId Tenant, string DisplayName, TimeSpa
 /// <summary>Tenants (one row each, partition "tenant").</summary>
 public sealed class TenantStore(StorageClients storage, TimeProvider time)
 {
-    private const string Partition = "tenant";
+    /// <summary>The partition of the tenant rows; other stores keep their tenant settings as columns of these rows.</summary>
+    public const string Partition = "tenant";
+
     private readonly TableClient table = storage.Table(StorageNames.TenantsTable);
+
+    /// <summary>
+    /// Every tenant (each row whose key is a tenant id), with the given <paramref name="columns"/> of its row read in
+    /// the same query: the sweeps' one way to visit the tenants.
+    /// </summary>
+    public async IAsyncEnumerable<(TenantId Tenant, TableEntity Row)> ListAsync(
+        IReadOnlyList<string> columns, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        await foreach (var row in table.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), select: ["RowKey", .. columns], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (TenantId.TryParse(row.RowKey, out var tenant))
+            {
+                yield return (tenant, row);
+            }
+        }
+    }
 
     public async Task<TenantSettings?> GetAsync(TenantId tenant, CancellationToken cancellationToken)
     {

@@ -118,7 +118,7 @@ public static class WebhookSignature
 public sealed class TenantSigningSecrets(StorageClients storage, TimeProvider time, IOptions<ApiKeyOptions> options)
 {
     public const string SecretPrefix = "whsec_";
-    private const string Partition = "tenant";
+    private const string Partition = TenantStore.Partition;
     private readonly TableClient table = storage.Table(StorageNames.TenantsTable);
     private readonly ConcurrentDictionary<TenantId, (string? Secret, DateTimeOffset Expires)> cache = new();
 

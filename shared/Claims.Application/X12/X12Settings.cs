@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Azure;
 using Azure.Data.Tables;
 using Claims.Application.Storage;
+using Claims.Application.Tenants;
 using Claims.Core.Claims;
 using Claims.Core.X12;
 using Claims.Storage;
@@ -78,7 +79,7 @@ public sealed class TenantOutboundSettingsStore(StorageClients storage, TimeProv
     /// <summary>How long a tenant's settings are reused before they are read again (as TenantPipelinePolicies).</summary>
     public static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(1);
 
-    private const string Partition = "tenant";
+    private const string Partition = TenantStore.Partition;
     private readonly TableClient table = storage.Table(StorageNames.TenantsTable);
     private readonly ConcurrentDictionary<string, (TenantOutboundSettings Settings, DateTimeOffset ReadAt)> cache = new(StringComparer.Ordinal);
 
